@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# Multi-stage image: build with dev dependencies, run with production dependencies only.
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY src ./src
+RUN npx nest build
+
+FROM node:24-bookworm-slim AS runtime
+# tini as PID 1: signals reach Node and orphaned grandchildren of stdio servers are reaped.
+# bubblewrap: the bwrap sandbox driver for stdio MCP servers.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini bubblewrap ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+# The demo config needs the dev-only demo servers; the image starts empty: mount your own config
+# and point DEPLOYSTACK_MCP_CONFIG at it.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3001 DEPLOYSTACK_DATA_DIR=/data \
+    DEPLOYSTACK_MCP_CONFIG=/app/config/mcp-servers.empty.json
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY config ./config
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 3001
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3001)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "dist/main.js"]

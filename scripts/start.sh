@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# `npm start`: installs dependencies when needed, builds, and runs the satellite on its built-in
+# default (standalone mode, config/mcp-servers.demo.json) unless DEPLOYSTACK_MCP_CONFIG says otherwise.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/install-deps.sh
+npx nest build
+exec node dist/main.js

@@ -1,0 +1,32 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { ConfigModule } from './config/config.module.js';
+import { loggerOptions } from './config/logger.options.js';
+import type { SatelliteConfig } from './config/satellite-config.js';
+import { SecretRedactor } from './config/secret-redactor.js';
+import { DiscoveryModule } from './discovery/discovery.module.js';
+import { EventsModule } from './events/events.module.js';
+import { McpModule } from './mcp/mcp.module.js';
+import { ProcessModule } from './process/process.module.js';
+import { RouterModule } from './router/router.module.js';
+import { StatusModule } from './status/status.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: SatelliteConfig): DynamicModule {
+    const redactor = new SecretRedactor();
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config, redactor),
+        LoggerModule.forRoot(loggerOptions(config, redactor)),
+        EventsModule,
+        ProcessModule,
+        DiscoveryModule,
+        RouterModule,
+        McpModule,
+        StatusModule,
+      ],
+    };
+  }
+}

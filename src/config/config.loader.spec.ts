@@ -1,0 +1,60 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, DEMO_CONFIG_PATH, loadSatelliteConfig } from './config.loader.js';
+
+function configFile(doc: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'satcfg-')), 'mcp.json');
+  writeFileSync(path, typeof doc === 'string' ? doc : JSON.stringify(doc));
+  return path;
+}
+
+describe('loadSatelliteConfig', () => {
+  it('has sane defaults: loopback, port 3001, the demo config', () => {
+    const config = loadSatelliteConfig({});
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3001 });
+    expect(config.discovery.configPath).toBe(DEMO_CONFIG_PATH);
+    expect(config.discovery.initialServers.map((s) => s.slug)).toEqual(['memory', 'everything']);
+    expect(config.mcp.sessionIdleTimeoutMs).toBe(30 * 60_000);
+    expect(config.process.limits).toEqual({ memoryMb: 100, cpuCores: 0.1, maxProcesses: 50, cpuSeconds: 60 });
+    expect(config.status.showDebugRoute).toBe(false);
+  });
+
+  it('reads typed values from the environment', () => {
+    const path = configFile({ mcpServers: {} });
+    const config = loadSatelliteConfig({
+      PORT: '4000',
+      HOST: '0.0.0.0',
+      DEPLOYSTACK_MCP_CONFIG: path,
+      DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE: 'true',
+      DEPLOYSTACK_ALLOWED_ORIGINS: 'app.example.com, LOCALHOST',
+      DEPLOYSTACK_LIMIT_CPU: '0.5',
+    });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 4000 });
+    expect(config.status.showDebugRoute).toBe(true);
+    expect(config.mcp.allowedOrigins).toEqual(['app.example.com', 'localhost']);
+    expect(config.process.limits.cpuCores).toBe(0.5);
+  });
+
+  it('stops with one error naming every bad value and every config-file problem', () => {
+    const path = configFile({ mcpServers: { a: { type: 'http', url: 'nope' } } });
+    let error: unknown;
+    try {
+      loadSatelliteConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', DEPLOYSTACK_SANDBOX: 'chroot', DEPLOYSTACK_MCP_CONFIG: path });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/PORT="eighty"/);
+    expect(problems.join('\n')).toMatch(/LOG_LEVEL="loud"/);
+    expect(problems.join('\n')).toMatch(/DEPLOYSTACK_SANDBOX="chroot"/);
+    expect(problems.join('\n')).toMatch(/mcpServers\.a\.url must be an http\(s\) URL/);
+  });
+
+  it('reports a missing config file by path', () => {
+    expect(() => loadSatelliteConfig({ DEPLOYSTACK_MCP_CONFIG: '/nonexistent/mcp.json' })).toThrow(/\/nonexistent\/mcp\.json: cannot read the file \(ENOENT\)/);
+  });
+});

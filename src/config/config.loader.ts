@@ -1,0 +1,115 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { EnvDto } from './env.dto.js';
+import { parseServerConfig, ServerConfigError } from './mcp-server-file.js';
+import { type RunEnvironment, type SandboxDriverName, SatelliteConfig } from './satellite-config.js';
+import type { ServerDefinition } from './server-definition.js';
+
+/** The project root (where package.json and config/ live), from src/config or dist/config. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEMO_CONFIG_PATH = resolve(PROJECT_ROOT, 'config', 'mcp-servers.demo.json');
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration, the satellite cannot start:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** One line per bad variable, quoting the raw value the operator wrote. */
+function flatten(errors: ValidationError[], env: NodeJS.ProcessEnv): string[] {
+  return errors.map(
+    (e) => `${e.property}=${JSON.stringify(env[e.property])}: ${Object.values(e.constraints ?? {}).reverse().join('; ')}`,
+  );
+}
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const LOOPBACK_ORIGINS = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+/**
+ * Validates the environment and the standalone server config file together, and reports every
+ * problem in one error (house style §4).
+ */
+export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): SatelliteConfig {
+  const dto = plainToInstance(EnvDto, { ...env }, { enableImplicitConversion: false });
+  const problems = flatten(validateSync(dto, { whitelist: false, forbidUnknownValues: false }), env);
+
+  const configPath = dto.DEPLOYSTACK_MCP_CONFIG
+    ? isAbsolute(dto.DEPLOYSTACK_MCP_CONFIG)
+      ? dto.DEPLOYSTACK_MCP_CONFIG
+      : resolve(cwd, dto.DEPLOYSTACK_MCP_CONFIG)
+    : DEMO_CONFIG_PATH;
+  let initialServers: ServerDefinition[] = [];
+  try {
+    initialServers = parseServerConfig(readFileSync(configPath, 'utf8'), configPath);
+  } catch (err) {
+    if (err instanceof ServerConfigError) problems.push(...err.problems.map((p) => `${configPath}: ${p}`));
+    else problems.push(`DEPLOYSTACK_MCP_CONFIG=${configPath}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const runEnv = (dto.NODE_ENV ?? 'development') as RunEnvironment;
+  const dataDir = dto.DEPLOYSTACK_DATA_DIR ?? 'persistent_data';
+  return SatelliteConfig.of({
+    env: runEnv,
+    version: readVersion(),
+    http: { host: dto.HOST ?? '127.0.0.1', port: dto.PORT ?? 3001 },
+    logLevel: dto.LOG_LEVEL ?? (runEnv === 'test' ? 'warn' : 'info'),
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    shutdownTimeoutMs: dto.DEPLOYSTACK_SHUTDOWN_TIMEOUT_MS ?? 8000,
+    mcp: {
+      allowedOrigins: dto.DEPLOYSTACK_ALLOWED_ORIGINS
+        ? dto.DEPLOYSTACK_ALLOWED_ORIGINS.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
+        : LOOPBACK_ORIGINS,
+      sessionIdleTimeoutMs: dto.DEPLOYSTACK_SESSION_IDLE_TIMEOUT_MS ?? 30 * 60_000,
+      maxSessions: dto.DEPLOYSTACK_MAX_SESSIONS ?? 1000,
+    },
+    discovery: {
+      configPath,
+      watch: dto.DEPLOYSTACK_MCP_CONFIG_WATCH ?? true,
+      initialServers,
+      timeoutMs: dto.DEPLOYSTACK_DISCOVERY_TIMEOUT_MS ?? 30_000,
+      callTimeoutMs: dto.DEPLOYSTACK_TOOL_CALL_TIMEOUT_MS ?? 120_000,
+    },
+    process: {
+      sandbox: (dto.DEPLOYSTACK_SANDBOX ?? 'auto') as SandboxDriverName,
+      allowUnsandboxed: dto.DEPLOYSTACK_ALLOW_UNSANDBOXED ?? runEnv !== 'production',
+      idleTimeoutMs: dto.DEPLOYSTACK_PROCESS_IDLE_TIMEOUT_MS ?? 5 * 60_000,
+      handshakeTimeoutMs: dto.DEPLOYSTACK_HANDSHAKE_TIMEOUT_MS ?? 30_000,
+      killGraceMs: dto.DEPLOYSTACK_PROCESS_KILL_GRACE_MS ?? 3000,
+      limits: {
+        memoryMb: dto.DEPLOYSTACK_LIMIT_MEMORY_MB ?? 100,
+        cpuCores: dto.DEPLOYSTACK_LIMIT_CPU ?? 0.1,
+        maxProcesses: dto.DEPLOYSTACK_LIMIT_PIDS ?? 50,
+        cpuSeconds: dto.DEPLOYSTACK_LIMIT_CPU_SECONDS ?? 60,
+      },
+    },
+    status: { showDebugRoute: dto.DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE ?? false },
+    // Managed mode (docs/managed-mode.md); env.dto.ts guarantees the name when the URL is set.
+    jobs: { schedulerEnabled: dto.DEPLOYSTACK_SCHEDULER_ENABLED ?? true },
+    ...(dto.DEPLOYSTACK_BACKEND_URL
+      ? {
+          backend: {
+            url: dto.DEPLOYSTACK_BACKEND_URL.replace(/\/+$/, ''),
+            publicUrl: (dto.DEPLOYSTACK_BACKEND_PUBLIC_URL ?? dto.DEPLOYSTACK_BACKEND_URL).replace(/\/+$/, ''),
+            ...(dto.DEPLOYSTACK_REGISTRATION_TOKEN ? { registrationToken: dto.DEPLOYSTACK_REGISTRATION_TOKEN } : {}),
+            satelliteName: dto.DEPLOYSTACK_SATELLITE_NAME ?? '',
+            satelliteUrl: (dto.DEPLOYSTACK_SATELLITE_URL ?? `http://localhost:${dto.PORT ?? 3001}`).replace(/\/+$/, ''),
+            events: { batchSize: dto.DEPLOYSTACK_EVENT_BATCH_SIZE ?? 100, maxQueued: dto.DEPLOYSTACK_EVENT_QUEUE_MAX ?? 10_000 },
+          },
+        }
+      : {}),
+  });
+}

@@ -1,0 +1,78 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  return value;
+};
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const SANDBOX_DRIVERS = ['auto', 'nsjail', 'bwrap', 'none'] as const;
+const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/**
+ * Every environment variable the satellite reads, validated once at boot (house style §4).
+ * Names follow the original satellite's where one existed.
+ */
+export class EnvDto {
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @IsString() @MinLength(1) HOST?: string;
+  @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: string;
+
+  /** Path of the standalone MCP server config (Claude Desktop / Cursor / VS Code JSON). */
+  @IsOptional() @IsString() @MinLength(1) DEPLOYSTACK_MCP_CONFIG?: string;
+  @IsOptional() @Transform(toBool) @IsBoolean() DEPLOYSTACK_MCP_CONFIG_WATCH?: boolean;
+
+  /** Comma-separated hostnames allowed in a present Origin header (default: loopback names). */
+  @IsOptional() @IsString() DEPLOYSTACK_ALLOWED_ORIGINS?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) DEPLOYSTACK_SESSION_IDLE_TIMEOUT_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_MAX_SESSIONS?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_DISCOVERY_TIMEOUT_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_TOOL_CALL_TIMEOUT_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_SHUTDOWN_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toBool) @IsBoolean() DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE?: boolean;
+  @IsOptional() @IsString() @MinLength(1) DEPLOYSTACK_DATA_DIR?: string;
+
+  // Process supervision and sandboxing (stdio servers).
+  @IsOptional() @IsIn(SANDBOX_DRIVERS) DEPLOYSTACK_SANDBOX?: string;
+  @IsOptional() @Transform(toBool) @IsBoolean() DEPLOYSTACK_ALLOW_UNSANDBOXED?: boolean;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) DEPLOYSTACK_PROCESS_IDLE_TIMEOUT_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_HANDSHAKE_TIMEOUT_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_PROCESS_KILL_GRACE_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(8) DEPLOYSTACK_LIMIT_MEMORY_MB?: number;
+  @IsOptional() @Type(() => Number) @IsNumber() @Min(0.01) DEPLOYSTACK_LIMIT_CPU?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_LIMIT_PIDS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_LIMIT_CPU_SECONDS?: number;
+
+  // Managed mode (docs/managed-mode.md): DEPLOYSTACK_BACKEND_URL turns it on.
+  @IsOptional() @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' }) DEPLOYSTACK_BACKEND_URL?: string;
+  @IsOptional() @IsString() @MinLength(1) DEPLOYSTACK_REGISTRATION_TOKEN?: string;
+  @ValidateIf((e: EnvDto) => e.DEPLOYSTACK_BACKEND_URL !== undefined || e.DEPLOYSTACK_SATELLITE_NAME !== undefined)
+  @Matches(/^[a-z0-9_-]{10,32}$/, { message: 'is required in managed mode: 10-32 characters of a-z, 0-9, _ and -' })
+  DEPLOYSTACK_SATELLITE_NAME?: string;
+  @IsOptional() @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' }) DEPLOYSTACK_SATELLITE_URL?: string;
+  @IsOptional() @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' }) DEPLOYSTACK_BACKEND_PUBLIC_URL?: string;
+  @IsOptional() @Transform(toBool) @IsBoolean() DEPLOYSTACK_SCHEDULER_ENABLED?: boolean;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) DEPLOYSTACK_EVENT_BATCH_SIZE?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_EVENT_QUEUE_MAX?: number;
+}

@@ -1,0 +1,42 @@
+/** The desired state of one upstream MCP server instance, from any configuration source. */
+export type TransportKind = 'stdio' | 'http' | 'sse';
+
+interface ServerDefinitionBase {
+  /** Unique instance id: the slug in standalone mode, the installation id in managed mode. */
+  readonly id: string;
+  /** The slug that prefixes tool paths (`{slug}-{tool}`) and names the direct endpoint. */
+  readonly slug: string;
+  readonly team: string;
+  /** Set for per-user instances (managed mode): only that user sees the server. */
+  readonly userId?: string;
+  readonly enabled: boolean;
+  readonly description?: string;
+  /** Per-call timeout for this server's tools, in milliseconds. */
+  readonly timeoutMs?: number;
+  /** Values that must never appear in a log line (env values, header values). */
+  readonly secrets: readonly string[];
+}
+
+export interface StdioServerDefinition extends ServerDefinitionBase {
+  readonly transport: 'stdio';
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+}
+
+export interface HttpServerDefinition extends ServerDefinitionBase {
+  /** `http`: Streamable HTTP with legacy-SSE fallback; `sse`: legacy HTTP+SSE only. */
+  readonly transport: 'http' | 'sse';
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export type ServerDefinition = StdioServerDefinition | HttpServerDefinition;
+
+export const DEFAULT_TEAM = 'default';
+
+/** A stable fingerprint: two definitions with the same fingerprint need no restart. */
+export function serverFingerprint(def: ServerDefinition): string {
+  return JSON.stringify(def, Object.keys(def).sort());
+}

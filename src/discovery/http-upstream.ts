@@ -1,0 +1,103 @@
+import { Logger } from '@nestjs/common';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import {
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { HttpServerDefinition } from '../config/server-definition.js';
+import type { UpstreamConnection } from './upstream-connection.js';
+
+/**
+ * A remote MCP server over Streamable HTTP, falling back to the legacy HTTP+SSE transport
+ * (MCP 2025-11-25 "Backwards Compatibility"). The client is rebuilt when the transport closes or
+ * the upstream forgets our session (404): the SDK client does not re-initialize by itself.
+ */
+export class HttpUpstream implements UpstreamConnection {
+  private readonly logger = new Logger(HttpUpstream.name);
+  private client?: Client;
+  private connecting?: Promise<Client>;
+  private closed = false;
+
+  constructor(
+    readonly def: HttpServerDefinition,
+    private readonly createClient: () => Client,
+  ) {}
+
+  async connect(): Promise<void> {
+    await this.ensureClient();
+  }
+
+  async withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    const client = await this.ensureClient();
+    try {
+      return await fn(client);
+    } catch (err) {
+      if (err instanceof StreamableHTTPError && err.code === 404) {
+        // The upstream dropped our session: the request was never processed, so one retry on a
+        // fresh session is safe.
+        this.logger.warn(`upstream ${this.def.slug} lost our session; reconnecting`);
+        await this.reset(client);
+        return fn(await this.ensureClient());
+      }
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    await client?.close().catch(() => undefined);
+  }
+
+  private ensureClient(): Promise<Client> {
+    if (this.closed) return Promise.reject(new Error('connection closed'));
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async open(): Promise<Client> {
+    const url = new URL(this.def.url);
+    const requestInit = { headers: { ...this.def.headers } };
+    let client = this.createClient();
+    if (this.def.transport === 'http') {
+      try {
+        await client.connect(new StreamableHTTPClientTransport(url, { requestInit }));
+        return this.adopt(client);
+      } catch (err) {
+        this.logger.debug(`upstream ${this.def.slug}: Streamable HTTP failed (${(err as Error).message}); trying SSE`);
+        await client.close().catch(() => undefined);
+        client = this.createClient();
+      }
+    }
+    await client.connect(new SSEClientTransport(url, { requestInit, eventSourceInit: { fetch: withHeaders(this.def.headers) } }));
+    return this.adopt(client);
+  }
+
+  private adopt(client: Client): Client {
+    if (this.closed) {
+      void client.close();
+      throw new Error('connection closed');
+    }
+    client.onclose = () => {
+      if (this.client === client) this.client = undefined;
+    };
+    this.client = client;
+    return client;
+  }
+
+  private async reset(client: Client): Promise<void> {
+    if (this.client === client) this.client = undefined;
+    await client.close().catch(() => undefined);
+  }
+}
+
+function withHeaders(headers: Readonly<Record<string, string>>): typeof fetch {
+  return (input, init) => {
+    const merged = new Headers(init?.headers);
+    for (const [k, v] of Object.entries(headers)) merged.set(k, v);
+    return fetch(input, { ...init, headers: merged });
+  };
+}

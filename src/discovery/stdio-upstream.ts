@@ -1,0 +1,25 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StdioServerDefinition } from '../config/server-definition.js';
+import type { ProcessManagerService } from '../process/process-manager.service.js';
+import type { UpstreamConnection } from './upstream-connection.js';
+
+/** A local stdio server: the process module spawns, supervises and respawns it. */
+export class StdioUpstream implements UpstreamConnection {
+  constructor(
+    readonly def: StdioServerDefinition,
+    private readonly processes: ProcessManagerService,
+    private readonly createClient: () => Client,
+  ) {}
+
+  connect(): Promise<void> {
+    return this.processes.start(this.def, this.createClient);
+  }
+
+  withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    return this.processes.withClient(this.def.id, fn);
+  }
+
+  close(): Promise<void> {
+    return this.processes.remove(this.def.id);
+  }
+}

@@ -1,0 +1,9 @@
+import { Injectable } from '@nestjs/common';
+
+/** The wall clock behind an injectable, so tests can move time (house style §3). */
+@Injectable()
+export class Clock {
+  now(): number {
+    return Date.now();
+  }
+}

@@ -1,0 +1,85 @@
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { SatelliteConfig } from '../config/satellite-config.js';
+import { EventBusService } from '../events/event-bus.service.js';
+import { Clock } from './clock.js';
+import type { McpSession } from './mcp-session.js';
+
+export type CloseReason = 'deleted' | 'idle' | 'shutdown' | 'transport_closed';
+
+/**
+ * Live `/mcp` sessions: lookup, cap, idle expiry. An expired session's transport and server are
+ * really closed (open SSE streams end), not just forgotten.
+ */
+@Injectable()
+export class SessionRegistryService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(SessionRegistryService.name);
+  private readonly sessions = new Map<string, McpSession>();
+  private created = 0;
+  private expired = 0;
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: SatelliteConfig,
+    private readonly clock: Clock,
+    private readonly events: EventBusService,
+  ) {}
+
+  /** Starts the periodic idle sweep (at most once a minute, and unref'd). */
+  startSweeping(): void {
+    const every = Math.min(60_000, Math.max(1000, Math.floor(this.config.mcp.sessionIdleTimeoutMs / 4)));
+    this.sweeper ??= setInterval(() => void this.sweep(), every).unref();
+  }
+
+  isFull(): boolean {
+    return this.sessions.size >= this.config.mcp.maxSessions;
+  }
+
+  add(session: McpSession): void {
+    this.sessions.set(session.id, session);
+    this.created++;
+  }
+
+  /** Returns the session and marks it used; undefined for an unknown or expired id. */
+  touch(id: string): McpSession | undefined {
+    const session = this.sessions.get(id);
+    if (session) session.lastSeenAt = this.clock.now();
+    return session;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  stats(): { open: number; created: number; expired: number } {
+    return { open: this.sessions.size, created: this.created, expired: this.expired };
+  }
+
+  /** Forgets the session and closes its transport and server. Idempotent. */
+  async close(id: string, reason: CloseReason): Promise<void> {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    this.sessions.delete(id);
+    if (reason === 'idle') this.expired++;
+    this.events.emit('mcp.client.disconnected', { session_id: id, reason });
+    await session.transport.close().catch(() => undefined);
+    await session.server.close().catch(() => undefined);
+  }
+
+  /** Closes every session idle for longer than the configured timeout. */
+  async sweep(): Promise<number> {
+    const cutoff = this.clock.now() - this.config.mcp.sessionIdleTimeoutMs;
+    const idle = [...this.sessions.values()].filter((s) => s.lastSeenAt < cutoff).map((s) => s.id);
+    await Promise.all(idle.map((id) => this.close(id, 'idle')));
+    if (idle.length) this.logger.log(`closed ${idle.length} idle session(s)`);
+    return idle.length;
+  }
+
+  /**
+   * Sessions end before the HTTP server closes (Nest 12 closes the server before
+   * onApplicationShutdown), otherwise an open SSE stream would hold the close forever.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
+    await Promise.all([...this.sessions.keys()].map((id) => this.close(id, 'shutdown')));
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Who is calling, as far as the router cares. Standalone mode has no authentication: the caller
+ * sees every server (`teams` undefined). In managed mode the auth layer fills it from the token.
+ */
+export interface CallerContext {
+  readonly userId?: string;
+  /** Teams whose servers the caller may use; undefined = all. */
+  readonly teams?: readonly string[];
+  readonly scopes?: readonly string[];
+}
+
+export const ANONYMOUS_CALLER: CallerContext = {};
+
+export function canUse(caller: CallerContext, server: { team: string; userId?: string }): boolean {
+  if (caller.teams && !caller.teams.includes(server.team)) return false;
+  // A per-user instance belongs to its user only.
+  if (server.userId && caller.teams && server.userId !== caller.userId) return false;
+  return true;
+}

@@ -1,0 +1,134 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  CallToolResultSchema,
+  ErrorCode,
+  McpError,
+  type CallToolResult,
+  type ProgressToken,
+} from '@modelcontextprotocol/sdk/types.js';
+import { SatelliteConfig } from '../config/satellite-config.js';
+import type { CatalogEntry } from '../discovery/catalog-entry.js';
+import { UpstreamUnavailableError } from '../discovery/discovery.errors.js';
+import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
+import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
+import { EventBusService } from '../events/event-bus.service.js';
+import { type CallerContext, canUse } from './caller-context.js';
+import { ToolSearchService } from './tool-search.service.js';
+
+export interface ExecuteOptions {
+  readonly caller: CallerContext;
+  readonly signal: AbortSignal;
+  /** Set when the client asked for progress; upstream progress is relayed under this token. */
+  readonly progressToken?: ProgressToken;
+  readonly sendProgress: (params: { progressToken: ProgressToken; progress: number; total?: number; message?: string }) => Promise<void>;
+}
+
+/**
+ * `execute_mcp_tool`: resolve the path, forward `tools/call` to the owning upstream and return
+ * its result verbatim. Failures an agent can act on come back as `isError` results that say
+ * what to try next (architecture.md "execute_mcp_tool").
+ */
+@Injectable()
+export class ToolExecutorService {
+  private readonly logger = new Logger(ToolExecutorService.name);
+
+  constructor(
+    private readonly config: SatelliteConfig,
+    private readonly catalog: ToolCatalogService,
+    private readonly upstreams: UpstreamManagerService,
+    private readonly search: ToolSearchService,
+    private readonly events: EventBusService,
+  ) {}
+
+  resolve(toolPath: string, caller: CallerContext): CatalogEntry | undefined {
+    let entry = this.catalog.get(toolPath);
+    if (!entry) {
+      const colon = toolPath.indexOf(':');
+      if (colon > 0) entry = this.catalog.get(`${toolPath.slice(0, colon)}-${toolPath.slice(colon + 1)}`);
+    }
+    return entry && canUse(caller, entry) ? entry : undefined;
+  }
+
+  async execute(toolPath: string, args: Record<string, unknown>, opts: ExecuteOptions): Promise<CallToolResult> {
+    const entry = this.resolve(toolPath, opts.caller);
+    if (!entry) {
+      const suggestions = this.search.suggest(toolPath, opts.caller);
+      return errorResult(
+        `Unknown tool path "${toolPath}".` +
+          (suggestions.length ? ` Closest matches: ${suggestions.join(', ')}.` : '') +
+          ' Use discover_mcp_tools to find the right tool_path.',
+      );
+    }
+    const def = this.upstreams.get(entry.serverId)?.def;
+    const timeout = def?.timeoutMs ?? this.config.discovery.callTimeoutMs;
+    const started = Date.now();
+    const { progressToken } = opts;
+    try {
+      const result = await this.upstreams.withClient(entry.serverId, (client) =>
+        client.request(
+          { method: 'tools/call', params: { name: entry.tool.name, arguments: args } },
+          CallToolResultSchema,
+          {
+            signal: opts.signal,
+            timeout,
+            resetTimeoutOnProgress: true,
+            ...(progressToken !== undefined
+              ? {
+                  onprogress: (p) => {
+                    void opts.sendProgress({ progressToken, ...p }).catch(() => undefined);
+                  },
+                }
+              : {}),
+          },
+        ),
+      );
+      this.logCall(entry, args, opts.caller, started, result.isError ? 'tool returned isError' : undefined);
+      return result;
+    } catch (err) {
+      if (opts.signal.aborted) throw err; // cancelled by the client: no answer is expected
+      const message = describeFailure(entry, err, timeout);
+      this.logCall(entry, args, opts.caller, started, message);
+      this.logger.warn(`execute ${entry.path} failed: ${message}`);
+      return errorResult(message);
+    }
+  }
+
+  private logCall(entry: CatalogEntry, args: unknown, caller: CallerContext, started: number, error?: string): void {
+    this.events.emit('mcp.request.logs', {
+      installation_id: entry.serverId,
+      team_id: entry.team,
+      requests: [
+        {
+          ...(caller.userId ? { user_id: caller.userId } : {}),
+          tool_name: entry.tool.name,
+          tool_params: args,
+          response_time_ms: Date.now() - started,
+          success: error === undefined,
+          ...(error ? { error_message: error } : {}),
+          timestamp: new Date(started).toISOString(),
+        },
+      ],
+    });
+  }
+}
+
+export function errorResult(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+function describeFailure(entry: CatalogEntry, err: unknown, timeout: number): string {
+  const server = entry.serverSlug;
+  if (err instanceof UpstreamUnavailableError || (err instanceof Error && err.name === 'ProcessUnavailableError')) {
+    return `Server "${server}" is unavailable: ${err.message}. Try again later, or use discover_mcp_tools to find another tool.`;
+  }
+  if (err instanceof McpError) {
+    if (err.code === (ErrorCode.RequestTimeout as number)) {
+      return `Tool ${entry.path} timed out after ${timeout} ms on server "${server}". Try again, or with a smaller request.`;
+    }
+    if (err.code === (ErrorCode.ConnectionClosed as number)) {
+      return `Server "${server}" closed the connection during the call (it may have crashed). Try again in a few seconds.`;
+    }
+    return `Server "${server}" answered with an error (${err.code}): ${err.message}. Check the arguments against the tool's input_schema.`;
+  }
+  return `Calling ${entry.path} on server "${server}" failed: ${(err as Error).message ?? String(err)}. Try again later.`;
+}

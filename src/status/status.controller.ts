@@ -1,0 +1,42 @@
+import { Controller, ForbiddenException, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SatelliteConfig } from '../config/satellite-config.js';
+import { StatusService } from './status.service.js';
+
+@ApiTags('status')
+@Controller()
+export class StatusController {
+  constructor(
+    private readonly status: StatusService,
+    private readonly config: SatelliteConfig,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Service status: version, uptime, servers, sessions' })
+  root() {
+    return this.status.summary();
+  }
+
+  @Get('health/live')
+  @ApiOperation({ summary: 'Liveness: the process answers (never depends on upstreams)' })
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('health/ready')
+  @ApiOperation({ summary: 'Readiness: configuration applied and not shutting down (503 otherwise)' })
+  ready() {
+    const r = this.status.ready();
+    if (!r.ready) throw new ServiceUnavailableException({ status: 'not_ready', reason: r.reason });
+    return { status: 'ready' };
+  }
+
+  @Get('api/status/debug')
+  @ApiOperation({ summary: 'Servers and tools by team and transport (needs DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE=true)' })
+  debug() {
+    if (!this.config.status.showDebugRoute) {
+      throw new ForbiddenException('the debug route is disabled; set DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE=true to enable it');
+    }
+    return this.status.debug();
+  }
+}

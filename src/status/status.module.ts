@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '../discovery/discovery.module.js';
+import { ProcessModule } from '../process/process.module.js';
+import { StatusContributors } from './status-contributors.service.js';
+import { StatusController } from './status.controller.js';
+import { StatusService } from './status.service.js';
+
+@Global()
+@Module({
+  imports: [DiscoveryModule, ProcessModule],
+  controllers: [StatusController],
+  providers: [StatusService, StatusContributors],
+  exports: [StatusContributors],
+})
+export class StatusModule {}
