@@ -4,11 +4,12 @@ import { ConfigFileWatcherService } from './config-file-watcher.service.js';
 import { ServerRegistryService } from './server-registry.service.js';
 import { ToolCatalogService } from './tool-catalog.service.js';
 import { UpstreamClientFactory } from './upstream-client.factory.js';
+import { UpstreamEventsService } from './upstream-events.service.js';
 import { UpstreamManagerService } from './upstream-manager.service.js';
 
 @Module({
   imports: [ProcessModule],
-  providers: [ToolCatalogService, UpstreamClientFactory, UpstreamManagerService, ServerRegistryService, ConfigFileWatcherService],
-  exports: [ToolCatalogService, UpstreamManagerService, ServerRegistryService, ConfigFileWatcherService],
+  providers: [UpstreamEventsService, ToolCatalogService, UpstreamClientFactory, UpstreamManagerService, ServerRegistryService, ConfigFileWatcherService],
+  exports: [UpstreamEventsService, ToolCatalogService, UpstreamManagerService, ServerRegistryService, ConfigFileWatcherService],
 })
 export class DiscoveryModule {}

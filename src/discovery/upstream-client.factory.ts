@@ -1,24 +1,49 @@
 import { Injectable } from '@nestjs/common';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
+import { UpstreamEventsService } from './upstream-events.service.js';
 
 export interface UpstreamClientHooks {
   /** The upstream announced that its tool list changed. */
   onToolsChanged(): void;
 }
 
-/** Builds the SDK client the satellite uses towards one upstream server. */
+/**
+ * Builds the SDK client the satellite uses towards one upstream server. It offers sampling,
+ * elicitation and roots, and hands such requests to the router, which forwards them to the
+ * client whose call caused them (or refuses cleanly when that client lacks the capability).
+ */
 @Injectable()
 export class UpstreamClientFactory {
-  constructor(private readonly config: SatelliteConfig) {}
+  constructor(
+    private readonly config: SatelliteConfig,
+    private readonly events: UpstreamEventsService,
+  ) {}
 
-  create(hooks: UpstreamClientHooks): Client {
+  create(serverId: string, hooks: UpstreamClientHooks): Client {
     const client = new Client(
       { name: 'deploystack-satellite', version: this.config.version },
-      { capabilities: {} },
+      { capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } } },
     );
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => hooks.onToolsChanged());
+    const route = (request: { method: string; params?: Record<string, unknown> }, extra: { signal: AbortSignal }) =>
+      this.events.routeRequest(serverId, request, extra.signal);
+    client.setRequestHandler(CreateMessageRequestSchema, route as never);
+    client.setRequestHandler(ElicitRequestSchema, route as never);
+    client.setRequestHandler(ListRootsRequestSchema, route as never);
+    client.setNotificationHandler(ToolListChangedNotificationSchema, (n) => {
+      hooks.onToolsChanged();
+      this.events.notify(serverId, n);
+    });
+    client.fallbackNotificationHandler = (n) => {
+      this.events.notify(serverId, n);
+      return Promise.resolve();
+    };
     return client;
   }
 }

@@ -52,7 +52,7 @@ export class UpstreamManagerService implements OnApplicationShutdown {
       this.upstreams.set(def.id, { def, status: 'disabled', toolCount: 0 });
       return;
     }
-    const createClient = (): Client => this.clients.create({ onToolsChanged: () => void this.refresh(def.id) });
+    const createClient = (): Client => this.clients.create(def.id, { onToolsChanged: () => void this.refresh(def.id) });
     const connection: UpstreamConnection =
       def.transport === 'stdio'
         ? new StdioUpstream(def, this.processes, createClient)

@@ -1,15 +1,19 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallerContext } from '../router/caller-context.js';
 
-/** One client session on `/mcp`: its transport, its SDK server and who owns it. */
+/** One client session: its transport (Streamable HTTP or legacy SSE), its SDK server, its owner. */
 export interface McpSession {
   readonly id: string;
-  readonly transport: StreamableHTTPServerTransport;
+  /** `meta` for /mcp and /sse, `direct:{slug}` for /i/{slug}/mcp: an id is only valid where it was issued. */
+  readonly endpoint: string;
+  readonly transport: Transport;
   readonly server: Server;
   readonly caller: CallerContext;
   /** Identity of the principal that created the session (another principal gets 404). */
   readonly owner: string;
   readonly createdAt: number;
   lastSeenAt: number;
+  /** Releases what the session holds elsewhere (direct-endpoint bindings, subscriptions). */
+  onClose?: () => void;
 }

@@ -1,25 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventBusService } from '../events/event-bus.service.js';
-import { ANONYMOUS_CALLER } from '../router/caller-context.js';
+import { ANONYMOUS_CALLER, type CallerContext } from '../router/caller-context.js';
+import { DirectServerFactory } from '../router/direct-server.factory.js';
 import { MetaToolServerFactory } from '../router/meta-tool-server.factory.js';
 import { Clock } from './clock.js';
+import { checkMediaTypes, PARSE_ERROR, rpcError, SERVER_ERROR, SESSION_NOT_FOUND } from './http-replies.js';
 import { MalformedJsonBody } from './json-body.js';
+import { endpointKey, META_ENDPOINT, type McpEndpoint } from './mcp-endpoint.js';
 import { OriginPolicyService } from './origin-policy.service.js';
 import { SessionRegistryService } from './session-registry.service.js';
 
-/** JSON-RPC error codes used at the HTTP edge (the SDK uses the same ones). */
-const PARSE_ERROR = -32700;
-const SERVER_ERROR = -32000;
-const SESSION_NOT_FOUND = -32001;
-
 /**
- * Streamable HTTP (MCP 2025-11-25) at `/mcp`: decides which session a request belongs to, and
- * answers what the SDK transport doesn't (unknown sessions, missing ids, Origin, caps, parse
- * errors) before anything is allocated. Everything else is the SDK transport's job.
+ * Streamable HTTP (MCP 2025-11-25) at `/mcp` and `/i/{slug}/mcp`: decides which session a request
+ * belongs to, and answers what the SDK transport doesn't (unknown sessions, missing ids, Origin,
+ * caps, parse errors) before anything is allocated. Everything else is the SDK transport's job.
  */
 @Injectable()
 export class McpTransportService {
@@ -28,7 +27,8 @@ export class McpTransportService {
 
   constructor(
     private readonly sessions: SessionRegistryService,
-    private readonly servers: MetaToolServerFactory,
+    private readonly metaServers: MetaToolServerFactory,
+    private readonly directServers: DirectServerFactory,
     private readonly origins: OriginPolicyService,
     private readonly clock: Clock,
     private readonly events: EventBusService,
@@ -39,7 +39,11 @@ export class McpTransportService {
     this.accepting = false;
   }
 
-  async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  isAccepting(): boolean {
+    return this.accepting;
+  }
+
+  async handle(req: FastifyRequest, reply: FastifyReply, endpoint: McpEndpoint = META_ENDPOINT): Promise<void> {
     const refused = this.origins.refuse(req.headers);
     if (refused) return rpcError(reply, 403, SERVER_ERROR, `Forbidden: ${refused}`);
     const unacceptable = checkMediaTypes(req);
@@ -50,8 +54,11 @@ export class McpTransportService {
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string' && sessionId !== '') {
       const session = this.sessions.touch(sessionId);
-      // An unknown id gets 404 and allocates nothing (the SDK only knows its own session).
-      if (!session) return rpcError(reply, 404, SESSION_NOT_FOUND, 'Session not found');
+      // An unknown id gets 404 and allocates nothing (the SDK only knows its own session); so does
+      // an id used on another endpoint than the one that issued it.
+      if (!session || session.endpoint !== endpointKey(endpoint) || !(session.transport instanceof StreamableHTTPServerTransport)) {
+        return rpcError(reply, 404, SESSION_NOT_FOUND, 'Session not found');
+      }
       reply.hijack();
       await session.transport.handleRequest(req.raw, reply.raw, body);
       return;
@@ -63,18 +70,53 @@ export class McpTransportService {
     if (this.sessions.isFull()) {
       return rpcError(reply, 503, SERVER_ERROR, 'Service Unavailable: too many open sessions, try again later');
     }
-    await this.initialize(req, reply, body);
+    const caller = ANONYMOUS_CALLER;
+    const made = await this.makeServer(endpoint, caller, reply);
+    if (made) await this.initialize(req, reply, body, { ...made, endpoint, caller });
   }
 
-  private async initialize(req: FastifyRequest, reply: FastifyReply, body: unknown): Promise<void> {
-    const caller = ANONYMOUS_CALLER;
-    const server = this.servers.create(caller);
+  private async makeServer(
+    endpoint: McpEndpoint,
+    caller: CallerContext,
+    reply: FastifyReply,
+  ): Promise<{ server: Server; bind?: (sessionId: string) => () => void } | undefined> {
+    if (endpoint.kind === 'meta') return { server: this.metaServers.create(caller) };
+    const def = this.directServers.resolve(endpoint.slug, caller);
+    if (!def) {
+      rpcError(reply, 404, SERVER_ERROR, `Not Found: no MCP server "${endpoint.slug}" is available to you`);
+      return undefined;
+    }
+    try {
+      return await this.directServers.create(def);
+    } catch (err) {
+      rpcError(reply, 503, SERVER_ERROR, `Service Unavailable: server "${endpoint.slug}" cannot be reached: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private async initialize(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    body: unknown,
+    made: { server: Server; bind?: (sessionId: string) => () => void; endpoint: McpEndpoint; caller: CallerContext },
+  ): Promise<void> {
+    const { server, bind, endpoint, caller } = made;
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomBytes(32).toString('base64url'),
       // Runs before the initialize response is written, so the id is known when the client uses it.
       onsessioninitialized: (id) => {
         const now = this.clock.now();
-        this.sessions.add({ id, transport, server, caller, owner: 'anonymous', createdAt: now, lastSeenAt: now });
+        this.sessions.add({
+          id,
+          endpoint: endpointKey(endpoint),
+          transport,
+          server,
+          caller,
+          owner: 'anonymous',
+          createdAt: now,
+          lastSeenAt: now,
+          ...(bind ? { onClose: bind(id) } : {}),
+        });
         const info = server.getClientVersion();
         this.events.emit('mcp.client.connected', {
           session_id: id,
@@ -97,30 +139,7 @@ export class McpTransportService {
   }
 }
 
-/** The transport's media-type rules (406/415), checked before any session lookup, in the SDK's order. */
-function checkMediaTypes(req: FastifyRequest): { status: number; message: string } | undefined {
-  const accept = req.headers.accept ?? '';
-  if (req.method === 'POST') {
-    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
-      return { status: 406, message: 'Not Acceptable: Client must accept both application/json and text/event-stream' };
-    }
-    if (!(req.headers['content-type'] ?? '').includes('application/json')) {
-      return { status: 415, message: 'Unsupported Media Type: Content-Type must be application/json' };
-    }
-  } else if (req.method === 'GET' && !accept.includes('text/event-stream')) {
-    return { status: 406, message: 'Not Acceptable: Client must accept text/event-stream' };
-  }
-  return undefined;
-}
-
 function containsInitialize(body: unknown): boolean {
   const messages = Array.isArray(body) ? (body as JSONRPCMessage[]) : [body];
   return messages.some((m) => isInitializeRequest(m));
-}
-
-function rpcError(reply: FastifyReply, status: number, code: number, message: string): void {
-  void reply
-    .code(status)
-    .header('content-type', 'application/json')
-    .send({ jsonrpc: '2.0', error: { code, message }, id: null });
 }

@@ -61,6 +61,11 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
     this.sessions.delete(id);
     if (reason === 'idle') this.expired++;
     this.events.emit('mcp.client.disconnected', { session_id: id, reason });
+    try {
+      session.onClose?.();
+    } catch (err) {
+      this.logger.warn(`releasing session ${id}: ${(err as Error).message}`);
+    }
     await session.transport.close().catch(() => undefined);
     await session.server.close().catch(() => undefined);
   }

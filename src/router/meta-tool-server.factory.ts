@@ -14,6 +14,7 @@ import { SatelliteConfig } from '../config/satellite-config.js';
 import type { CallerContext } from './caller-context.js';
 import { DiscoverService } from './discover.service.js';
 import { DISCOVER_TOOL, EXECUTE_TOOL, META_TOOLS } from './meta-tools.js';
+import { peerOfRequest } from './peers.js';
 import { ToolExecutorService } from './tool-executor.service.js';
 
 const INSTRUCTIONS =
@@ -33,7 +34,8 @@ export class MetaToolServerFactory {
   create(caller: CallerContext): Server {
     const server = new Server(
       { name: 'deploystack-satellite', title: 'DeployStack Satellite', version: this.config.version },
-      { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS },
+      // logging: upstream log messages of an execute_mcp_tool call are relayed to its caller.
+      { capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} }, instructions: INSTRUCTIONS },
     );
     server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...META_TOOLS] }));
     server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [] }));
@@ -61,6 +63,7 @@ export class MetaToolServerFactory {
             signal: extra.signal,
             ...(progressToken !== undefined ? { progressToken } : {}),
             sendProgress: (params) => extra.sendNotification({ method: 'notifications/progress', params }),
+            peer: peerOfRequest(server, extra),
           });
         }
         default:

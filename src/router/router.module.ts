@@ -1,13 +1,24 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '../discovery/discovery.module.js';
+import { CallContextRegistry } from './call-context.registry.js';
+import { DirectServerFactory } from './direct-server.factory.js';
 import { DiscoverService } from './discover.service.js';
 import { MetaToolServerFactory } from './meta-tool-server.factory.js';
 import { ToolExecutorService } from './tool-executor.service.js';
 import { ToolSearchService } from './tool-search.service.js';
+import { UpstreamRelayService } from './upstream-relay.service.js';
 
 @Module({
   imports: [DiscoveryModule],
-  providers: [ToolSearchService, DiscoverService, ToolExecutorService, MetaToolServerFactory],
-  exports: [MetaToolServerFactory, ToolSearchService],
+  providers: [
+    ToolSearchService,
+    DiscoverService,
+    ToolExecutorService,
+    MetaToolServerFactory,
+    CallContextRegistry,
+    UpstreamRelayService,
+    DirectServerFactory,
+  ],
+  exports: [MetaToolServerFactory, DirectServerFactory, ToolSearchService],
 })
 export class RouterModule {}

@@ -12,7 +12,9 @@ import { UpstreamUnavailableError } from '../discovery/discovery.errors.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
 import { EventBusService } from '../events/event-bus.service.js';
+import { CallContextRegistry } from './call-context.registry.js';
 import { type CallerContext, canUse } from './caller-context.js';
+import type { DownstreamPeer } from './downstream-peer.js';
 import { ToolSearchService } from './tool-search.service.js';
 
 export interface ExecuteOptions {
@@ -21,6 +23,8 @@ export interface ExecuteOptions {
   /** Set when the client asked for progress; upstream progress is relayed under this token. */
   readonly progressToken?: ProgressToken;
   readonly sendProgress: (params: { progressToken: ProgressToken; progress: number; total?: number; message?: string }) => Promise<void>;
+  /** The calling client: sampling, elicitation, roots and log messages of the upstream call reach it. */
+  readonly peer?: DownstreamPeer;
 }
 
 /**
@@ -38,6 +42,7 @@ export class ToolExecutorService {
     private readonly upstreams: UpstreamManagerService,
     private readonly search: ToolSearchService,
     private readonly events: EventBusService,
+    private readonly contexts: CallContextRegistry,
   ) {}
 
   resolve(toolPath: string, caller: CallerContext): CatalogEntry | undefined {
@@ -63,6 +68,7 @@ export class ToolExecutorService {
     const timeout = def?.timeoutMs ?? this.config.discovery.callTimeoutMs;
     const started = Date.now();
     const { progressToken } = opts;
+    const leave = opts.peer ? this.contexts.enter(entry.serverId, opts.peer) : undefined;
     try {
       const result = await this.upstreams.withClient(entry.serverId, (client) =>
         client.request(
@@ -90,6 +96,8 @@ export class ToolExecutorService {
       this.logCall(entry, args, opts.caller, started, message);
       this.logger.warn(`execute ${entry.path} failed: ${message}`);
       return errorResult(message);
+    } finally {
+      leave?.();
     }
   }
 

@@ -1,0 +1,30 @@
+import { Controller, Delete, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { McpTransportService } from './mcp-transport.service.js';
+
+/** `/i/{server_slug}/mcp`: the same transport, bound to one upstream server, passing everything through. */
+@ApiTags('mcp')
+@ApiParam({ name: 'slug', description: 'server slug from the config' })
+@Controller('i/:slug/mcp')
+export class DirectMcpController {
+  constructor(private readonly transport: McpTransportService) {}
+
+  @Post()
+  @ApiOperation({ summary: "One server's raw MCP (tools, resources, prompts, …) over Streamable HTTP" })
+  post(@Param('slug') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.transport.handle(req, reply, { kind: 'direct', slug });
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Open the server-to-client SSE stream of a direct session' })
+  stream(@Param('slug') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.transport.handle(req, reply, { kind: 'direct', slug });
+  }
+
+  @Delete()
+  @ApiOperation({ summary: 'End a direct session' })
+  end(@Param('slug') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.transport.handle(req, reply, { kind: 'direct', slug });
+  }
+}

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ANONYMOUS_CALLER } from '../router/caller-context.js';
+import { MetaToolServerFactory } from '../router/meta-tool-server.factory.js';
+import { Clock } from './clock.js';
+import { PARSE_ERROR, rpcError, SERVER_ERROR, SESSION_NOT_FOUND } from './http-replies.js';
+import { MalformedJsonBody } from './json-body.js';
+import { McpTransportService } from './mcp-transport.service.js';
+import { OriginPolicyService } from './origin-policy.service.js';
+import { SessionRegistryService } from './session-registry.service.js';
+
+/**
+ * The legacy HTTP+SSE transport (MCP 2024-11-05) for old clients: `GET /sse` opens the stream
+ * (first event `endpoint`), `POST /message?sessionId=…` carries client messages. It fronts the
+ * same meta-tool router as `/mcp`, with the same Origin rules, cap and idle expiry.
+ */
+@Injectable()
+export class LegacySseService {
+  constructor(
+    private readonly sessions: SessionRegistryService,
+    private readonly servers: MetaToolServerFactory,
+    private readonly origins: OriginPolicyService,
+    private readonly streamable: McpTransportService,
+    private readonly clock: Clock,
+  ) {}
+
+  async open(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const refused = this.origins.refuse(req.headers);
+    if (refused) return rpcError(reply, 403, SERVER_ERROR, `Forbidden: ${refused}`);
+    if (!this.streamable.isAccepting() || this.sessions.isFull()) {
+      return rpcError(reply, 503, SERVER_ERROR, 'Service Unavailable: no new sessions accepted right now');
+    }
+    reply.hijack();
+    const transport = new SSEServerTransport('/message', reply.raw);
+    const server = this.servers.create(ANONYMOUS_CALLER);
+    const now = this.clock.now();
+    this.sessions.add({
+      id: transport.sessionId,
+      endpoint: 'meta',
+      transport,
+      server,
+      caller: ANONYMOUS_CALLER,
+      owner: 'anonymous',
+      createdAt: now,
+      lastSeenAt: now,
+    });
+    transport.onclose = () => void this.sessions.close(transport.sessionId, 'transport_closed');
+    await server.connect(transport);
+  }
+
+  async message(req: FastifyRequest, reply: FastifyReply, sessionId: string | undefined): Promise<void> {
+    const refused = this.origins.refuse(req.headers);
+    if (refused) return rpcError(reply, 403, SERVER_ERROR, `Forbidden: ${refused}`);
+    const session = sessionId ? this.sessions.touch(sessionId) : undefined;
+    if (!session || !(session.transport instanceof SSEServerTransport)) {
+      return rpcError(reply, 404, SESSION_NOT_FOUND, 'Session not found');
+    }
+    if (req.body instanceof MalformedJsonBody) return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${req.body.message}`);
+    reply.hijack();
+    await session.transport.handlePostMessage(req.raw, reply.raw, req.body);
+  }
+}

@@ -1,0 +1,137 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  ErrorCode,
+  type JSONRPCRequest,
+  McpError,
+  type Result,
+  ResultSchema,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import { SatelliteConfig } from '../config/satellite-config.js';
+import type { ServerDefinition } from '../config/server-definition.js';
+import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
+import { CallContextRegistry } from './call-context.registry.js';
+import { type CallerContext, canUse } from './caller-context.js';
+import { peerOfRequest, peerOfSession } from './peers.js';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+export interface DirectSession {
+  readonly server: Server;
+  /** Binds the session id once known; returns what to run when the session ends. */
+  bind(sessionId: string): () => void;
+}
+
+/**
+ * `/i/{server_slug}/mcp`: an SDK Server whose capabilities, info and instructions mirror the
+ * upstream's, and that passes every request and notification through unchanged
+ * (architecture.md "Direct endpoint"). Per-session upstream state that a shared connection would
+ * mix up is kept here: resource subscriptions are counted per session.
+ */
+@Injectable()
+export class DirectServerFactory {
+  private readonly logger = new Logger(DirectServerFactory.name);
+
+  constructor(
+    private readonly config: SatelliteConfig,
+    private readonly upstreams: UpstreamManagerService,
+    private readonly contexts: CallContextRegistry,
+  ) {}
+
+  /** The server a direct endpoint names, among those the caller may use (own per-user instance first). */
+  resolve(slug: string, caller: CallerContext): ServerDefinition | undefined {
+    const candidates = this.upstreams
+      .list()
+      .map((u) => u.def)
+      .filter((d) => d.slug === slug && d.enabled && canUse(caller, d));
+    return candidates.find((d) => d.userId !== undefined && d.userId === caller.userId) ?? candidates[0];
+  }
+
+  async create(def: ServerDefinition): Promise<DirectSession> {
+    const upstream = await this.upstreams.withClient(def.id, (c) =>
+      Promise.resolve({ capabilities: c.getServerCapabilities() ?? {}, info: c.getServerVersion(), instructions: c.getInstructions() }),
+    );
+    const server = new Server(upstream.info ?? { name: def.slug, version: '0.0.0' }, {
+      capabilities: upstream.capabilities,
+      ...(upstream.instructions ? { instructions: upstream.instructions } : {}),
+    });
+    // The SDK answers logging/setLevel itself when logging is offered; it must reach the upstream.
+    server.removeRequestHandler('logging/setLevel');
+    server.fallbackRequestHandler = (request, extra) => this.forward(def, server, request, extra);
+    server.fallbackNotificationHandler = (notification) =>
+      this.upstreams.withClient(def.id, (c) => c.notification(notification as never)).catch((err: Error) => {
+        this.logger.debug(`forwarding ${notification.method} to ${def.slug}: ${err.message}`);
+      });
+    return {
+      server,
+      bind: (sessionId) => {
+        const detach = this.contexts.attach(def.id, peerOfSession(server, sessionId));
+        return () => {
+          for (const uri of this.contexts.subscriptionsOf(def.id, sessionId)) {
+            if (this.contexts.unsubscribe(def.id, sessionId, uri)) void this.upstreamRequest(def, 'resources/unsubscribe', { uri });
+          }
+          detach();
+        };
+      },
+    };
+  }
+
+  private async forward(def: ServerDefinition, server: Server, request: JSONRPCRequest, extra: Extra): Promise<Result> {
+    const params = request.params as (Record<string, unknown> & { _meta?: Record<string, unknown> }) | undefined;
+    const sessionId = extra.sessionId ?? 'stdio';
+    if (request.method === 'resources/unsubscribe') {
+      const uri = String(params?.uri ?? '');
+      // Other sessions still subscribed keep the upstream subscription alive.
+      if (!this.contexts.unsubscribe(def.id, sessionId, uri)) return {};
+    }
+    const leave = this.contexts.enter(def.id, peerOfRequest(server, extra));
+    try {
+      const result = await this.callUpstream(def, request.method, params, extra);
+      if (request.method === 'resources/subscribe') this.contexts.subscribe(def.id, sessionId, String(params?.uri ?? ''));
+      return result;
+    } finally {
+      leave();
+    }
+  }
+
+  private async callUpstream(
+    def: ServerDefinition,
+    method: string,
+    params: (Record<string, unknown> & { _meta?: Record<string, unknown> }) | undefined,
+    extra: Extra,
+  ): Promise<Result> {
+    // The client's progress token is replaced by the SDK's own upstream and mapped back here.
+    const { progressToken, ...meta } = params?._meta ?? {};
+    const forwarded = params ? { ...params, ...(Object.keys(meta).length ? { _meta: meta } : {}) } : undefined;
+    if (forwarded && Object.keys(meta).length === 0) delete forwarded._meta;
+    try {
+      return await this.upstreams.withClient(def.id, (client) =>
+        client.request({ method, ...(forwarded ? { params: forwarded } : {}) }, ResultSchema, {
+          signal: extra.signal,
+          timeout: def.timeoutMs ?? this.config.discovery.callTimeoutMs,
+          resetTimeoutOnProgress: true,
+          ...(progressToken !== undefined
+            ? {
+                onprogress: (p) =>
+                  void extra
+                    .sendNotification({ method: 'notifications/progress', params: { progressToken: progressToken as string | number, ...p } })
+                    .catch(() => undefined),
+              }
+            : {}),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof McpError) throw err;
+      throw new McpError(ErrorCode.InternalError, `server "${def.slug}" is unavailable: ${(err as Error).message}`);
+    }
+  }
+
+  private upstreamRequest(def: ServerDefinition, method: string, params: Record<string, unknown>): Promise<unknown> {
+    return this.upstreams
+      .withClient(def.id, (c) => c.request({ method, params }, ResultSchema))
+      .catch((err: Error) => this.logger.debug(`${method} on ${def.slug}: ${err.message}`));
+  }
+}
