@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { SatelliteConfig } from './config/satellite-config.js';
 import { MalformedJsonBody } from './mcp/json-body.js';
+import { MetricsService } from './metrics/metrics.service.js';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 
@@ -34,6 +35,21 @@ export async function createApp(config: SatelliteConfig): Promise<NestFastifyApp
     }
   });
   fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, text, done) => done(null, text));
+
+  // Request metrics on the raw response, so hijacked (streaming) MCP replies are counted too.
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onRequest', (req, reply, done) => {
+    const started = process.hrtime.bigint();
+    const route = req.routeOptions.url ?? 'unmatched';
+    reply.raw.once('finish', () => {
+      const labels = { method: req.method, route };
+      metrics.httpRequests.inc({ ...labels, status: String(reply.raw.statusCode) });
+      if (!String(reply.raw.getHeader('content-type') ?? '').includes('text/event-stream')) {
+        metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    });
+    done();
+  });
 
   const doc = new DocumentBuilder()
     .setTitle('DeployStack Satellite')

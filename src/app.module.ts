@@ -7,6 +7,7 @@ import { SecretRedactor } from './config/secret-redactor.js';
 import { DiscoveryModule } from './discovery/discovery.module.js';
 import { EventsModule } from './events/events.module.js';
 import { McpModule } from './mcp/mcp.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ProcessModule } from './process/process.module.js';
 import { RouterModule } from './router/router.module.js';
 import { StatusModule } from './status/status.module.js';
@@ -21,6 +22,7 @@ export class AppModule {
         ConfigModule.forRoot(config, redactor),
         LoggerModule.forRoot(loggerOptions(config, redactor)),
         EventsModule,
+        MetricsModule,
         ProcessModule,
         DiscoveryModule,
         RouterModule,

@@ -1,6 +1,8 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { SatelliteConfig } from '../config/satellite-config.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { EventBusService } from '../events/event-bus.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { Clock } from './clock.js';
 import type { McpSession } from './mcp-session.js';
 
@@ -22,6 +24,7 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
     private readonly config: SatelliteConfig,
     private readonly clock: Clock,
     private readonly events: EventBusService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Starts the periodic idle sweep (at most once a minute, and unref'd). */
@@ -37,6 +40,8 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
   add(session: McpSession): void {
     this.sessions.set(session.id, session);
     this.created++;
+    this.metrics.sessionsCreated.inc({ transport: transportOf(session) });
+    this.metrics.sessionsOpen.inc({ transport: transportOf(session) });
   }
 
   /** Returns the session and marks it used; undefined for an unknown or expired id. */
@@ -60,6 +65,8 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
     if (!session) return;
     this.sessions.delete(id);
     if (reason === 'idle') this.expired++;
+    this.metrics.sessionsOpen.dec({ transport: transportOf(session) });
+    this.metrics.sessionsClosed.inc({ reason });
     this.events.emit('mcp.client.disconnected', { session_id: id, reason });
     try {
       session.onClose?.();
@@ -87,4 +94,10 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
     clearInterval(this.sweeper);
     await Promise.all([...this.sessions.keys()].map((id) => this.close(id, 'shutdown')));
   }
+}
+
+/** `streamable` (/mcp), `direct` (/i/{slug}/mcp) or `sse` (legacy /sse). */
+function transportOf(session: McpSession): string {
+  if (session.transport instanceof SSEServerTransport) return 'sse';
+  return session.endpoint === 'meta' ? 'streamable' : 'direct';
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { CallerContext } from './caller-context.js';
 import { DISCOVER_DEFAULT_LIMIT, DISCOVER_MAX_LIMIT } from './meta-tools.js';
 import { ToolSearchService } from './tool-search.service.js';
@@ -18,7 +19,10 @@ const MAX_DESCRIPTION = 400;
 /** `discover_mcp_tools`: validates the arguments, searches, and shapes a small answer. */
 @Injectable()
 export class DiscoverService {
-  constructor(private readonly search: ToolSearchService) {}
+  constructor(
+    private readonly search: ToolSearchService,
+    private readonly metrics: MetricsService,
+  ) {}
 
   discover(args: Record<string, unknown>, caller: CallerContext): CallToolResult {
     const { query, limit = DISCOVER_DEFAULT_LIMIT, server } = args;
@@ -31,6 +35,7 @@ export class DiscoverService {
     if (server !== undefined && typeof server !== 'string') {
       throw new McpError(ErrorCode.InvalidParams, 'discover_mcp_tools: "server" must be a string (a server slug)');
     }
+    const stopTimer = this.metrics.discoverDuration.startTimer();
     const { hits, totalFound } = this.search.search({
       query: query.trim(),
       limit,
@@ -46,6 +51,7 @@ export class DiscoverService {
       score: Math.round(score * 1000) / 1000,
     }));
     const structured = { tools, total_found: totalFound, query: query.trim() };
+    stopTimer();
     return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
   }
 }

@@ -12,6 +12,7 @@ import { UpstreamUnavailableError } from '../discovery/discovery.errors.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
 import { EventBusService } from '../events/event-bus.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { CallContextRegistry } from './call-context.registry.js';
 import { type CallerContext, canUse } from './caller-context.js';
 import type { DownstreamPeer } from './downstream-peer.js';
@@ -43,6 +44,7 @@ export class ToolExecutorService {
     private readonly search: ToolSearchService,
     private readonly events: EventBusService,
     private readonly contexts: CallContextRegistry,
+    private readonly metrics: MetricsService,
   ) {}
 
   resolve(toolPath: string, caller: CallerContext): CatalogEntry | undefined {
@@ -102,6 +104,9 @@ export class ToolExecutorService {
   }
 
   private logCall(entry: CatalogEntry, args: unknown, caller: CallerContext, started: number, error?: string): void {
+    const labels = { server: entry.serverSlug, tool: entry.tool.name };
+    this.metrics.toolCalls.inc({ ...labels, outcome: error === undefined ? 'ok' : 'error' });
+    this.metrics.toolCallDuration.observe(labels, (Date.now() - started) / 1000);
     this.events.emit('mcp.request.logs', {
       installation_id: entry.serverId,
       team_id: entry.team,

@@ -2,14 +2,16 @@ import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '../discovery/discovery.module.js';
 import { ProcessModule } from '../process/process.module.js';
 import { StatusContributors } from './status-contributors.service.js';
+import { MetricsController } from './metrics.controller.js';
+import { StatusMetricsService } from './status-metrics.service.js';
 import { StatusController } from './status.controller.js';
 import { StatusService } from './status.service.js';
 
 @Global()
 @Module({
   imports: [DiscoveryModule, ProcessModule],
-  controllers: [StatusController],
-  providers: [StatusService, StatusContributors],
+  controllers: [StatusController, MetricsController],
+  providers: [StatusService, StatusContributors, StatusMetricsService],
   exports: [StatusContributors],
 })
 export class StatusModule {}
