@@ -27,13 +27,19 @@ async function main(): Promise<void> {
     const force = setTimeout(() => {
       process.stderr.write(`shutdown after ${signal} took longer than ${config.shutdownTimeoutMs} ms; exiting\n`);
       process.exit(1);
-    }, config.shutdownTimeoutMs + 2000);
+    }, config.shutdownTimeoutMs + config.process.killGraceMs + 2000);
     force.unref();
-    // Readiness turns false and new sessions are refused before anything is closed.
+    // Readiness turns false and new sessions are refused before anything is closed; calls in
+    // flight get the grace period to finish; then sessions, upstreams and children are closed.
     app.get(StatusContributors).markShuttingDown();
-    app.get(McpTransportService).stopAccepting();
-    app
-      .close()
+    const transport = app.get(McpTransportService);
+    transport.stopAccepting();
+    transport
+      .drain(config.shutdownTimeoutMs)
+      .then(({ drained, inFlight }) => {
+        if (!drained) process.stderr.write(`shutdown: ${inFlight} call(s) still running after ${config.shutdownTimeoutMs} ms; closing\n`);
+        return app.close();
+      })
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         process.stderr.write(`shutdown failed: ${String(err)}\n`);

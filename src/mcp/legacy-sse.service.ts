@@ -57,6 +57,7 @@ export class LegacySseService {
       return rpcError(reply, 404, SESSION_NOT_FOUND, 'Session not found');
     }
     if (req.body instanceof MalformedJsonBody) return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${req.body.message}`);
+    this.streamable.track(reply);
     reply.hijack();
     await session.transport.handlePostMessage(req.raw, reply.raw, req.body);
   }

@@ -24,6 +24,8 @@ import { SessionRegistryService } from './session-registry.service.js';
 export class McpTransportService {
   private readonly logger = new Logger(McpTransportService.name);
   private accepting = true;
+  private inFlight = 0;
+  private idle?: () => void;
 
   constructor(
     private readonly sessions: SessionRegistryService,
@@ -43,6 +45,37 @@ export class McpTransportService {
     return this.accepting;
   }
 
+  /**
+   * Waits until no client message is being answered (bounded), so a rolling update loses no
+   * in-flight call. GET streams don't count: they carry no call of their own.
+   */
+  async drain(timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return { drained: this.inFlight === 0, inFlight: this.inFlight };
+  }
+
+  /** Counts a POST until its response has been written (or the client went away). */
+  track(reply: FastifyReply): void {
+    this.inFlight++;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      this.inFlight--;
+      if (this.inFlight === 0) this.idle?.();
+    };
+    reply.raw.once('finish', finish);
+    reply.raw.once('close', finish);
+  }
+
   async handle(req: FastifyRequest, reply: FastifyReply, endpoint: McpEndpoint = META_ENDPOINT): Promise<void> {
     const refused = this.origins.refuse(req.headers);
     if (refused) return rpcError(reply, 403, SERVER_ERROR, `Forbidden: ${refused}`);
@@ -50,6 +83,7 @@ export class McpTransportService {
     if (unacceptable) return rpcError(reply, unacceptable.status, SERVER_ERROR, unacceptable.message);
     const body: unknown = req.body;
     if (body instanceof MalformedJsonBody) return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${body.message}`);
+    if (req.method === 'POST') this.track(reply);
 
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string' && sessionId !== '') {
