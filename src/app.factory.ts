@@ -25,16 +25,24 @@ export async function createApp(config: SatelliteConfig): Promise<NestFastifyApp
   // `/mcp` must answer malformed JSON with JSON-RPC -32700 and let the SDK judge content types
   // (415/406), so JSON is parsed here and any other body is handed over as text.
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, text, done) => {
-    const raw = typeof text === 'string' ? text : text.toString('utf8');
-    if (raw.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(raw));
-    } catch (err) {
-      done(null, new MalformedJsonBody((err as Error).message));
-    }
-  });
-  fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, text, done) => done(null, text));
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (_req, text, done) => {
+      const raw = typeof text === 'string' ? text : text.toString('utf8');
+      if (raw.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(raw));
+      } catch (err) {
+        done(null, new MalformedJsonBody((err as Error).message));
+      }
+    },
+  );
+  fastify.addContentTypeParser(
+    '*',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (_req, text, done) => done(null, text),
+  );
 
   // Request metrics on the raw response, so hijacked (streaming) MCP replies are counted too.
   const metrics = app.get(MetricsService);

@@ -17,17 +17,24 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   await app.listen({ port: config.http.port, host: config.http.host });
   const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}`;
-  process.stdout.write(`satellite listening on ${url} (MCP endpoint ${url}/mcp, docs ${url}/documentation)\n`);
+  process.stdout.write(
+    `satellite listening on ${url} (MCP endpoint ${url}/mcp, docs ${url}/documentation)\n`,
+  );
 
   // Shutdown is bounded: if closing sessions and children hangs, exit anyway.
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    const force = setTimeout(() => {
-      process.stderr.write(`shutdown after ${signal} took longer than ${config.shutdownTimeoutMs} ms; exiting\n`);
-      process.exit(1);
-    }, config.shutdownTimeoutMs + config.process.killGraceMs + 2000);
+    const force = setTimeout(
+      () => {
+        process.stderr.write(
+          `shutdown after ${signal} took longer than ${config.shutdownTimeoutMs} ms; exiting\n`,
+        );
+        process.exit(1);
+      },
+      config.shutdownTimeoutMs + config.process.killGraceMs + 2000,
+    );
     force.unref();
     // Readiness turns false and new sessions are refused before anything is closed; calls in
     // flight get the grace period to finish; then sessions, upstreams and children are closed.
@@ -37,7 +44,10 @@ async function main(): Promise<void> {
     transport
       .drain(config.shutdownTimeoutMs)
       .then(({ drained, inFlight }) => {
-        if (!drained) process.stderr.write(`shutdown: ${inFlight} call(s) still running after ${config.shutdownTimeoutMs} ms; closing\n`);
+        if (!drained)
+          process.stderr.write(
+            `shutdown: ${inFlight} call(s) still running after ${config.shutdownTimeoutMs} ms; closing\n`,
+          );
         return app.close();
       })
       .then(() => process.exit(0))

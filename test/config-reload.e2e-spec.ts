@@ -14,7 +14,9 @@ describe('standalone config file hot reload', () => {
   let sat: Satellite;
   let client: Client;
   const events: SatelliteEvent[] = [];
-  const memory = stdioEntry(MEMORY, [], { env: { MEMORY_FILE_PATH: `/tmp/satellite-reload-${process.pid}.jsonl` } });
+  const memory = stdioEntry(MEMORY, [], {
+    env: { MEMORY_FILE_PATH: `/tmp/satellite-reload-${process.pid}.jsonl` },
+  });
   const everything = stdioEntry(EVERYTHING, ['stdio']);
 
   beforeAll(async () => {
@@ -28,14 +30,24 @@ describe('standalone config file hot reload', () => {
   });
 
   const paths = async (server?: string) => {
-    const r = (await client.callTool({ name: 'discover_mcp_tools', arguments: { query: '*', limit: 50, ...(server ? { server } : {}) } })) as CallToolResult;
-    return (r.structuredContent as { tools: Array<{ tool_path: string }> }).tools.map((t) => t.tool_path);
+    const r = (await client.callTool({
+      name: 'discover_mcp_tools',
+      arguments: { query: '*', limit: 50, ...(server ? { server } : {}) },
+    })) as CallToolResult;
+    return (r.structuredContent as { tools: Array<{ tool_path: string }> }).tools.map(
+      (t) => t.tool_path,
+    );
   };
   const pidOf = async (slug: string): Promise<number | undefined> => {
     const debug = (await (await fetch(`${sat.baseUrl}/api/status/debug`)).json()) as {
-      teams: Record<string, Record<string, Array<{ slug: string; process?: { pid?: number } | null }>>>;
+      teams: Record<
+        string,
+        Record<string, Array<{ slug: string; process?: { pid?: number } | null }>>
+      >;
     };
-    return Object.values(debug.teams).flatMap((t) => Object.values(t).flat()).find((s) => s.slug === slug)?.process?.pid;
+    return Object.values(debug.teams)
+      .flatMap((t) => Object.values(t).flat())
+      .find((s) => s.slug === slug)?.process?.pid;
   };
 
   it('adds and removes servers without touching the unchanged one', async () => {
@@ -44,12 +56,25 @@ describe('standalone config file hot reload', () => {
     expect(await paths('alpha')).toContain('alpha-echo');
 
     sat.writeConfig({ beta: memory, gamma: everything });
-    await waitFor('gamma tools', async () => (await paths('gamma')).includes('gamma-echo') || undefined);
-    await waitFor('alpha removed', async () => ((await paths('alpha')).length === 0 ? true : undefined));
+    await waitFor(
+      'gamma tools',
+      async () => (await paths('gamma')).includes('gamma-echo') || undefined,
+    );
+    await waitFor('alpha removed', async () =>
+      (await paths('alpha')).length === 0 ? true : undefined,
+    );
     expect(await pidOf('beta')).toBe(betaPid);
-    expect(events.find((e) => e.type === 'config.refreshed')?.data).toMatchObject({ added: 1, removed: 1, modified: 0, unchanged: 1 });
+    expect(events.find((e) => e.type === 'config.refreshed')?.data).toMatchObject({
+      added: 1,
+      removed: 1,
+      modified: 0,
+      unchanged: 1,
+    });
 
-    const r = (await client.callTool({ name: 'execute_mcp_tool', arguments: { tool_path: 'gamma-echo', arguments: { message: 'new' } } })) as CallToolResult;
+    const r = (await client.callTool({
+      name: 'execute_mcp_tool',
+      arguments: { tool_path: 'gamma-echo', arguments: { message: 'new' } },
+    })) as CallToolResult;
     expect(r.content).toEqual([{ type: 'text', text: 'Echo: new' }]);
   });
 
@@ -58,7 +83,13 @@ describe('standalone config file hot reload', () => {
     const watcher = sat.app.get(ConfigFileWatcherService);
     writeFileSync(sat.configPath, '{ "mcpServers": { "beta": ');
     await watcher.reload();
-    expect(events.some((e) => e.type === 'config.error' && (e.data as { problems: string[] }).problems[0]!.startsWith('not valid JSON'))).toBe(true);
+    expect(
+      events.some(
+        (e) =>
+          e.type === 'config.error' &&
+          (e.data as { problems: string[] }).problems[0].startsWith('not valid JSON'),
+      ),
+    ).toBe(true);
     expect(await paths()).toEqual(before);
 
     writeFileSync(sat.configPath, JSON.stringify({ mcpServers: { beta: { command: '' } } }));
@@ -68,8 +99,16 @@ describe('standalone config file hot reload', () => {
 
   it('a dead server does not delay or break discovery of the others', async () => {
     const port = await freePort();
-    sat.writeConfig({ beta: memory, gamma: everything, dead: { type: 'http', url: `http://127.0.0.1:${port}/mcp` }, delta: everything });
-    await waitFor('delta tools', async () => (await paths('delta')).includes('delta-echo') || undefined);
+    sat.writeConfig({
+      beta: memory,
+      gamma: everything,
+      dead: { type: 'http', url: `http://127.0.0.1:${port}/mcp` },
+      delta: everything,
+    });
+    await waitFor(
+      'delta tools',
+      async () => (await paths('delta')).includes('delta-echo') || undefined,
+    );
     expect(await paths('dead')).toEqual([]);
     expect((await paths('beta')).length).toBe(9);
   });

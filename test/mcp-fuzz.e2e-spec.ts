@@ -12,8 +12,20 @@ describe('/mcp under arbitrary input', () => {
     sat = await startSatellite({});
     const res = await fetch(sat.mcpUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'fuzz', version: '1' } } }),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: {
+          protocolVersion: LATEST_PROTOCOL_VERSION,
+          capabilities: {},
+          clientInfo: { name: 'fuzz', version: '1' },
+        },
+      }),
     });
     liveSession = res.headers.get('mcp-session-id')!;
     await res.text();
@@ -26,7 +38,17 @@ describe('/mcp under arbitrary input', () => {
       {
         jsonrpc: fc.oneof(fc.constant('2.0'), fc.string()),
         id: fc.oneof(fc.integer(), fc.string(), fc.constant(null)),
-        method: fc.oneof(fc.constantFrom('initialize', 'tools/list', 'tools/call', 'ping', 'notifications/initialized', 'resources/read'), fc.string()),
+        method: fc.oneof(
+          fc.constantFrom(
+            'initialize',
+            'tools/list',
+            'tools/call',
+            'ping',
+            'notifications/initialized',
+            'resources/read',
+          ),
+          fc.string(),
+        ),
         params: fc.oneof(fc.object(), fc.jsonValue()),
       },
       { requiredKeys: [] },
@@ -36,7 +58,11 @@ describe('/mcp under arbitrary input', () => {
   it('never answers 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(jsonRpcish.map((v) => JSON.stringify(v)), fc.string(), fc.array(jsonRpcish).map((v) => JSON.stringify(v))),
+        fc.oneof(
+          jsonRpcish.map((v) => JSON.stringify(v)),
+          fc.string(),
+          fc.array(jsonRpcish).map((v) => JSON.stringify(v)),
+        ),
         fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8', ''),
         fc.constantFrom('application/json, text/event-stream', 'application/json', '*/*', ''),
         fc.oneof(fc.constant(undefined), fc.constant('live'), fc.string({ maxLength: 60 })),
@@ -45,11 +71,19 @@ describe('/mcp under arbitrary input', () => {
           const headers: Record<string, string> = {};
           if (contentType) headers['content-type'] = contentType;
           if (accept) headers.accept = accept;
-          if (session !== undefined) headers['mcp-session-id'] = session === 'live' ? liveSession : session.replace(/[^\x21-\x7e]/g, 'x') || 'x';
+          if (session !== undefined)
+            headers['mcp-session-id'] =
+              session === 'live' ? liveSession : session.replace(/[^\x21-\x7e]/g, 'x') || 'x';
           const controller = new AbortController();
-          const res = await fetch(sat.mcpUrl, { method, headers, signal: controller.signal, ...(method === 'POST' ? { body } : {}) });
+          const res = await fetch(sat.mcpUrl, {
+            method,
+            headers,
+            signal: controller.signal,
+            ...(method === 'POST' ? { body } : {}),
+          });
           // A GET on the live session opens a stream: look at the status only.
-          if (res.headers.get('content-type')?.includes('text/event-stream') && method === 'GET') controller.abort();
+          if (res.headers.get('content-type')?.includes('text/event-stream') && method === 'GET')
+            controller.abort();
           else await res.text();
           expect(res.status).toBeLessThan(500);
         },

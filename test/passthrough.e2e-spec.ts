@@ -17,7 +17,8 @@ import { type Satellite, startSatellite, waitFor } from './support/satellite.js'
 import { EVERYTHING, ROOT, stdioEntry } from './support/upstreams.js';
 
 const PROBE = resolve(ROOT, 'test', 'fixtures', 'probe-server.mjs');
-const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
+const text = (r: CallToolResult) =>
+  r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
 
 async function client(url: string, capabilities: Record<string, unknown> = {}): Promise<Client> {
   const c = new Client({ name: 'passthrough-e2e', version: '1.0.0' }, { capabilities });
@@ -33,11 +34,23 @@ describe('protocol pass-through', () => {
     clients.push(c);
     return c;
   };
-  const execute = (c: Client, tool_path: string, args: Record<string, unknown> = {}, options = {}) =>
-    c.callTool({ name: 'execute_mcp_tool', arguments: { tool_path, arguments: args } }, CallToolResultSchema, options) as Promise<CallToolResult>;
+  const execute = (
+    c: Client,
+    tool_path: string,
+    args: Record<string, unknown> = {},
+    options = {},
+  ) =>
+    c.callTool(
+      { name: 'execute_mcp_tool', arguments: { tool_path, arguments: args } },
+      CallToolResultSchema,
+      options,
+    ) as Promise<CallToolResult>;
 
   beforeAll(async () => {
-    sat = await startSatellite({ everything: stdioEntry(EVERYTHING, ['stdio']), probe: stdioEntry(PROBE) });
+    sat = await startSatellite({
+      everything: stdioEntry(EVERYTHING, ['stdio']),
+      probe: stdioEntry(PROBE),
+    });
   }, 60_000);
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
@@ -49,9 +62,16 @@ describe('protocol pass-through', () => {
     const asked: unknown[] = [];
     c.setRequestHandler(CreateMessageRequestSchema, (req) => {
       asked.push(req.params.messages);
-      return { model: 'test-model', role: 'assistant', content: { type: 'text', text: 'sampled by the client' } };
+      return {
+        model: 'test-model',
+        role: 'assistant',
+        content: { type: 'text', text: 'sampled by the client' },
+      };
     });
-    const result = await execute(c, 'everything-trigger-sampling-request', { prompt: 'say hi', maxTokens: 10 });
+    const result = await execute(c, 'everything-trigger-sampling-request', {
+      prompt: 'say hi',
+      maxTokens: 10,
+    });
     expect(result.isError).toBeFalsy();
     expect(text(result)).toContain('sampled by the client');
     expect(asked).toHaveLength(1);
@@ -59,7 +79,10 @@ describe('protocol pass-through', () => {
 
   it('refuses sampling cleanly when the calling client lacks the capability', async () => {
     const c = await open(sat.mcpUrl);
-    const result = await execute(c, 'everything-trigger-sampling-request', { prompt: 'say hi', maxTokens: 10 });
+    const result = await execute(c, 'everything-trigger-sampling-request', {
+      prompt: 'say hi',
+      maxTokens: 10,
+    });
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/does not support sampling\/createMessage/);
   });
@@ -79,23 +102,30 @@ describe('protocol pass-through', () => {
     const controller = new AbortController();
     let progress = 0;
     let abortedAt = 0;
-    const call = execute(c, 'probe-wait_for_cancel', {}, {
-      signal: controller.signal,
-      onprogress: () => {
-        progress++;
-        if (progress === 5) {
-          abortedAt = Date.now();
-          controller.abort('stop');
-        }
+    const call = execute(
+      c,
+      'probe-wait_for_cancel',
+      {},
+      {
+        signal: controller.signal,
+        onprogress: () => {
+          progress++;
+          if (progress === 5) {
+            abortedAt = Date.now();
+            controller.abort('stop');
+          }
+        },
       },
-    });
+    );
     await expect(call).rejects.toThrow();
     expect(progress).toBeGreaterThanOrEqual(5);
     const arrived = await waitFor('the upstream to see the cancellation', async () => {
       const at = Number(text(await execute(c, 'probe-last_cancel_at')));
       return at > 0 ? at : undefined;
     });
-    console.log(`cancellation reached the upstream ${arrived - abortedAt} ms after the client aborted`);
+    console.log(
+      `cancellation reached the upstream ${arrived - abortedAt} ms after the client aborted`,
+    );
     expect(arrived - abortedAt).toBeLessThan(2000);
   });
 
@@ -103,18 +133,33 @@ describe('protocol pass-through', () => {
     const c = await open(`${sat.baseUrl}/i/probe/mcp`);
     const changed: string[] = [];
     c.setNotificationHandler(ToolListChangedNotificationSchema, (n) => void changed.push(n.method));
-    c.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void changed.push(n.params.uri));
+    c.setNotificationHandler(
+      ResourceUpdatedNotificationSchema,
+      (n) => void changed.push(n.params.uri),
+    );
 
     const before = (await c.listTools()).tools.map((t) => t.name);
     expect(before).toEqual(expect.arrayContaining(['wait_for_cancel', 'add_tool']));
     await c.callTool({ name: 'add_tool', arguments: { name: 'fresh_tool' } });
-    await waitFor('tools/list_changed', () => changed.includes('notifications/tools/list_changed') || undefined);
+    await waitFor(
+      'tools/list_changed',
+      () => changed.includes('notifications/tools/list_changed') || undefined,
+    );
     expect((await c.listTools()).tools.map((t) => t.name)).toContain('fresh_tool');
 
     await c.subscribeResource({ uri: 'probe://note' });
-    expect(text((await c.callTool({ name: 'touch_resource', arguments: { uri: 'probe://note' } })) as CallToolResult)).toBe('notified');
+    expect(
+      text(
+        (await c.callTool({
+          name: 'touch_resource',
+          arguments: { uri: 'probe://note' },
+        })) as CallToolResult,
+      ),
+    ).toBe('notified');
     await waitFor('resources/updated', () => changed.includes('probe://note') || undefined);
-    expect((await c.readResource({ uri: 'probe://note' })).contents).toEqual([{ uri: 'probe://note', text: 'a note' }]);
+    expect((await c.readResource({ uri: 'probe://note' })).contents).toEqual([
+      { uri: 'probe://note', text: 'a note' },
+    ]);
   });
 
   it('mirrors the upstream and answers 404 for an unknown server', async () => {
@@ -124,8 +169,20 @@ describe('protocol pass-through', () => {
     expect((await c.listResources()).resources.length).toBeGreaterThan(0);
     const res = await fetch(`${sat.baseUrl}/i/nope/mcp`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'x', version: '1' },
+        },
+      }),
     });
     expect(res.status).toBe(404);
   });
@@ -135,7 +192,11 @@ describe('protocol pass-through', () => {
     const transport = c.transport as StreamableHTTPClientTransport;
     const res = await fetch(`${sat.baseUrl}/i/probe/mcp`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': transport.sessionId! },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': transport.sessionId!,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     expect(res.status).toBe(404);
@@ -145,8 +206,13 @@ describe('protocol pass-through', () => {
     const c = new Client({ name: 'legacy-sse', version: '1.0.0' });
     await c.connect(new SSEClientTransport(new URL(`${sat.baseUrl}/sse`)));
     clients.push(c);
-    expect((await c.listTools()).tools.map((t) => t.name).sort()).toEqual(['discover_mcp_tools', 'execute_mcp_tool']);
-    expect(text(await execute(c, 'everything-echo', { message: 'old client' }))).toBe('Echo: old client');
+    expect((await c.listTools()).tools.map((t) => t.name).sort()).toEqual([
+      'discover_mcp_tools',
+      'execute_mcp_tool',
+    ]);
+    expect(text(await execute(c, 'everything-echo', { message: 'old client' }))).toBe(
+      'Echo: old client',
+    );
     const unknown = await fetch(`${sat.baseUrl}/message?sessionId=does-not-exist`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -17,7 +17,8 @@ function processesWithMarker(marker: string): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) pids.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker))
+        pids.push(Number(entry));
     } catch {
       // the process ended while we looked, or is not ours
     }
@@ -27,7 +28,8 @@ function processesWithMarker(marker: string): number[] {
 
 describe('shutdown of the real satellite process', () => {
   it('exits 0 on SIGTERM within 10 s and leaves no child or grandchild behind', async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
+    if (!existsSync(MAIN))
+      throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
     const marker = `SATELLITE_TEST_MARKER=${randomUUID()}`;
     const [key, value] = marker.split('=') as [string, string];
     const dir = mkdtempSync(join(tmpdir(), 'satellite-shutdown-'));
@@ -36,16 +38,33 @@ describe('shutdown of the real satellite process', () => {
       config,
       JSON.stringify({
         mcpServers: {
-          memory: { command: process.execPath, args: [MEMORY], env: { [key]: value, MEMORY_FILE_PATH: join(dir, 'm.jsonl') } },
+          memory: {
+            command: process.execPath,
+            args: [MEMORY],
+            env: { [key]: value, MEMORY_FILE_PATH: join(dir, 'm.jsonl') },
+          },
           // A wrapper whose grandchild is the real server (like npx / uvx / sh -c); the trailing
           // command keeps the shell from exec'ing, so there really is a grandchild.
-          wrapped: { command: '/bin/sh', args: ['-c', `"${process.execPath}" "${EVERYTHING}" stdio; exit $?`], env: { [key]: value } },
+          wrapped: {
+            command: '/bin/sh',
+            args: ['-c', `"${process.execPath}" "${EVERYTHING}" stdio; exit $?`],
+            env: { [key]: value },
+          },
         },
       }),
     );
     const port = await freePort();
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), DEPLOYSTACK_MCP_CONFIG: config, DEPLOYSTACK_DATA_DIR: join(dir, 'data'), DEPLOYSTACK_SANDBOX: 'none', DEPLOYSTACK_ALLOW_UNSANDBOXED: 'true' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        DEPLOYSTACK_MCP_CONFIG: config,
+        DEPLOYSTACK_DATA_DIR: join(dir, 'data'),
+        DEPLOYSTACK_SANDBOX: 'none',
+        DEPLOYSTACK_ALLOW_UNSANDBOXED: 'true',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -53,9 +72,18 @@ describe('shutdown of the real satellite process', () => {
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
 
-    await waitFor('ready', async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok || undefined, 30_000);
+    await waitFor(
+      'ready',
+      async () =>
+        (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok ||
+        undefined,
+      30_000,
+    );
     const client = await connectClient(`http://127.0.0.1:${port}/mcp`);
-    const result = await client.callTool({ name: 'execute_mcp_tool', arguments: { tool_path: 'wrapped-echo', arguments: { message: 'hi' } } });
+    const result = await client.callTool({
+      name: 'execute_mcp_tool',
+      arguments: { tool_path: 'wrapped-echo', arguments: { message: 'hi' } },
+    });
     expect(result.content).toEqual([{ type: 'text', text: 'Echo: hi' }]);
     // The memory server, the wrapper shell and its grandchild.
     expect(processesWithMarker(value).length).toBeGreaterThanOrEqual(3);

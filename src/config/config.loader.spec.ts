@@ -17,7 +17,12 @@ describe('loadSatelliteConfig', () => {
     expect(config.discovery.configPath).toBe(DEMO_CONFIG_PATH);
     expect(config.discovery.initialServers.map((s) => s.slug)).toEqual(['memory', 'everything']);
     expect(config.mcp.sessionIdleTimeoutMs).toBe(30 * 60_000);
-    expect(config.process.limits).toEqual({ memoryMb: 100, cpuCores: 0.1, maxProcesses: 50, cpuSeconds: 60 });
+    expect(config.process.limits).toEqual({
+      memoryMb: 100,
+      cpuCores: 0.1,
+      maxProcesses: 50,
+      cpuSeconds: 60,
+    });
     expect(config.status.showDebugRoute).toBe(false);
   });
 
@@ -41,7 +46,12 @@ describe('loadSatelliteConfig', () => {
     const path = configFile({ mcpServers: { a: { type: 'http', url: 'nope' } } });
     let error: unknown;
     try {
-      loadSatelliteConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', DEPLOYSTACK_SANDBOX: 'chroot', DEPLOYSTACK_MCP_CONFIG: path });
+      loadSatelliteConfig({
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+        DEPLOYSTACK_SANDBOX: 'chroot',
+        DEPLOYSTACK_MCP_CONFIG: path,
+      });
     } catch (err) {
       error = err;
     }
@@ -55,6 +65,8 @@ describe('loadSatelliteConfig', () => {
   });
 
   it('reports a missing config file by path', () => {
-    expect(() => loadSatelliteConfig({ DEPLOYSTACK_MCP_CONFIG: '/nonexistent/mcp.json' })).toThrow(/\/nonexistent\/mcp\.json: cannot read the file \(ENOENT\)/);
+    expect(() => loadSatelliteConfig({ DEPLOYSTACK_MCP_CONFIG: '/nonexistent/mcp.json' })).toThrow(
+      /\/nonexistent\/mcp\.json: cannot read the file \(ENOENT\)/,
+    );
   });
 });

@@ -6,7 +6,11 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { EnvDto } from './env.dto.js';
 import { parseServerConfig, ServerConfigError } from './mcp-server-file.js';
-import { type RunEnvironment, type SandboxDriverName, SatelliteConfig } from './satellite-config.js';
+import {
+  type RunEnvironment,
+  type SandboxDriverName,
+  SatelliteConfig,
+} from './satellite-config.js';
 import type { ServerDefinition } from './server-definition.js';
 
 /** The project root (where package.json and config/ live), from src/config or dist/config. */
@@ -23,13 +27,18 @@ export class ConfigError extends Error {
 /** One line per bad variable, quoting the raw value the operator wrote. */
 function flatten(errors: ValidationError[], env: NodeJS.ProcessEnv): string[] {
   return errors.map(
-    (e) => `${e.property}=${JSON.stringify(env[e.property])}: ${Object.values(e.constraints ?? {}).reverse().join('; ')}`,
+    (e) =>
+      `${e.property}=${JSON.stringify(env[e.property])}: ${Object.values(e.constraints ?? {})
+        .reverse()
+        .join('; ')}`,
   );
 }
 
 function readVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -44,7 +53,10 @@ const LOOPBACK_ORIGINS = ['localhost', '127.0.0.1', '[::1]', '::1'];
  */
 export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): SatelliteConfig {
   const dto = plainToInstance(EnvDto, { ...env }, { enableImplicitConversion: false });
-  const problems = flatten(validateSync(dto, { whitelist: false, forbidUnknownValues: false }), env);
+  const problems = flatten(
+    validateSync(dto, { whitelist: false, forbidUnknownValues: false }),
+    env,
+  );
 
   const configPath = dto.DEPLOYSTACK_MCP_CONFIG
     ? isAbsolute(dto.DEPLOYSTACK_MCP_CONFIG)
@@ -55,8 +67,12 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
   try {
     initialServers = parseServerConfig(readFileSync(configPath, 'utf8'), configPath);
   } catch (err) {
-    if (err instanceof ServerConfigError) problems.push(...err.problems.map((p) => `${configPath}: ${p}`));
-    else problems.push(`DEPLOYSTACK_MCP_CONFIG=${configPath}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    if (err instanceof ServerConfigError)
+      problems.push(...err.problems.map((p) => `${configPath}: ${p}`));
+    else
+      problems.push(
+        `DEPLOYSTACK_MCP_CONFIG=${configPath}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -71,7 +87,9 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
     shutdownTimeoutMs: dto.DEPLOYSTACK_SHUTDOWN_TIMEOUT_MS ?? 8000,
     mcp: {
       allowedOrigins: dto.DEPLOYSTACK_ALLOWED_ORIGINS
-        ? dto.DEPLOYSTACK_ALLOWED_ORIGINS.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
+        ? dto.DEPLOYSTACK_ALLOWED_ORIGINS.split(',')
+            .map((s) => s.trim().toLowerCase())
+            .filter(Boolean)
         : LOOPBACK_ORIGINS,
       sessionIdleTimeoutMs: dto.DEPLOYSTACK_SESSION_IDLE_TIMEOUT_MS ?? 30 * 60_000,
       maxSessions: dto.DEPLOYSTACK_MAX_SESSIONS ?? 1000,
@@ -103,11 +121,21 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
       ? {
           backend: {
             url: dto.DEPLOYSTACK_BACKEND_URL.replace(/\/+$/, ''),
-            publicUrl: (dto.DEPLOYSTACK_BACKEND_PUBLIC_URL ?? dto.DEPLOYSTACK_BACKEND_URL).replace(/\/+$/, ''),
-            ...(dto.DEPLOYSTACK_REGISTRATION_TOKEN ? { registrationToken: dto.DEPLOYSTACK_REGISTRATION_TOKEN } : {}),
+            publicUrl: (dto.DEPLOYSTACK_BACKEND_PUBLIC_URL ?? dto.DEPLOYSTACK_BACKEND_URL).replace(
+              /\/+$/,
+              '',
+            ),
+            ...(dto.DEPLOYSTACK_REGISTRATION_TOKEN
+              ? { registrationToken: dto.DEPLOYSTACK_REGISTRATION_TOKEN }
+              : {}),
             satelliteName: dto.DEPLOYSTACK_SATELLITE_NAME ?? '',
-            satelliteUrl: (dto.DEPLOYSTACK_SATELLITE_URL ?? `http://localhost:${dto.PORT ?? 3001}`).replace(/\/+$/, ''),
-            events: { batchSize: dto.DEPLOYSTACK_EVENT_BATCH_SIZE ?? 100, maxQueued: dto.DEPLOYSTACK_EVENT_QUEUE_MAX ?? 10_000 },
+            satelliteUrl: (
+              dto.DEPLOYSTACK_SATELLITE_URL ?? `http://localhost:${dto.PORT ?? 3001}`
+            ).replace(/\/+$/, ''),
+            events: {
+              batchSize: dto.DEPLOYSTACK_EVENT_BATCH_SIZE ?? 100,
+              maxQueued: dto.DEPLOYSTACK_EVENT_QUEUE_MAX ?? 10_000,
+            },
           },
         }
       : {}),

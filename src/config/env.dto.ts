@@ -43,7 +43,11 @@ export class EnvDto {
 
   /** Comma-separated hostnames allowed in a present Origin header (default: loopback names). */
   @IsOptional() @IsString() DEPLOYSTACK_ALLOWED_ORIGINS?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) DEPLOYSTACK_SESSION_IDLE_TIMEOUT_MS?: number;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  DEPLOYSTACK_SESSION_IDLE_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_MAX_SESSIONS?: number;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_DISCOVERY_TIMEOUT_MS?: number;
@@ -65,14 +69,30 @@ export class EnvDto {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_LIMIT_CPU_SECONDS?: number;
 
   // Managed mode (docs/managed-mode.md): DEPLOYSTACK_BACKEND_URL turns it on.
-  @IsOptional() @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' }) DEPLOYSTACK_BACKEND_URL?: string;
+  @IsOptional()
+  @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' })
+  DEPLOYSTACK_BACKEND_URL?: string;
   @IsOptional() @IsString() @MinLength(1) DEPLOYSTACK_REGISTRATION_TOKEN?: string;
-  @ValidateIf((e: EnvDto) => e.DEPLOYSTACK_BACKEND_URL !== undefined || e.DEPLOYSTACK_SATELLITE_NAME !== undefined)
-  @Matches(/^[a-z0-9_-]{10,32}$/, { message: 'is required in managed mode: 10-32 characters of a-z, 0-9, _ and -' })
+  @ValidateIf(
+    (e: EnvDto) =>
+      e.DEPLOYSTACK_BACKEND_URL !== undefined || e.DEPLOYSTACK_SATELLITE_NAME !== undefined,
+  )
+  @Matches(/^[a-z0-9_-]{10,32}$/, {
+    message: 'is required in managed mode: 10-32 characters of a-z, 0-9, _ and -',
+  })
   DEPLOYSTACK_SATELLITE_NAME?: string;
-  @IsOptional() @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' }) DEPLOYSTACK_SATELLITE_URL?: string;
-  @IsOptional() @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' }) DEPLOYSTACK_BACKEND_PUBLIC_URL?: string;
+  @IsOptional()
+  @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' })
+  DEPLOYSTACK_SATELLITE_URL?: string;
+  @IsOptional()
+  @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' })
+  DEPLOYSTACK_BACKEND_PUBLIC_URL?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() DEPLOYSTACK_SCHEDULER_ENABLED?: boolean;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) DEPLOYSTACK_EVENT_BATCH_SIZE?: number;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  DEPLOYSTACK_EVENT_BATCH_SIZE?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_EVENT_QUEUE_MAX?: number;
 }

@@ -13,7 +13,14 @@ export function loggerOptions(config: SatelliteConfig, redactor: SecretRedactor)
   return {
     pinoHttp: {
       level: config.logLevel,
-      ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
+      ...(pretty
+        ? {
+            transport: {
+              target: 'pino-pretty',
+              options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
+            },
+          }
+        : {}),
       redact: {
         paths: [
           'req.headers.authorization',
@@ -37,7 +44,10 @@ export function loggerOptions(config: SatelliteConfig, redactor: SecretRedactor)
       formatters: { log: (obj: Record<string, unknown>) => redactor.redact(obj) },
       hooks: {
         logMethod(args: unknown[], method: (...a: unknown[]) => void) {
-          method.apply(this, args.map((a) => redactor.redact(a)));
+          method.apply(
+            this,
+            args.map((a) => redactor.redact(a)),
+          );
         },
       },
     },

@@ -17,20 +17,59 @@ describe('parseServerConfig (Claude Desktop / Cursor / VS Code format)', () => {
   it('reads stdio and HTTP entries keyed by slug, with the satellite fields', () => {
     const defs = parse({
       mcpServers: {
-        memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: { MEMORY_FILE_PATH: '/tmp/m.json' } },
-        remote: { type: 'http', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer abcdef' }, team: 'ops', timeout: 5000 },
-        legacy: { type: 'sse', url: 'http://127.0.0.1:9000/sse', enabled: false, description: 'old one' },
+        memory: {
+          command: 'npx',
+          args: ['-y', '@modelcontextprotocol/server-memory'],
+          env: { MEMORY_FILE_PATH: '/tmp/m.json' },
+        },
+        remote: {
+          type: 'http',
+          url: 'https://mcp.example.com/mcp',
+          headers: { Authorization: 'Bearer abcdef' },
+          team: 'ops',
+          timeout: 5000,
+        },
+        legacy: {
+          type: 'sse',
+          url: 'http://127.0.0.1:9000/sse',
+          enabled: false,
+          description: 'old one',
+        },
       },
     });
     expect(defs).toEqual([
-      expect.objectContaining({ id: 'memory', slug: 'memory', team: 'default', transport: 'stdio', command: 'npx', enabled: true, secrets: ['/tmp/m.json'] }),
-      expect.objectContaining({ slug: 'remote', transport: 'http', team: 'ops', timeoutMs: 5000, secrets: ['Bearer abcdef'] }),
-      expect.objectContaining({ slug: 'legacy', transport: 'sse', enabled: false, description: 'old one' }),
+      expect.objectContaining({
+        id: 'memory',
+        slug: 'memory',
+        team: 'default',
+        transport: 'stdio',
+        command: 'npx',
+        enabled: true,
+        secrets: ['/tmp/m.json'],
+      }),
+      expect.objectContaining({
+        slug: 'remote',
+        transport: 'http',
+        team: 'ops',
+        timeoutMs: 5000,
+        secrets: ['Bearer abcdef'],
+      }),
+      expect.objectContaining({
+        slug: 'legacy',
+        transport: 'sse',
+        enabled: false,
+        description: 'old one',
+      }),
     ]);
   });
 
   it('accepts the VS Code "servers" key and the stdio / streamable-http type names', () => {
-    const defs = parse({ servers: { a: { type: 'stdio', command: 'node' }, b: { type: 'streamable-http', url: 'http://localhost:1/mcp' } } });
+    const defs = parse({
+      servers: {
+        a: { type: 'stdio', command: 'node' },
+        b: { type: 'streamable-http', url: 'http://localhost:1/mcp' },
+      },
+    });
     expect(defs.map((d) => d.transport)).toEqual(['stdio', 'http']);
   });
 
@@ -66,8 +105,14 @@ describe('parseServerConfig (Claude Desktop / Cursor / VS Code format)', () => {
   });
 
   it('rejects malformed JSON and a missing server map with a clear message', () => {
-    expect(problemsOf(() => parseServerConfig('{ "mcpServers": ', 'x.json'))[0]).toMatch(/^not valid JSON/);
-    expect(problemsOf(() => parse({ other: {} }))).toEqual(['no "mcpServers" (or "servers") object']);
-    expect(problemsOf(() => parse({ mcpServers: [] }))).toEqual(['"mcpServers" must be an object keyed by server slug']);
+    expect(problemsOf(() => parseServerConfig('{ "mcpServers": ', 'x.json'))[0]).toMatch(
+      /^not valid JSON/,
+    );
+    expect(problemsOf(() => parse({ other: {} }))).toEqual([
+      'no "mcpServers" (or "servers") object',
+    ]);
+    expect(problemsOf(() => parse({ mcpServers: [] }))).toEqual([
+      '"mcpServers" must be an object keyed by server slug',
+    ]);
   });
 });

@@ -16,7 +16,8 @@ export class ServerConfigError extends Error {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function stringMap(value: unknown, where: string, problems: string[]): Record<string, string> {
   if (value === undefined) return {};
@@ -48,13 +49,20 @@ function parseEntry(
     problems.push(`${at} must be an object`);
     return undefined;
   }
-  const type = raw.type ?? (raw.command !== undefined ? 'stdio' : raw.url !== undefined ? 'http' : undefined);
+  const type =
+    raw.type ?? (raw.command !== undefined ? 'stdio' : raw.url !== undefined ? 'http' : undefined);
   const team = raw.team ?? DEFAULT_TEAM;
-  if (typeof team !== 'string' || !SLUG_PATTERN.test(team)) problems.push(`${at}.team must match ${SLUG_PATTERN.source}`);
-  if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') problems.push(`${at}.enabled must be a boolean`);
-  if (raw.description !== undefined && typeof raw.description !== 'string') problems.push(`${at}.description must be a string`);
+  if (typeof team !== 'string' || !SLUG_PATTERN.test(team))
+    problems.push(`${at}.team must match ${SLUG_PATTERN.source}`);
+  if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean')
+    problems.push(`${at}.enabled must be a boolean`);
+  if (raw.description !== undefined && typeof raw.description !== 'string')
+    problems.push(`${at}.description must be a string`);
   const timeout = raw.timeout;
-  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 100)) {
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 100)
+  ) {
     problems.push(`${at}.timeout must be a number of milliseconds >= 100`);
   }
   const base = {
@@ -67,11 +75,14 @@ function parseEntry(
   };
 
   if (type === 'stdio') {
-    if (typeof raw.command !== 'string' || raw.command.trim() === '') problems.push(`${at}.command must be a non-empty string`);
+    if (typeof raw.command !== 'string' || raw.command.trim() === '')
+      problems.push(`${at}.command must be a non-empty string`);
     const args = raw.args ?? [];
-    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) problems.push(`${at}.args must be an array of strings`);
+    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))
+      problems.push(`${at}.args must be an array of strings`);
     const env = stringMap(raw.env, `${at}.env`, problems);
-    if (raw.cwd !== undefined && typeof raw.cwd !== 'string') problems.push(`${at}.cwd must be a string`);
+    if (raw.cwd !== undefined && typeof raw.cwd !== 'string')
+      problems.push(`${at}.cwd must be a string`);
     if (problems.length > before) return undefined;
     return {
       ...base,
@@ -79,11 +90,18 @@ function parseEntry(
       command: raw.command as string,
       args: args as string[],
       env,
-      ...(typeof raw.cwd === 'string' ? { cwd: isAbsolute(raw.cwd) ? raw.cwd : resolve(baseDir, raw.cwd) } : {}),
+      ...(typeof raw.cwd === 'string'
+        ? { cwd: isAbsolute(raw.cwd) ? raw.cwd : resolve(baseDir, raw.cwd) }
+        : {}),
       secrets: Object.values(env).filter((v) => v.length >= 4),
     };
   }
-  if (type === 'http' || type === 'streamable-http' || type === 'streamableHttp' || type === 'sse') {
+  if (
+    type === 'http' ||
+    type === 'streamable-http' ||
+    type === 'streamableHttp' ||
+    type === 'sse'
+  ) {
     let url: URL | undefined;
     try {
       url = new URL(String(raw.url));
@@ -101,7 +119,9 @@ function parseEntry(
       secrets: Object.values(headers).filter((v) => v.length >= 4),
     };
   }
-  problems.push(`${at}.type must be "stdio", "http", "streamable-http" or "sse" (or give "command" or "url")`);
+  problems.push(
+    `${at}.type must be "stdio", "http", "streamable-http" or "sse" (or give "command" or "url")`,
+  );
   return undefined;
 }
 
@@ -115,8 +135,10 @@ export function parseServerConfig(text: string, source: string): ServerDefinitio
   }
   if (!isObject(doc)) throw new ServerConfigError(source, ['the top level must be a JSON object']);
   const servers = doc.mcpServers ?? doc.servers;
-  if (servers === undefined) throw new ServerConfigError(source, ['no "mcpServers" (or "servers") object']);
-  if (!isObject(servers)) throw new ServerConfigError(source, ['"mcpServers" must be an object keyed by server slug']);
+  if (servers === undefined)
+    throw new ServerConfigError(source, ['no "mcpServers" (or "servers") object']);
+  if (!isObject(servers))
+    throw new ServerConfigError(source, ['"mcpServers" must be an object keyed by server slug']);
   const problems: string[] = [];
   const baseDir = dirname(source);
   const defs: ServerDefinition[] = [];
@@ -133,7 +155,9 @@ export async function readServerConfigFile(path: string): Promise<ServerDefiniti
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ServerConfigError(path, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+    throw new ServerConfigError(path, [
+      `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    ]);
   }
   return parseServerConfig(text, path);
 }

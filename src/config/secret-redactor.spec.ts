@@ -5,7 +5,9 @@ describe('SecretRedactor', () => {
   it('masks configured secret values anywhere in a log record', () => {
     const r = new SecretRedactor();
     r.set('servers', ['ghp_secret123', 'Bearer tok-xyz', 'ab']);
-    expect(r.redact({ msg: 'spawn with ghp_secret123', nested: { h: ['Bearer tok-xyz'] }, n: 3 })).toEqual({
+    expect(
+      r.redact({ msg: 'spawn with ghp_secret123', nested: { h: ['Bearer tok-xyz'] }, n: 3 }),
+    ).toEqual({
       msg: 'spawn with [REDACTED]',
       nested: { h: ['[REDACTED]'] },
       n: 3,

@@ -10,9 +10,14 @@ export class SecretRedactor {
   private readonly bySource = new Map<string, readonly string[]>();
 
   set(source: string, values: readonly string[]): void {
-    this.bySource.set(source, values.filter((v) => v.length >= 4));
+    this.bySource.set(
+      source,
+      values.filter((v) => v.length >= 4),
+    );
     // Longest first, so a secret containing another is masked whole.
-    this.secrets = [...new Set([...this.bySource.values()].flat())].sort((a, b) => b.length - a.length);
+    this.secrets = [...new Set([...this.bySource.values()].flat())].sort(
+      (a, b) => b.length - a.length,
+    );
   }
 
   redact<T>(value: T): T {
@@ -32,7 +37,8 @@ export class SecretRedactor {
 
   private redactString(s: string): string {
     let out = s;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+    for (const secret of this.secrets)
+      if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
     return out;
   }
 }

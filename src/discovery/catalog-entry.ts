@@ -13,4 +13,7 @@ export interface CatalogEntry {
   readonly tool: Tool;
 }
 
-export type CatalogListener = (serverId: string, entries: readonly CatalogEntry[] | undefined) => void;
+export type CatalogListener = (
+  serverId: string,
+  entries: readonly CatalogEntry[] | undefined,
+) => void;

@@ -1,4 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { type FSWatcher, watch } from 'chokidar';
 import { readServerConfigFile, ServerConfigError } from '../config/mcp-server-file.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
@@ -27,9 +32,14 @@ export class ConfigFileWatcherService implements OnApplicationBootstrap, OnModul
     // Not awaited: the HTTP server listens while upstreams are discovered; readiness waits.
     void this.registry.apply(`file:${configPath}`, initialServers);
     if (!shouldWatch) return;
-    this.watcher = watch(configPath, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } });
+    this.watcher = watch(configPath, {
+      ignoreInitial: true,
+      awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 },
+    });
     this.watcher.on('all', (event) => this.schedule(event));
-    this.watcher.on('error', (err) => this.logger.warn(`watching ${configPath} failed: ${(err as Error).message}`));
+    this.watcher.on('error', (err) =>
+      this.logger.warn(`watching ${configPath} failed: ${(err as Error).message}`),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -54,8 +64,11 @@ export class ConfigFileWatcherService implements OnApplicationBootstrap, OnModul
       const defs = await readServerConfigFile(path);
       await this.registry.apply(`file:${path}`, defs);
     } catch (err) {
-      const problems = err instanceof ServerConfigError ? [...err.problems] : [(err as Error).message];
-      this.logger.error(`config file ${path} not applied, keeping the last good configuration:\n  - ${problems.join('\n  - ')}`);
+      const problems =
+        err instanceof ServerConfigError ? [...err.problems] : [(err as Error).message];
+      this.logger.error(
+        `config file ${path} not applied, keeping the last good configuration:\n  - ${problems.join('\n  - ')}`,
+      );
       this.events.emit('config.error', { source: `file:${path}`, problems });
     }
   }

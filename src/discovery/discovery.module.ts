@@ -9,7 +9,20 @@ import { UpstreamManagerService } from './upstream-manager.service.js';
 
 @Module({
   imports: [ProcessModule],
-  providers: [UpstreamEventsService, ToolCatalogService, UpstreamClientFactory, UpstreamManagerService, ServerRegistryService, ConfigFileWatcherService],
-  exports: [UpstreamEventsService, ToolCatalogService, UpstreamManagerService, ServerRegistryService, ConfigFileWatcherService],
+  providers: [
+    UpstreamEventsService,
+    ToolCatalogService,
+    UpstreamClientFactory,
+    UpstreamManagerService,
+    ServerRegistryService,
+    ConfigFileWatcherService,
+  ],
+  exports: [
+    UpstreamEventsService,
+    ToolCatalogService,
+    UpstreamManagerService,
+    ServerRegistryService,
+    ConfigFileWatcherService,
+  ],
 })
 export class DiscoveryModule {}

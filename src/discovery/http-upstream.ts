@@ -67,12 +67,19 @@ export class HttpUpstream implements UpstreamConnection {
         await client.connect(new StreamableHTTPClientTransport(url, { requestInit }));
         return this.adopt(client);
       } catch (err) {
-        this.logger.debug(`upstream ${this.def.slug}: Streamable HTTP failed (${(err as Error).message}); trying SSE`);
+        this.logger.debug(
+          `upstream ${this.def.slug}: Streamable HTTP failed (${(err as Error).message}); trying SSE`,
+        );
         await client.close().catch(() => undefined);
         client = this.createClient();
       }
     }
-    await client.connect(new SSEClientTransport(url, { requestInit, eventSourceInit: { fetch: withHeaders(this.def.headers) } }));
+    await client.connect(
+      new SSEClientTransport(url, {
+        requestInit,
+        eventSourceInit: { fetch: withHeaders(this.def.headers) },
+      }),
+    );
     return this.adopt(client);
   }
 

@@ -63,13 +63,21 @@ export class ServerRegistryService {
     }
     for (const id of removed) this.desired.delete(id);
     for (const def of [...added, ...modified]) this.desired.set(def.id, next.get(def.id)!);
-    this.redactor.set(`servers:${source}`, defs.flatMap((d) => d.secrets));
+    this.redactor.set(
+      `servers:${source}`,
+      defs.flatMap((d) => d.secrets),
+    );
 
     await Promise.allSettled(removed.map((id) => this.upstreams.remove(id)));
     // add() replaces a modified server's connection; all servers are discovered concurrently.
     await Promise.allSettled([...added, ...modified].map((def) => this.upstreams.add(def)));
 
-    const diff = { added: added.length, removed: removed.length, modified: modified.length, unchanged };
+    const diff = {
+      added: added.length,
+      removed: removed.length,
+      modified: modified.length,
+      unchanged,
+    };
     this.appliedOnce = true;
     this.logger.log(`configuration from ${source} applied: ${JSON.stringify(diff)}`);
     this.events.emit('config.refreshed', { source, ...diff });

@@ -6,7 +6,14 @@ import type { SatelliteEvent } from '../events/event-map.js';
 import { ToolCatalogService } from './tool-catalog.service.js';
 
 const server = (id: string, slug = id): ServerDefinition => ({
-  id, slug, team: 'default', enabled: true, secrets: [], transport: 'http', url: 'http://127.0.0.1/mcp', headers: {},
+  id,
+  slug,
+  team: 'default',
+  enabled: true,
+  secrets: [],
+  transport: 'http',
+  url: 'http://127.0.0.1/mcp',
+  headers: {},
 });
 const tool = (name: string): Tool => ({ name, inputSchema: { type: 'object' } });
 
@@ -15,7 +22,9 @@ describe('ToolCatalogService', () => {
     const catalog = new ToolCatalogService(new EventBusService());
     catalog.setServerTools(server('sequential-thinking'), [tool('sequentialthinking')]);
     catalog.setServerTools(server('notion'), [tool('API-post-search')]);
-    expect(catalog.get('sequential-thinking-sequentialthinking')?.serverId).toBe('sequential-thinking');
+    expect(catalog.get('sequential-thinking-sequentialthinking')?.serverId).toBe(
+      'sequential-thinking',
+    );
     expect(catalog.get('notion-API-post-search')?.tool.name).toBe('API-post-search');
     expect(catalog.get('notion-API')).toBeUndefined();
   });
@@ -30,8 +39,13 @@ describe('ToolCatalogService', () => {
     const kept = catalog.setServerTools(server('a'), [tool('b-c'), tool('d')]);
     expect(kept.map((e) => e.path)).toEqual(['a-d']);
     expect(catalog.get('a-b-c')?.serverId).toBe('a-b');
-    expect(catalog.collisionsOf('a')).toEqual([{ path: 'a-b-c', keptServerId: 'a-b', droppedServerId: 'a' }]);
-    expect(seen.find((e) => e.type === 'mcp.tools.collision')?.data).toMatchObject({ tool_path: 'a-b-c', dropped_server: 'a' });
+    expect(catalog.collisionsOf('a')).toEqual([
+      { path: 'a-b-c', keptServerId: 'a-b', droppedServerId: 'a' },
+    ]);
+    expect(seen.find((e) => e.type === 'mcp.tools.collision')?.data).toMatchObject({
+      tool_path: 'a-b-c',
+      dropped_server: 'a',
+    });
   });
 
   it('replaces and removes one server without touching the others, and tells listeners', () => {
@@ -43,6 +57,11 @@ describe('ToolCatalogService', () => {
     catalog.setServerTools(server('x'), [tool('three')]);
     catalog.removeServer('y');
     expect([...catalog.all()].map((e) => e.path)).toEqual(['x-three']);
-    expect(changes).toEqual([['x', 2], ['y', 1], ['x', 1], ['y', undefined]]);
+    expect(changes).toEqual([
+      ['x', 2],
+      ['y', 1],
+      ['x', 1],
+      ['y', undefined],
+    ]);
   });
 });

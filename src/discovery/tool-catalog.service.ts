@@ -39,7 +39,9 @@ export class ToolCatalogService {
       const existing = this.byPath.get(path);
       if (existing) {
         collisions.push({ path, keptServerId: existing.serverId, droppedServerId: def.id });
-        this.logger.warn(`tool path collision: ${path} from server ${def.id} dropped, ${existing.serverId} keeps it`);
+        this.logger.warn(
+          `tool path collision: ${path} from server ${def.id} dropped, ${existing.serverId} keeps it`,
+        );
         this.events.emit('mcp.tools.collision', {
           tool_path: path,
           kept_server: existing.serverId,

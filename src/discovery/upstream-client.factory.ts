@@ -29,13 +29,21 @@ export class UpstreamClientFactory {
   create(serverId: string, hooks: UpstreamClientHooks): Client {
     const client = new Client(
       { name: 'deploystack-satellite', version: this.config.version },
-      { capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } } },
+      {
+        capabilities: {
+          sampling: {},
+          elicitation: { form: {}, url: {} },
+          roots: { listChanged: true },
+        },
+      },
     );
-    const route = (request: { method: string; params?: Record<string, unknown> }, extra: { signal: AbortSignal }) =>
-      this.events.routeRequest(serverId, request, extra.signal);
-    client.setRequestHandler(CreateMessageRequestSchema, route as never);
-    client.setRequestHandler(ElicitRequestSchema, route as never);
-    client.setRequestHandler(ListRootsRequestSchema, route as never);
+    const route = (
+      request: { method: string; params?: Record<string, unknown> },
+      extra: { signal: AbortSignal },
+    ) => this.events.routeRequest(serverId, request, extra.signal);
+    client.setRequestHandler(CreateMessageRequestSchema, route);
+    client.setRequestHandler(ElicitRequestSchema, route);
+    client.setRequestHandler(ListRootsRequestSchema, route);
     client.setNotificationHandler(ToolListChangedNotificationSchema, (n) => {
       hooks.onToolsChanged();
       this.events.notify(serverId, n);

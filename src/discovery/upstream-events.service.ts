@@ -1,8 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ErrorCode, McpError, type Notification, type Request, type Result } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  McpError,
+  type Notification,
+  type Request,
+  type Result,
+} from '@modelcontextprotocol/sdk/types.js';
 
 /** Routes a server→client request of an upstream (sampling, elicitation, roots) to a downstream client. */
-export type UpstreamRequestRouter = (serverId: string, request: Request, signal: AbortSignal) => Promise<Result>;
+export type UpstreamRequestRouter = (
+  serverId: string,
+  request: Request,
+  signal: AbortSignal,
+) => Promise<Result>;
 export type UpstreamNotificationListener = (serverId: string, notification: Notification) => void;
 
 /**
@@ -21,7 +31,12 @@ export class UpstreamEventsService {
 
   routeRequest(serverId: string, request: Request, signal: AbortSignal): Promise<Result> {
     if (!this.router) {
-      return Promise.reject(new McpError(ErrorCode.MethodNotFound, `${request.method} is not available through this gateway`));
+      return Promise.reject(
+        new McpError(
+          ErrorCode.MethodNotFound,
+          `${request.method} is not available through this gateway`,
+        ),
+      );
     }
     return this.router(serverId, request, signal);
   }

@@ -52,7 +52,8 @@ export class UpstreamManagerService implements OnApplicationShutdown {
       this.upstreams.set(def.id, { def, status: 'disabled', toolCount: 0 });
       return;
     }
-    const createClient = (): Client => this.clients.create(def.id, { onToolsChanged: () => void this.refresh(def.id) });
+    const createClient = (): Client =>
+      this.clients.create(def.id, { onToolsChanged: () => void this.refresh(def.id) });
     const connection: UpstreamConnection =
       def.transport === 'stdio'
         ? new StdioUpstream(def, this.processes, createClient)
@@ -68,7 +69,9 @@ export class UpstreamManagerService implements OnApplicationShutdown {
     if (!upstream) return;
     this.upstreams.delete(id);
     this.catalog.removeServer(id);
-    await upstream.connection?.close().catch((err: Error) => this.logger.warn(`closing ${upstream.def.slug}: ${err.message}`));
+    await upstream.connection
+      ?.close()
+      .catch((err: Error) => this.logger.warn(`closing ${upstream.def.slug}: ${err.message}`));
     this.setStatus(upstream, 'offline');
   }
 
@@ -76,7 +79,10 @@ export class UpstreamManagerService implements OnApplicationShutdown {
   async withClient<T>(id: string, fn: (client: Client) => Promise<T>): Promise<T> {
     const upstream = this.upstreams.get(id);
     if (!upstream?.connection) {
-      throw new UpstreamUnavailableError(upstream?.def.slug ?? id, upstream ? 'the server is disabled' : 'the server is not configured');
+      throw new UpstreamUnavailableError(
+        upstream?.def.slug ?? id,
+        upstream ? 'the server is disabled' : 'the server is not configured',
+      );
     }
     return upstream.connection.withClient(fn);
   }
@@ -85,7 +91,9 @@ export class UpstreamManagerService implements OnApplicationShutdown {
   refresh(id: string): Promise<void> {
     const upstream = this.upstreams.get(id);
     if (!upstream?.connection) return Promise.resolve();
-    upstream.refreshing ??= this.discover(upstream, false).finally(() => (upstream.refreshing = undefined));
+    upstream.refreshing ??= this.discover(upstream, false).finally(
+      () => (upstream.refreshing = undefined),
+    );
     return upstream.refreshing;
   }
 
@@ -122,17 +130,25 @@ export class UpstreamManagerService implements OnApplicationShutdown {
       upstream.toolCount = entries.length;
       this.setStatus(upstream, 'online');
       const what = connect ? 'online' : 'tools refreshed';
-      this.logger.log(`${def.transport} server ${def.slug} ${what}: ${entries.length} tools in ${Date.now() - started} ms`);
+      this.logger.log(
+        `${def.transport} server ${def.slug} ${what}: ${entries.length} tools in ${Date.now() - started} ms`,
+      );
     } catch (err) {
       if (this.upstreams.get(def.id) !== upstream) return;
       upstream.status = 'error';
       upstream.lastError = (err as Error).message;
       this.setStatus(upstream, 'error', upstream.lastError);
-      this.logger.warn(`${def.transport} server ${def.slug} failed discovery: ${upstream.lastError}`);
+      this.logger.warn(
+        `${def.transport} server ${def.slug} failed discovery: ${upstream.lastError}`,
+      );
     }
   }
 
-  private setStatus(upstream: Upstream, status: ServerStatus | 'connecting', message?: string): void {
+  private setStatus(
+    upstream: Upstream,
+    status: ServerStatus | 'connecting',
+    message?: string,
+  ): void {
     this.events.emit('mcp.server.status_changed', {
       installation_id: upstream.def.id,
       team_id: upstream.def.team,

@@ -19,7 +19,7 @@ export class EventBusService {
     this.counts.set(type, (this.counts.get(type) ?? 0) + 1);
     for (const listener of this.listeners) {
       try {
-        listener(event as SatelliteEvent);
+        listener(event);
       } catch (err) {
         this.logger.error(`event listener failed on ${type}: ${(err as Error).message}`);
       }

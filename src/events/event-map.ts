@@ -127,7 +127,13 @@ export interface SatelliteEventMap {
   };
   'mcp.client.connected': { session_id: string; client_name?: string; client_version?: string };
   'mcp.client.disconnected': { session_id: string; reason: string };
-  'config.refreshed': { source: string; added: number; removed: number; modified: number; unchanged: number };
+  'config.refreshed': {
+    source: string;
+    added: number;
+    removed: number;
+    modified: number;
+    unchanged: number;
+  };
   'config.error': { source: string; problems: string[] };
   'resource.limit.exceeded': {
     server_id: string;

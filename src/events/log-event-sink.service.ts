@@ -11,7 +11,12 @@ export class LogEventSink implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.unsubscribe = this.bus.subscribe((event) => {
-      const level = event.type.endsWith('crashed') || event.type.endsWith('failed') || event.type === 'config.error' ? 'warn' : 'debug';
+      const level =
+        event.type.endsWith('crashed') ||
+        event.type.endsWith('failed') ||
+        event.type === 'config.error'
+          ? 'warn'
+          : 'debug';
       this.logger[level]({ event: event.type, data: event.data }, event.type);
     });
   }

@@ -11,20 +11,34 @@ export class DirectMcpController {
   constructor(private readonly transport: McpTransportService) {}
 
   @Post()
-  @ApiOperation({ summary: "One server's raw MCP (tools, resources, prompts, …) over Streamable HTTP" })
-  post(@Param('slug') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  @ApiOperation({
+    summary: "One server's raw MCP (tools, resources, prompts, …) over Streamable HTTP",
+  })
+  post(
+    @Param('slug') slug: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     return this.transport.handle(req, reply, { kind: 'direct', slug });
   }
 
   @Get()
   @ApiOperation({ summary: 'Open the server-to-client SSE stream of a direct session' })
-  stream(@Param('slug') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  stream(
+    @Param('slug') slug: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     return this.transport.handle(req, reply, { kind: 'direct', slug });
   }
 
   @Delete()
   @ApiOperation({ summary: 'End a direct session' })
-  end(@Param('slug') slug: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  end(
+    @Param('slug') slug: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     return this.transport.handle(req, reply, { kind: 'direct', slug });
   }
 }

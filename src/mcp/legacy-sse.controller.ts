@@ -17,7 +17,11 @@ export class LegacySseController {
   @Post('message')
   @ApiQuery({ name: 'sessionId', required: true })
   @ApiOperation({ summary: 'Legacy HTTP+SSE transport: send a JSON-RPC message' })
-  message(@Query('sessionId') sessionId: string | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  message(
+    @Query('sessionId') sessionId: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     return this.sse.message(req, reply, sessionId);
   }
 }

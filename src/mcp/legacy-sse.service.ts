@@ -29,7 +29,12 @@ export class LegacySseService {
     const refused = this.origins.refuse(req.headers);
     if (refused) return rpcError(reply, 403, SERVER_ERROR, `Forbidden: ${refused}`);
     if (!this.streamable.isAccepting() || this.sessions.isFull()) {
-      return rpcError(reply, 503, SERVER_ERROR, 'Service Unavailable: no new sessions accepted right now');
+      return rpcError(
+        reply,
+        503,
+        SERVER_ERROR,
+        'Service Unavailable: no new sessions accepted right now',
+      );
     }
     reply.hijack();
     const transport = new SSEServerTransport('/message', reply.raw);
@@ -49,14 +54,19 @@ export class LegacySseService {
     await server.connect(transport);
   }
 
-  async message(req: FastifyRequest, reply: FastifyReply, sessionId: string | undefined): Promise<void> {
+  async message(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    sessionId: string | undefined,
+  ): Promise<void> {
     const refused = this.origins.refuse(req.headers);
     if (refused) return rpcError(reply, 403, SERVER_ERROR, `Forbidden: ${refused}`);
     const session = sessionId ? this.sessions.touch(sessionId) : undefined;
     if (!session || !(session.transport instanceof SSEServerTransport)) {
       return rpcError(reply, 404, SESSION_NOT_FOUND, 'Session not found');
     }
-    if (req.body instanceof MalformedJsonBody) return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${req.body.message}`);
+    if (req.body instanceof MalformedJsonBody)
+      return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${req.body.message}`);
     this.streamable.track(reply);
     reply.hijack();
     await session.transport.handlePostMessage(req.raw, reply.raw, req.body);

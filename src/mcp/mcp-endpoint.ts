@@ -1,5 +1,6 @@
 /** Which MCP surface a request addresses. */
-export type McpEndpoint = { readonly kind: 'meta' } | { readonly kind: 'direct'; readonly slug: string };
+export type McpEndpoint =
+  { readonly kind: 'meta' } | { readonly kind: 'direct'; readonly slug: string };
 
 export const META_ENDPOINT: McpEndpoint = { kind: 'meta' };
 

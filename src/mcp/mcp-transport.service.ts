@@ -9,7 +9,13 @@ import { ANONYMOUS_CALLER, type CallerContext } from '../router/caller-context.j
 import { DirectServerFactory } from '../router/direct-server.factory.js';
 import { MetaToolServerFactory } from '../router/meta-tool-server.factory.js';
 import { Clock } from './clock.js';
-import { checkMediaTypes, PARSE_ERROR, rpcError, SERVER_ERROR, SESSION_NOT_FOUND } from './http-replies.js';
+import {
+  checkMediaTypes,
+  PARSE_ERROR,
+  rpcError,
+  SERVER_ERROR,
+  SESSION_NOT_FOUND,
+} from './http-replies.js';
 import { MalformedJsonBody } from './json-body.js';
 import { endpointKey, META_ENDPOINT, type McpEndpoint } from './mcp-endpoint.js';
 import { OriginPolicyService } from './origin-policy.service.js';
@@ -76,13 +82,19 @@ export class McpTransportService {
     reply.raw.once('close', finish);
   }
 
-  async handle(req: FastifyRequest, reply: FastifyReply, endpoint: McpEndpoint = META_ENDPOINT): Promise<void> {
+  async handle(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    endpoint: McpEndpoint = META_ENDPOINT,
+  ): Promise<void> {
     const refused = this.origins.refuse(req.headers);
     if (refused) return rpcError(reply, 403, SERVER_ERROR, `Forbidden: ${refused}`);
     const unacceptable = checkMediaTypes(req);
-    if (unacceptable) return rpcError(reply, unacceptable.status, SERVER_ERROR, unacceptable.message);
+    if (unacceptable)
+      return rpcError(reply, unacceptable.status, SERVER_ERROR, unacceptable.message);
     const body: unknown = req.body;
-    if (body instanceof MalformedJsonBody) return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${body.message}`);
+    if (body instanceof MalformedJsonBody)
+      return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${body.message}`);
     if (req.method === 'POST') this.track(reply);
 
     const sessionId = req.headers['mcp-session-id'];
@@ -90,7 +102,11 @@ export class McpTransportService {
       const session = this.sessions.touch(sessionId);
       // An unknown id gets 404 and allocates nothing (the SDK only knows its own session); so does
       // an id used on another endpoint than the one that issued it.
-      if (!session || session.endpoint !== endpointKey(endpoint) || !(session.transport instanceof StreamableHTTPServerTransport)) {
+      if (
+        !session ||
+        session.endpoint !== endpointKey(endpoint) ||
+        !(session.transport instanceof StreamableHTTPServerTransport)
+      ) {
         return rpcError(reply, 404, SESSION_NOT_FOUND, 'Session not found');
       }
       reply.hijack();
@@ -100,9 +116,20 @@ export class McpTransportService {
     if (req.method !== 'POST' || !containsInitialize(body)) {
       return rpcError(reply, 400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
     }
-    if (!this.accepting) return rpcError(reply, 503, SERVER_ERROR, 'Service Unavailable: the satellite is shutting down');
+    if (!this.accepting)
+      return rpcError(
+        reply,
+        503,
+        SERVER_ERROR,
+        'Service Unavailable: the satellite is shutting down',
+      );
     if (this.sessions.isFull()) {
-      return rpcError(reply, 503, SERVER_ERROR, 'Service Unavailable: too many open sessions, try again later');
+      return rpcError(
+        reply,
+        503,
+        SERVER_ERROR,
+        'Service Unavailable: too many open sessions, try again later',
+      );
     }
     const caller = ANONYMOUS_CALLER;
     const made = await this.makeServer(endpoint, caller, reply);
@@ -117,13 +144,23 @@ export class McpTransportService {
     if (endpoint.kind === 'meta') return { server: this.metaServers.create(caller) };
     const def = this.directServers.resolve(endpoint.slug, caller);
     if (!def) {
-      rpcError(reply, 404, SERVER_ERROR, `Not Found: no MCP server "${endpoint.slug}" is available to you`);
+      rpcError(
+        reply,
+        404,
+        SERVER_ERROR,
+        `Not Found: no MCP server "${endpoint.slug}" is available to you`,
+      );
       return undefined;
     }
     try {
       return await this.directServers.create(def);
     } catch (err) {
-      rpcError(reply, 503, SERVER_ERROR, `Service Unavailable: server "${endpoint.slug}" cannot be reached: ${(err as Error).message}`);
+      rpcError(
+        reply,
+        503,
+        SERVER_ERROR,
+        `Service Unavailable: server "${endpoint.slug}" cannot be reached: ${(err as Error).message}`,
+      );
       return undefined;
     }
   }
@@ -132,7 +169,12 @@ export class McpTransportService {
     req: FastifyRequest,
     reply: FastifyReply,
     body: unknown,
-    made: { server: Server; bind?: (sessionId: string) => () => void; endpoint: McpEndpoint; caller: CallerContext },
+    made: {
+      server: Server;
+      bind?: (sessionId: string) => () => void;
+      endpoint: McpEndpoint;
+      caller: CallerContext;
+    },
   ): Promise<void> {
     const { server, bind, endpoint, caller } = made;
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({

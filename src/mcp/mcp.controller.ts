@@ -13,13 +13,17 @@ export class McpController {
   constructor(private readonly transport: McpTransportService) {}
 
   @Post()
-  @ApiOperation({ summary: 'MCP Streamable HTTP: send JSON-RPC messages (initialize without Mcp-Session-Id)' })
+  @ApiOperation({
+    summary: 'MCP Streamable HTTP: send JSON-RPC messages (initialize without Mcp-Session-Id)',
+  })
   post(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.transport.handle(req, reply);
   }
 
   @Get()
-  @ApiOperation({ summary: 'MCP Streamable HTTP: open the server-to-client SSE stream of a session' })
+  @ApiOperation({
+    summary: 'MCP Streamable HTTP: open the server-to-client SSE stream of a session',
+  })
   stream(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.transport.handle(req, reply);
   }

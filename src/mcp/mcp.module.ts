@@ -13,7 +13,13 @@ import { SessionRegistryService } from './session-registry.service.js';
 @Module({
   imports: [RouterModule],
   controllers: [McpController, DirectMcpController, LegacySseController],
-  providers: [Clock, SessionRegistryService, OriginPolicyService, McpTransportService, LegacySseService],
+  providers: [
+    Clock,
+    SessionRegistryService,
+    OriginPolicyService,
+    McpTransportService,
+    LegacySseService,
+  ],
   exports: [SessionRegistryService, McpTransportService],
 })
 export class McpModule implements OnApplicationBootstrap {

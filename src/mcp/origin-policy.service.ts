@@ -29,7 +29,8 @@ export class OriginPolicyService {
     if (this.checkHost) {
       const host = first(headers.host);
       const name = host ? hostnameOf(`http://${host}`) : undefined;
-      if (!name || !(LOOPBACK.has(name) || this.allowed.has(name))) return `Host ${host ?? '(none)'} is not allowed`;
+      if (!name || !(LOOPBACK.has(name) || this.allowed.has(name)))
+        return `Host ${host ?? '(none)'} is not allowed`;
     }
     return undefined;
   }

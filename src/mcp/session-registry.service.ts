@@ -29,7 +29,10 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
 
   /** Starts the periodic idle sweep (at most once a minute, and unref'd). */
   startSweeping(): void {
-    const every = Math.min(60_000, Math.max(1000, Math.floor(this.config.mcp.sessionIdleTimeoutMs / 4)));
+    const every = Math.min(
+      60_000,
+      Math.max(1000, Math.floor(this.config.mcp.sessionIdleTimeoutMs / 4)),
+    );
     this.sweeper ??= setInterval(() => void this.sweep(), every).unref();
   }
 

@@ -41,9 +41,12 @@ export class CallContextRegistry {
   }
 
   /** The caller to route a server→client request to: latest in-flight first, then direct sessions. */
-  route(serverId: string, canAnswer: (peer: DownstreamPeer) => boolean): DownstreamPeer | undefined {
+  route(
+    serverId: string,
+    canAnswer: (peer: DownstreamPeer) => boolean,
+  ): DownstreamPeer | undefined {
     const calls = this.inFlight.get(serverId) ?? [];
-    for (let i = calls.length - 1; i >= 0; i--) if (canAnswer(calls[i]!)) return calls[i];
+    for (let i = calls.length - 1; i >= 0; i--) if (canAnswer(calls[i])) return calls[i];
     const direct = [...(this.attached.get(serverId)?.values() ?? [])].reverse();
     return direct.find((a) => canAnswer(a.peer))?.peer;
   }
@@ -71,6 +74,8 @@ export class CallContextRegistry {
   }
 
   subscribers(serverId: string, uri: string): DownstreamPeer[] {
-    return [...(this.attached.get(serverId)?.values() ?? [])].filter((a) => a.subscriptions.has(uri)).map((a) => a.peer);
+    return [...(this.attached.get(serverId)?.values() ?? [])]
+      .filter((a) => a.subscriptions.has(uri))
+      .map((a) => a.peer);
   }
 }

@@ -47,12 +47,18 @@ export class DirectServerFactory {
       .list()
       .map((u) => u.def)
       .filter((d) => d.slug === slug && d.enabled && canUse(caller, d));
-    return candidates.find((d) => d.userId !== undefined && d.userId === caller.userId) ?? candidates[0];
+    return (
+      candidates.find((d) => d.userId !== undefined && d.userId === caller.userId) ?? candidates[0]
+    );
   }
 
   async create(def: ServerDefinition): Promise<DirectSession> {
     const upstream = await this.upstreams.withClient(def.id, (c) =>
-      Promise.resolve({ capabilities: c.getServerCapabilities() ?? {}, info: c.getServerVersion(), instructions: c.getInstructions() }),
+      Promise.resolve({
+        capabilities: c.getServerCapabilities() ?? {},
+        info: c.getServerVersion(),
+        instructions: c.getInstructions(),
+      }),
     );
     const server = new Server(upstream.info ?? { name: def.slug, version: '0.0.0' }, {
       capabilities: upstream.capabilities,
@@ -62,16 +68,19 @@ export class DirectServerFactory {
     server.removeRequestHandler('logging/setLevel');
     server.fallbackRequestHandler = (request, extra) => this.forward(def, server, request, extra);
     server.fallbackNotificationHandler = (notification) =>
-      this.upstreams.withClient(def.id, (c) => c.notification(notification as never)).catch((err: Error) => {
-        this.logger.debug(`forwarding ${notification.method} to ${def.slug}: ${err.message}`);
-      });
+      this.upstreams
+        .withClient(def.id, (c) => c.notification(notification as never))
+        .catch((err: Error) => {
+          this.logger.debug(`forwarding ${notification.method} to ${def.slug}: ${err.message}`);
+        });
     return {
       server,
       bind: (sessionId) => {
         const detach = this.contexts.attach(def.id, peerOfSession(server, sessionId));
         return () => {
           for (const uri of this.contexts.subscriptionsOf(def.id, sessionId)) {
-            if (this.contexts.unsubscribe(def.id, sessionId, uri)) void this.upstreamRequest(def, 'resources/unsubscribe', { uri });
+            if (this.contexts.unsubscribe(def.id, sessionId, uri))
+              void this.upstreamRequest(def, 'resources/unsubscribe', { uri });
           }
           detach();
         };
@@ -79,18 +88,23 @@ export class DirectServerFactory {
     };
   }
 
-  private async forward(def: ServerDefinition, server: Server, request: JSONRPCRequest, extra: Extra): Promise<Result> {
-    const params = request.params as (Record<string, unknown> & { _meta?: Record<string, unknown> }) | undefined;
+  private async forward(
+    def: ServerDefinition,
+    server: Server,
+    request: JSONRPCRequest,
+    extra: Extra,
+  ): Promise<Result> {
+    const params = request.params;
     const sessionId = extra.sessionId ?? 'stdio';
+    const uri = typeof params?.uri === 'string' ? params.uri : '';
     if (request.method === 'resources/unsubscribe') {
-      const uri = String(params?.uri ?? '');
       // Other sessions still subscribed keep the upstream subscription alive.
       if (!this.contexts.unsubscribe(def.id, sessionId, uri)) return {};
     }
     const leave = this.contexts.enter(def.id, peerOfRequest(server, extra));
     try {
       const result = await this.callUpstream(def, request.method, params, extra);
-      if (request.method === 'resources/subscribe') this.contexts.subscribe(def.id, sessionId, String(params?.uri ?? ''));
+      if (request.method === 'resources/subscribe') this.contexts.subscribe(def.id, sessionId, uri);
       return result;
     } finally {
       leave();
@@ -105,7 +119,9 @@ export class DirectServerFactory {
   ): Promise<Result> {
     // The client's progress token is replaced by the SDK's own upstream and mapped back here.
     const { progressToken, ...meta } = params?._meta ?? {};
-    const forwarded = params ? { ...params, ...(Object.keys(meta).length ? { _meta: meta } : {}) } : undefined;
+    const forwarded = params
+      ? { ...params, ...(Object.keys(meta).length ? { _meta: meta } : {}) }
+      : undefined;
     if (forwarded && Object.keys(meta).length === 0) delete forwarded._meta;
     try {
       return await this.upstreams.withClient(def.id, (client) =>
@@ -117,7 +133,10 @@ export class DirectServerFactory {
             ? {
                 onprogress: (p) =>
                   void extra
-                    .sendNotification({ method: 'notifications/progress', params: { progressToken: progressToken as string | number, ...p } })
+                    .sendNotification({
+                      method: 'notifications/progress',
+                      params: { progressToken: progressToken as string | number, ...p },
+                    })
                     .catch(() => undefined),
               }
             : {}),
@@ -125,11 +144,18 @@ export class DirectServerFactory {
       );
     } catch (err) {
       if (err instanceof McpError) throw err;
-      throw new McpError(ErrorCode.InternalError, `server "${def.slug}" is unavailable: ${(err as Error).message}`);
+      throw new McpError(
+        ErrorCode.InternalError,
+        `server "${def.slug}" is unavailable: ${(err as Error).message}`,
+      );
     }
   }
 
-  private upstreamRequest(def: ServerDefinition, method: string, params: Record<string, unknown>): Promise<unknown> {
+  private upstreamRequest(
+    def: ServerDefinition,
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<unknown> {
     return this.upstreams
       .withClient(def.id, (c) => c.request({ method, params }, ResultSchema))
       .catch((err: Error) => this.logger.debug(`${method} on ${def.slug}: ${err.message}`));

@@ -27,13 +27,27 @@ export class DiscoverService {
   discover(args: Record<string, unknown>, caller: CallerContext): CallToolResult {
     const { query, limit = DISCOVER_DEFAULT_LIMIT, server } = args;
     if (typeof query !== 'string' || query.trim() === '') {
-      throw new McpError(ErrorCode.InvalidParams, 'discover_mcp_tools: "query" must be a non-empty string ("*" lists tools)');
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        'discover_mcp_tools: "query" must be a non-empty string ("*" lists tools)',
+      );
     }
-    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > DISCOVER_MAX_LIMIT) {
-      throw new McpError(ErrorCode.InvalidParams, `discover_mcp_tools: "limit" must be an integer from 1 to ${DISCOVER_MAX_LIMIT}`);
+    if (
+      typeof limit !== 'number' ||
+      !Number.isInteger(limit) ||
+      limit < 1 ||
+      limit > DISCOVER_MAX_LIMIT
+    ) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `discover_mcp_tools: "limit" must be an integer from 1 to ${DISCOVER_MAX_LIMIT}`,
+      );
     }
     if (server !== undefined && typeof server !== 'string') {
-      throw new McpError(ErrorCode.InvalidParams, 'discover_mcp_tools: "server" must be a string (a server slug)');
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        'discover_mcp_tools: "server" must be a string (a server slug)',
+      );
     }
     const stopTimer = this.metrics.discoverDuration.startTimer();
     const { hits, totalFound } = this.search.search({
@@ -52,7 +66,10 @@ export class DiscoverService {
     }));
     const structured = { tools, total_found: totalFound, query: query.trim() };
     stopTimer();
-    return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
+    return {
+      content: [{ type: 'text', text: JSON.stringify(structured) }],
+      structuredContent: structured,
+    };
   }
 }
 

@@ -1,4 +1,9 @@
-import type { ClientCapabilities, Notification, Request, Result } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  ClientCapabilities,
+  Notification,
+  Request,
+  Result,
+} from '@modelcontextprotocol/sdk/types.js';
 
 /**
  * A client of the satellite, as seen by an upstream server that wants to reach it: requests go

@@ -33,46 +33,60 @@ export class MetaToolServerFactory {
 
   create(caller: CallerContext): Server {
     const server = new Server(
-      { name: 'deploystack-satellite', title: 'DeployStack Satellite', version: this.config.version },
+      {
+        name: 'deploystack-satellite',
+        title: 'DeployStack Satellite',
+        version: this.config.version,
+      },
       // logging: upstream log messages of an execute_mcp_tool call are relayed to its caller.
-      { capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} }, instructions: INSTRUCTIONS },
+      {
+        capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} },
+        instructions: INSTRUCTIONS,
+      },
     );
     server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...META_TOOLS] }));
     server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [] }));
     server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
     server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [] }));
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-      const args = request.params.arguments ?? {};
-      switch (request.params.name) {
-        case DISCOVER_TOOL:
-          return this.discover.discover(args, caller);
-        case EXECUTE_TOOL: {
-          const { tool_path: toolPath, arguments: toolArgs } = args;
-          if (typeof toolPath !== 'string' || toolPath.trim() === '') {
-            throw new McpError(ErrorCode.InvalidParams, 'execute_mcp_tool: "tool_path" must be a non-empty string');
+    server.setRequestHandler(
+      CallToolRequestSchema,
+      async (request, extra): Promise<CallToolResult> => {
+        const args = request.params.arguments ?? {};
+        switch (request.params.name) {
+          case DISCOVER_TOOL:
+            return this.discover.discover(args, caller);
+          case EXECUTE_TOOL: {
+            const { tool_path: toolPath, arguments: toolArgs } = args;
+            if (typeof toolPath !== 'string' || toolPath.trim() === '') {
+              throw new McpError(
+                ErrorCode.InvalidParams,
+                'execute_mcp_tool: "tool_path" must be a non-empty string',
+              );
+            }
+            if (typeof toolArgs !== 'object' || toolArgs === null || Array.isArray(toolArgs)) {
+              throw new McpError(
+                ErrorCode.InvalidParams,
+                'execute_mcp_tool: "arguments" must be an object (use {} for a tool without parameters)',
+              );
+            }
+            const progressToken = request.params._meta?.progressToken;
+            return this.executor.execute(toolPath.trim(), toolArgs as Record<string, unknown>, {
+              caller,
+              signal: extra.signal,
+              ...(progressToken !== undefined ? { progressToken } : {}),
+              sendProgress: (params) =>
+                extra.sendNotification({ method: 'notifications/progress', params }),
+              peer: peerOfRequest(server, extra),
+            });
           }
-          if (typeof toolArgs !== 'object' || toolArgs === null || Array.isArray(toolArgs)) {
+          default:
             throw new McpError(
               ErrorCode.InvalidParams,
-              'execute_mcp_tool: "arguments" must be an object (use {} for a tool without parameters)',
+              `Unknown tool "${request.params.name}": this endpoint has only ${DISCOVER_TOOL} and ${EXECUTE_TOOL}`,
             );
-          }
-          const progressToken = request.params._meta?.progressToken;
-          return this.executor.execute(toolPath.trim(), toolArgs as Record<string, unknown>, {
-            caller,
-            signal: extra.signal,
-            ...(progressToken !== undefined ? { progressToken } : {}),
-            sendProgress: (params) => extra.sendNotification({ method: 'notifications/progress', params }),
-            peer: peerOfRequest(server, extra),
-          });
         }
-        default:
-          throw new McpError(
-            ErrorCode.InvalidParams,
-            `Unknown tool "${request.params.name}": this endpoint has only ${DISCOVER_TOOL} and ${EXECUTE_TOOL}`,
-          );
-      }
-    });
+      },
+    );
     return server;
   }
 }

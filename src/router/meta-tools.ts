@@ -21,7 +21,11 @@ export const META_TOOLS: readonly Tool[] = [
     inputSchema: {
       type: 'object',
       properties: {
-        query: { type: 'string', minLength: 1, description: 'What you want to do, or "*" to list tools.' },
+        query: {
+          type: 'string',
+          minLength: 1,
+          description: 'What you want to do, or "*" to list tools.',
+        },
         limit: {
           type: 'integer',
           minimum: 1,
@@ -41,12 +45,19 @@ export const META_TOOLS: readonly Tool[] = [
     title: 'Execute an MCP tool',
     description:
       'Call a tool found with discover_mcp_tools. Pass its tool_path (e.g. "github-create_issue") and its arguments ' +
-      'as an object matching the tool\'s input_schema. Returns the tool\'s own result.',
+      "as an object matching the tool's input_schema. Returns the tool's own result.",
     inputSchema: {
       type: 'object',
       properties: {
-        tool_path: { type: 'string', minLength: 1, description: 'The tool_path from discover_mcp_tools.' },
-        arguments: { type: 'object', description: 'The arguments of the tool ({} when it takes none).' },
+        tool_path: {
+          type: 'string',
+          minLength: 1,
+          description: 'The tool_path from discover_mcp_tools.',
+        },
+        arguments: {
+          type: 'object',
+          description: 'The arguments of the tool ({} when it takes none).',
+        },
       },
       required: ['tool_path', 'arguments'],
       additionalProperties: false,

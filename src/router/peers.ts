@@ -1,6 +1,10 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { ResultSchema, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ResultSchema,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { DownstreamPeer } from './downstream-peer.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -9,7 +13,8 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 export function peerOfRequest(server: Server, extra: Extra): DownstreamPeer {
   return {
     sessionId: extra.sessionId ?? 'stdio',
-    sendRequest: (request, signal) => extra.sendRequest(request as ServerRequest, ResultSchema, { signal }),
+    sendRequest: (request, signal) =>
+      extra.sendRequest(request as ServerRequest, ResultSchema, { signal }),
     sendNotification: (notification) => extra.sendNotification(notification as ServerNotification),
     capabilities: () => server.getClientCapabilities(),
   };
@@ -19,8 +24,8 @@ export function peerOfRequest(server: Server, extra: Extra): DownstreamPeer {
 export function peerOfSession(server: Server, sessionId: string): DownstreamPeer {
   return {
     sessionId,
-    sendRequest: (request, signal) => server.request(request as ServerRequest, ResultSchema, { signal }),
-    sendNotification: (notification) => server.notification(notification as ServerNotification),
+    sendRequest: (request, signal) => server.request(request, ResultSchema, { signal }),
+    sendNotification: (notification) => server.notification(notification),
     capabilities: () => server.getClientCapabilities(),
   };
 }

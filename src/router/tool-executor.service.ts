@@ -23,7 +23,12 @@ export interface ExecuteOptions {
   readonly signal: AbortSignal;
   /** Set when the client asked for progress; upstream progress is relayed under this token. */
   readonly progressToken?: ProgressToken;
-  readonly sendProgress: (params: { progressToken: ProgressToken; progress: number; total?: number; message?: string }) => Promise<void>;
+  readonly sendProgress: (params: {
+    progressToken: ProgressToken;
+    progress: number;
+    total?: number;
+    message?: string;
+  }) => Promise<void>;
   /** The calling client: sampling, elicitation, roots and log messages of the upstream call reach it. */
   readonly peer?: DownstreamPeer;
 }
@@ -51,12 +56,17 @@ export class ToolExecutorService {
     let entry = this.catalog.get(toolPath);
     if (!entry) {
       const colon = toolPath.indexOf(':');
-      if (colon > 0) entry = this.catalog.get(`${toolPath.slice(0, colon)}-${toolPath.slice(colon + 1)}`);
+      if (colon > 0)
+        entry = this.catalog.get(`${toolPath.slice(0, colon)}-${toolPath.slice(colon + 1)}`);
     }
     return entry && canUse(caller, entry) ? entry : undefined;
   }
 
-  async execute(toolPath: string, args: Record<string, unknown>, opts: ExecuteOptions): Promise<CallToolResult> {
+  async execute(
+    toolPath: string,
+    args: Record<string, unknown>,
+    opts: ExecuteOptions,
+  ): Promise<CallToolResult> {
     const entry = this.resolve(toolPath, opts.caller);
     if (!entry) {
       const suggestions = this.search.suggest(toolPath, opts.caller);
@@ -90,7 +100,13 @@ export class ToolExecutorService {
           },
         ),
       );
-      this.logCall(entry, args, opts.caller, started, result.isError ? 'tool returned isError' : undefined);
+      this.logCall(
+        entry,
+        args,
+        opts.caller,
+        started,
+        result.isError ? 'tool returned isError' : undefined,
+      );
       return result;
     } catch (err) {
       if (opts.signal.aborted) throw err; // cancelled by the client: no answer is expected
@@ -103,7 +119,13 @@ export class ToolExecutorService {
     }
   }
 
-  private logCall(entry: CatalogEntry, args: unknown, caller: CallerContext, started: number, error?: string): void {
+  private logCall(
+    entry: CatalogEntry,
+    args: unknown,
+    caller: CallerContext,
+    started: number,
+    error?: string,
+  ): void {
     const labels = { server: entry.serverSlug, tool: entry.tool.name };
     this.metrics.toolCalls.inc({ ...labels, outcome: error === undefined ? 'ok' : 'error' });
     this.metrics.toolCallDuration.observe(labels, (Date.now() - started) / 1000);
@@ -131,7 +153,10 @@ export function errorResult(text: string): CallToolResult {
 
 function describeFailure(entry: CatalogEntry, err: unknown, timeout: number): string {
   const server = entry.serverSlug;
-  if (err instanceof UpstreamUnavailableError || (err instanceof Error && err.name === 'ProcessUnavailableError')) {
+  if (
+    err instanceof UpstreamUnavailableError ||
+    (err instanceof Error && err.name === 'ProcessUnavailableError')
+  ) {
     return `Server "${server}" is unavailable: ${err.message}. Try again later, or use discover_mcp_tools to find another tool.`;
   }
   if (err instanceof McpError) {

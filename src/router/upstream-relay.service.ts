@@ -46,8 +46,12 @@ export class UpstreamRelayService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.upstreamEvents.setRequestRouter((serverId, request, signal) => this.routeRequest(serverId, request, signal));
-    this.unsubscribe = this.upstreamEvents.subscribe((serverId, n) => this.relayNotification(serverId, n));
+    this.upstreamEvents.setRequestRouter((serverId, request, signal) =>
+      this.routeRequest(serverId, request, signal),
+    );
+    this.unsubscribe = this.upstreamEvents.subscribe((serverId, n) =>
+      this.relayNotification(serverId, n),
+    );
   }
 
   onModuleDestroy(): void {
@@ -73,7 +77,11 @@ export class UpstreamRelayService implements OnModuleInit, OnModuleDestroy {
   relayNotification(serverId: string, n: Notification): void {
     const targets = this.targetsOf(serverId, n);
     for (const peer of targets) {
-      peer.sendNotification(n).catch((err: Error) => this.logger.debug(`relaying ${n.method} to ${peer.sessionId}: ${err.message}`));
+      peer
+        .sendNotification(n)
+        .catch((err: Error) =>
+          this.logger.debug(`relaying ${n.method} to ${peer.sessionId}: ${err.message}`),
+        );
     }
   }
 
@@ -86,7 +94,9 @@ export class UpstreamRelayService implements OnModuleInit, OnModuleDestroy {
       case 'notifications/message': {
         // Log messages of a call belong to its caller; otherwise to the server's direct sessions.
         const callers = this.contexts.callers(serverId);
-        return callers.length > 0 ? [...new Map(callers.map((c) => [c.sessionId, c])).values()] : this.contexts.directSessions(serverId);
+        return callers.length > 0
+          ? [...new Map(callers.map((c) => [c.sessionId, c])).values()]
+          : this.contexts.directSessions(serverId);
       }
       default:
         // list_changed and anything else: the direct sessions bound to that server.

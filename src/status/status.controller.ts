@@ -24,7 +24,9 @@ export class StatusController {
   }
 
   @Get('health/ready')
-  @ApiOperation({ summary: 'Readiness: configuration applied and not shutting down (503 otherwise)' })
+  @ApiOperation({
+    summary: 'Readiness: configuration applied and not shutting down (503 otherwise)',
+  })
   ready() {
     const r = this.status.ready();
     if (!r.ready) throw new ServiceUnavailableException({ status: 'not_ready', reason: r.reason });
@@ -32,10 +34,15 @@ export class StatusController {
   }
 
   @Get('api/status/debug')
-  @ApiOperation({ summary: 'Servers and tools by team and transport (needs DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE=true)' })
+  @ApiOperation({
+    summary:
+      'Servers and tools by team and transport (needs DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE=true)',
+  })
   debug() {
     if (!this.config.status.showDebugRoute) {
-      throw new ForbiddenException('the debug route is disabled; set DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE=true to enable it');
+      throw new ForbiddenException(
+        'the debug route is disabled; set DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE=true to enable it',
+      );
     }
     return this.status.debug();
   }

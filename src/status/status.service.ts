@@ -22,7 +22,8 @@ export class StatusService {
 
   ready(): { ready: boolean; reason?: string } {
     if (this.contributors.isShuttingDown()) return { ready: false, reason: 'shutting down' };
-    if (!this.registry.isApplied()) return { ready: false, reason: 'configuration not applied yet' };
+    if (!this.registry.isApplied())
+      return { ready: false, reason: 'configuration not applied yet' };
     return { ready: true };
   }
 
@@ -30,7 +31,11 @@ export class StatusService {
     const servers = this.upstreams.list();
     return {
       service: 'deploystack-satellite',
-      status: this.contributors.isShuttingDown() ? 'shutting_down' : this.registry.isApplied() ? 'ok' : 'starting',
+      status: this.contributors.isShuttingDown()
+        ? 'shutting_down'
+        : this.registry.isApplied()
+          ? 'ok'
+          : 'starting',
       version: this.config.version,
       mode: 'standalone',
       uptime_seconds: Math.round((Date.now() - started) / 1000),
@@ -58,7 +63,9 @@ export class StatusService {
         status: info.status,
         ...(info.lastError ? { last_error: info.lastError } : {}),
         discovered_at: info.discoveredAt ?? null,
-        ...(def.transport === 'stdio' ? { command: def.command, process: process ?? null } : { url: redactUrl(def.url) }),
+        ...(def.transport === 'stdio'
+          ? { command: def.command, process: process ?? null }
+          : { url: redactUrl(def.url) }),
         tools: this.catalog.serverTools(def.id).map((e) => e.path),
         collisions: this.catalog.collisionsOf(def.id),
       });

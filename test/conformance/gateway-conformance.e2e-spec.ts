@@ -7,7 +7,13 @@ import { FIXTURE_STDIO_ENTRY, type FixtureHttp, startFixtureHttp } from './fixtu
 import { EXPECTED_FAILURES_FILE, runConformance } from './run-conformance.js';
 
 /** Scenarios that don't depend on fixture names, so they apply to the meta-tool endpoint. */
-const NAME_AGNOSTIC = ['server-initialize', 'ping', 'tools-list', 'server-sse-multiple-streams', 'dns-rebinding-protection'];
+const NAME_AGNOSTIC = [
+  'server-initialize',
+  'ping',
+  'tools-list',
+  'server-sse-multiple-streams',
+  'dns-rebinding-protection',
+];
 
 describe('MCP conformance suite through the satellite', () => {
   let sat: Satellite;
@@ -30,12 +36,20 @@ describe('MCP conformance suite through the satellite', () => {
     ['HTTP', 'fixture-http'],
   ] as const) {
     it(`--suite all passes against /i/${slug}/mcp (${label} upstream)`, async () => {
-      const result = await runConformance({ url: `${sat.baseUrl}/i/${slug}/mcp`, suite: 'all', expectedFailuresFile: EXPECTED_FAILURES_FILE });
+      const result = await runConformance({
+        url: `${sat.baseUrl}/i/${slug}/mcp`,
+        suite: 'all',
+        expectedFailuresFile: EXPECTED_FAILURES_FILE,
+      });
       console.log(
         `conformance via /i/${slug}/mcp (${label} upstream): ${result.scenarios.length} scenarios, ` +
           `${result.passed} checks passed, ${result.failed} failed, ${result.warnings} warnings, ${(result.durationMs / 1000).toFixed(1)} s`,
       );
-      expect({ failed: result.failed, unexpected: result.baseline?.unexpected ?? [], exit: result.exitCode }).toEqual({ failed: 0, unexpected: [], exit: 0 });
+      expect({
+        failed: result.failed,
+        unexpected: result.baseline?.unexpected ?? [],
+        exit: result.exitCode,
+      }).toEqual({ failed: 0, unexpected: [], exit: 0 });
       expect(result.passed).toBeGreaterThanOrEqual(44);
     }, 120_000);
   }
@@ -45,7 +59,11 @@ describe('MCP conformance suite through the satellite', () => {
     for (const scenario of NAME_AGNOSTIC) {
       const result = await runConformance({ url: sat.mcpUrl, scenario });
       summary.push(`${scenario} ${result.passed}/${result.passed + result.failed}`);
-      expect({ scenario, failed: result.failed, passed: result.passed > 0 }).toEqual({ scenario, failed: 0, passed: true });
+      expect({ scenario, failed: result.failed, passed: result.passed > 0 }).toEqual({
+        scenario,
+        failed: 0,
+        passed: true,
+      });
     }
     console.log(`conformance via /mcp: ${summary.join(', ')}`);
   }, 120_000);

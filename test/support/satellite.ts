@@ -28,7 +28,8 @@ export async function startSatellite(
 ): Promise<Satellite> {
   const dir = mkdtempSync(join(tmpdir(), 'satellite-e2e-'));
   const configPath = join(dir, 'mcp.json');
-  const writeConfig = (s: Record<string, unknown>) => writeFileSync(configPath, JSON.stringify({ mcpServers: s }, null, 2));
+  const writeConfig = (s: Record<string, unknown>) =>
+    writeFileSync(configPath, JSON.stringify({ mcpServers: s }, null, 2));
   writeConfig(servers);
   const config = loadSatelliteConfig({
     NODE_ENV: 'test',
@@ -50,7 +51,15 @@ export async function startSatellite(
     await new Promise((r) => setTimeout(r, 20));
   }
   const baseUrl = `http://127.0.0.1:${port}`;
-  return { app, baseUrl, mcpUrl: `${baseUrl}/mcp`, configPath, dir, writeConfig, stop: () => app.close() };
+  return {
+    app,
+    baseUrl,
+    mcpUrl: `${baseUrl}/mcp`,
+    configPath,
+    dir,
+    writeConfig,
+    stop: () => app.close(),
+  };
 }
 
 /** The real SDK client over Streamable HTTP. */
@@ -60,7 +69,11 @@ export async function connectClient(url: string, name = 'e2e-client'): Promise<C
   return client;
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();

@@ -3,13 +3,18 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
-const pkg = (name: string) => resolve(ROOT, 'node_modules', '@modelcontextprotocol', name, 'dist', 'index.js');
+const pkg = (name: string) =>
+  resolve(ROOT, 'node_modules', '@modelcontextprotocol', name, 'dist', 'index.js');
 export const EVERYTHING = pkg('server-everything');
 export const MEMORY = pkg('server-memory');
 export const LOOPBACK_ONLY = resolve(ROOT, 'test', 'support', 'loopback-only.mjs');
 
 /** A stdio entry of the standalone config that runs an npm MCP server with this Node. */
-export function stdioEntry(script: string, args: string[] = [], extra: Record<string, unknown> = {}) {
+export function stdioEntry(
+  script: string,
+  args: string[] = [],
+  extra: Record<string, unknown> = {},
+) {
   return { command: process.execPath, args: [script, ...args], ...extra };
 }
 
@@ -38,15 +43,18 @@ export async function startEverythingHttp(mode: 'streamableHttp' | 'sse'): Promi
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`server-everything ${mode} did not start`)), 15_000);
+    const timer = setTimeout(
+      () => rej(new Error(`server-everything ${mode} did not start`)),
+      15_000,
+    );
     const onData = (chunk: Buffer) => {
       if (/running on port|listening on port/i.test(chunk.toString())) {
         clearTimeout(timer);
         res();
       }
     };
-    child.stderr!.on('data', onData);
-    child.stdout!.on('data', onData);
+    child.stderr.on('data', onData);
+    child.stdout.on('data', onData);
     child.once('exit', (code) => rej(new Error(`server-everything ${mode} exited with ${code}`)));
   });
   const path = mode === 'sse' ? '/sse' : '/mcp';
