@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { SatelliteConfig } from '../config/satellite-config.js';
+import type { StdioServerDefinition } from '../config/server-definition.js';
+import { type ChildRunHooks, ChildRun } from './child-run.js';
+import { cleanEnv, nodeBinDir, resolveCommand } from './clean-env.js';
+import { HostFs } from './host-fs.js';
+import { LeftoverSweeper } from './leftover-sweeper.service.js';
+import { ProcessClock } from './process-clock.js';
+import { SandboxUnavailableError } from './process.errors.js';
+import { ProcessSpawner } from './process-spawner.js';
+import { ProcessTuning } from './process-tuning.js';
+import { SandboxSelector } from './sandbox/sandbox-selector.service.js';
+import { TeamWorkspaces } from './team-workspaces.service.js';
+
+/** Something that turns a definition into a running process tree (the supervisor's only way to fork). */
+export interface ChildLauncher {
+  launch(def: StdioServerDefinition, hooks: ChildRunHooks): ChildRun;
+}
+
+/**
+ * Spawns one server: team workspace, clean environment, the sandbox driver's command line (and
+ * cgroup), the spawn in its own process group, and an on-disk record for the leftover sweep.
+ */
+@Injectable()
+export class ProcessLauncher implements ChildLauncher {
+  constructor(
+    private readonly config: SatelliteConfig,
+    private readonly tuning: ProcessTuning,
+    private readonly clock: ProcessClock,
+    private readonly spawner: ProcessSpawner,
+    private readonly sandbox: SandboxSelector,
+    private readonly workspaces: TeamWorkspaces,
+    private readonly sweeper: LeftoverSweeper,
+    private readonly fs: HostFs,
+  ) {}
+
+  launch(def: StdioServerDefinition, hooks: ChildRunHooks): ChildRun {
+    const { driver, refusal } = this.sandbox.choose();
+    if (!driver) throw new SandboxUnavailableError(refusal ?? 'no sandbox driver');
+    const workspace = this.workspaces.prepare(def.team, driver.usesTeamUid);
+    const env = cleanEnv({
+      nodeBinDir: nodeBinDir(process.execPath),
+      home: workspace.dir,
+      tmpDir: workspace.tmpDir,
+      defEnv: def.env,
+    });
+    const cwd = def.cwd ?? workspace.dir;
+    const launch = driver.prepare({
+      name: `${def.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)}.${randomBytes(4).toString('hex')}`,
+      command: resolveCommand(def.command, env.PATH ?? '', cwd, this.fs),
+      args: def.args,
+      env,
+      cwd,
+      ...(def.cwd ? { definitionCwd: def.cwd } : {}),
+      workspace,
+      limits: this.config.process.limits,
+    });
+    let run: ChildRun | undefined;
+    try {
+      const child = this.spawner.spawn(launch);
+      const pgid = child.pid;
+      if (pgid !== undefined) this.sweeper.record(pgid, def.id);
+      run = new ChildRun(child, launch, {
+        spawner: this.spawner,
+        clock: this.clock,
+        tuning: this.tuning,
+        killGraceMs: this.config.process.killGraceMs,
+        redact: redactor(def.secrets),
+        hooks,
+        onGone: () => {
+          if (pgid !== undefined) this.sweeper.forget(pgid);
+        },
+      });
+      return run;
+    } catch (err) {
+      if (!run) launch.cgroup?.remove();
+      throw err;
+    }
+  }
+}
+
+/** Masks the definition's secret values (env values) in stderr lines before they are logged. */
+function redactor(secrets: readonly string[]): (s: string) => string {
+  const list = [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  return (line) =>
+    list.reduce(
+      (out, secret) => (out.includes(secret) ? out.split(secret).join('[REDACTED]') : out),
+      line,
+    );
+}

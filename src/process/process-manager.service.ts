@@ -1,0 +1,178 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SatelliteConfig } from '../config/satellite-config.js';
+import type { StdioServerDefinition } from '../config/server-definition.js';
+import { LeftoverSweeper } from './leftover-sweeper.service.js';
+import { LifecycleReporter } from './lifecycle-reporter.service.js';
+import { ProcessClock, type TimerHandle } from './process-clock.js';
+import type { ProcessInfo } from './process-info.js';
+import { ProcessLauncher } from './process-launcher.service.js';
+import { ProcessSpawner } from './process-spawner.js';
+import { ProcessSupervisor } from './process-supervisor.js';
+import { ProcessTuning } from './process-tuning.js';
+import { ProcessUnavailableError } from './process.errors.js';
+import { CgroupManager } from './sandbox/cgroup-manager.service.js';
+import type { SandboxReport } from './sandbox/sandbox-driver.js';
+import { SandboxSelector } from './sandbox/sandbox-selector.service.js';
+
+export type { ProcessInfo } from './process-info.js';
+export type { ProcessState } from './process-state.js';
+export { ProcessUnavailableError } from './process.errors.js';
+
+/**
+ * The process module's face: stdio MCP servers as supervised, sandboxed process trees
+ * (architecture.md "Process lifecycle"). One ProcessSupervisor per server does the lifecycle;
+ * this service registers them, runs the idle reaper, sweeps a crashed previous run's leftovers
+ * at start and terminates every tree at shutdown.
+ */
+@Injectable()
+export class ProcessManagerService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ProcessManagerService.name);
+  private readonly supervisors = new Map<string, ProcessSupervisor>();
+  private readonly listeners = new Set<(info: ProcessInfo) => void>();
+  private reaper?: TimerHandle;
+  private removeExitHook?: () => void;
+  private initialized?: Promise<void>;
+
+  constructor(
+    private readonly config: SatelliteConfig,
+    private readonly tuning: ProcessTuning,
+    private readonly clock: ProcessClock,
+    private readonly launcher: ProcessLauncher,
+    private readonly reporter: LifecycleReporter,
+    private readonly sandbox: SandboxSelector,
+    private readonly sweeper: LeftoverSweeper,
+    private readonly spawner: ProcessSpawner,
+    private readonly cgroups: CgroupManager,
+  ) {}
+
+  onModuleInit(): Promise<void> {
+    this.initialized ??= this.init();
+    return this.initialized;
+  }
+
+  /** Registers (or replaces) a server and starts it; resolves after the MCP handshake. */
+  async start(def: StdioServerDefinition, createClient: () => Client): Promise<void> {
+    await this.onModuleInit();
+    if (this.supervisors.has(def.id)) await this.remove(def.id);
+    const report = this.sandbox.choose().report;
+    const supervisor = new ProcessSupervisor({
+      def,
+      createClient,
+      launcher: this.launcher,
+      reporter: this.reporter,
+      clock: this.clock,
+      tuning: this.tuning,
+      handshakeTimeoutMs: this.config.process.handshakeTimeoutMs,
+      idleTimeoutMs: this.config.process.idleTimeoutMs,
+      limits: this.config.process.limits,
+      sandbox: () => ({ driver: report.driver, enforced: [...report.enforced] }),
+      onStateChange: (info) => this.notify(info),
+    });
+    this.supervisors.set(def.id, supervisor);
+    await supervisor.start();
+  }
+
+  /** Terminates the server's whole process tree and forgets it. Idempotent. */
+  async remove(id: string): Promise<void> {
+    const supervisor = this.supervisors.get(id);
+    if (!supervisor) return;
+    this.supervisors.delete(id);
+    await supervisor.terminate('removed');
+    this.reporter.forget(supervisor.def);
+  }
+
+  async withClient<T>(id: string, fn: (client: Client) => Promise<T>): Promise<T> {
+    return this.supervisor(id).withClient(fn);
+  }
+
+  async restart(id: string): Promise<void> {
+    return this.supervisor(id).restart();
+  }
+
+  /** Parks servers idle for `idleTimeoutMs` with nothing in flight. */
+  async reapIdle(now: number = this.clock.now()): Promise<void> {
+    await Promise.all([...this.supervisors.values()].map((s) => s.park(now)));
+  }
+
+  /** Stops the built-in reaper timer (when a jobs module schedules reapIdle itself). */
+  stopIdleTimer(): void {
+    this.reaper?.cancel();
+    this.reaper = undefined;
+  }
+
+  list(): ProcessInfo[] {
+    return [...this.supervisors.values()].map((s) => s.info());
+  }
+
+  get(id: string): ProcessInfo | undefined {
+    return this.supervisors.get(id)?.info();
+  }
+
+  sandboxReport(): SandboxReport {
+    const { report } = this.sandbox.choose();
+    return {
+      driver: report.driver,
+      enforced: [...report.enforced],
+      notEnforced: [...report.notEnforced],
+    };
+  }
+
+  /** Every state change of every server (e.g. to re-discover tools after a restart). */
+  onStateChange(listener: (info: ProcessInfo) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopIdleTimer();
+    await Promise.allSettled([...this.supervisors.keys()].map((id) => this.remove(id)));
+    this.cgroups.release();
+    this.removeExitHook?.();
+    this.removeExitHook = undefined;
+  }
+
+  private async init(): Promise<void> {
+    const swept = await this.sweeper.sweep().catch((err: Error) => {
+      this.logger.warn(`leftover sweep failed: ${err.message}`);
+      return { groups: 0, cgroups: 0 };
+    });
+    if (swept.groups + swept.cgroups > 0)
+      this.logger.warn(
+        `swept ${swept.groups} process group(s) and ${swept.cgroups} cgroup(s) of a previous run`,
+      );
+    this.sandbox.choose();
+    const idle = this.config.process.idleTimeoutMs;
+    if (this.tuning.reaperIntervalMs > 0 && idle > 0) {
+      const every = Math.min(this.tuning.reaperIntervalMs, Math.max(250, Math.floor(idle / 4)));
+      this.reaper = this.clock.every(every, () => void this.reapIdle());
+    }
+    // Last resort when the satellite exits without its shutdown hooks (uncaught error, process.exit).
+    this.removeExitHook = this.spawner.onHostExit(() => {
+      for (const s of this.supervisors.values())
+        for (const pgid of s.pgids()) this.spawner.signalGroup(pgid, 'SIGKILL');
+    });
+  }
+
+  private supervisor(id: string): ProcessSupervisor {
+    const supervisor = this.supervisors.get(id);
+    if (!supervisor) {
+      throw new ProcessUnavailableError(
+        'unknown_server',
+        id,
+        `No stdio MCP server "${id}" is configured on this satellite; use discover_mcp_tools to find available tools.`,
+      );
+    }
+    return supervisor;
+  }
+
+  private notify(info: ProcessInfo): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(info);
+      } catch (err) {
+        this.logger.error(`process state listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+}

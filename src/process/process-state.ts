@@ -1,0 +1,58 @@
+import type { ServerStatus } from '../events/event-map.js';
+
+/** The lifecycle of one supervised stdio server (architecture.md "Process lifecycle"). */
+export type ProcessState =
+  | 'starting'
+  | 'running'
+  | 'dormant'
+  | 'crashed'
+  | 'restarting'
+  | 'permanently_failed'
+  | 'terminated';
+
+/**
+ * Every allowed transition, in one place. `crashed` is transient: the supervisor leaves it at once
+ * for `restarting` or `permanently_failed`, so the crash is visible in events and on the debug route.
+ */
+const TRANSITIONS: Readonly<Record<ProcessState, readonly ProcessState[]>> = {
+  starting: ['running', 'crashed', 'terminated'],
+  running: ['dormant', 'crashed', 'starting', 'terminated'],
+  dormant: ['starting', 'terminated'],
+  crashed: ['restarting', 'permanently_failed', 'terminated'],
+  restarting: ['starting', 'terminated'],
+  permanently_failed: ['starting', 'terminated'],
+  terminated: [],
+};
+
+export function canTransition(from: ProcessState, to: ProcessState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly from: ProcessState,
+    readonly to: ProcessState,
+  ) {
+    super(`illegal process state transition ${from} → ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+/** The backend's status vocabulary (backend-contract.md `mcp.server.status_changed`). */
+export function toServerStatus(state: ProcessState): ServerStatus {
+  switch (state) {
+    case 'starting':
+      return 'connecting';
+    case 'running':
+      return 'online';
+    case 'dormant':
+    case 'terminated':
+      return 'offline';
+    case 'crashed':
+      return 'error';
+    case 'restarting':
+      return 'restarting';
+    case 'permanently_failed':
+      return 'permanently_failed';
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Supervision knobs that are not operator settings (SatelliteConfig holds those): the restart
+ * policy of the seed design and the containment caps. Provided with these defaults by
+ * ProcessModule; tests override the provider to run the policy on a short clock.
+ */
+export class ProcessTuning {
+  /** Backoff before restart n (1-based) after a crash; the last value repeats. */
+  readonly restartBackoffMs: readonly number[] = [1_000, 5_000, 15_000];
+  /** More than `maxCrashesInWindow` crashes within `crashWindowMs` → permanently_failed. */
+  readonly crashWindowMs: number = 5 * 60_000;
+  readonly maxCrashesInWindow: number = 3;
+  /** Longest stdout line (one JSON-RPC message) accepted from a server. */
+  readonly maxLineBytes: number = 4 * 1024 * 1024;
+  /** Longer stderr lines are truncated (the rest of the line is dropped). */
+  readonly maxStderrLineBytes: number = 8 * 1024;
+  /** stderr lines per second per server that reach the log and `mcp.server.logs`, after a burst. */
+  readonly stderrLinesPerSecond: number = 20;
+  readonly stderrBurst: number = 100;
+  /** `mcp.server.logs` batches: at most this many entries, flushed at least this often. */
+  readonly logBatchSize: number = 50;
+  readonly logFlushMs: number = 1_000;
+  /** How often the built-in idle reaper runs (0: never; a jobs module may call reapIdle instead). */
+  readonly reaperIntervalMs: number = 30_000;
+  /** After SIGKILL, how long to wait for a process group to disappear before giving up. */
+  readonly killWaitMs: number = 2_000;
+  /** After the direct child exits, how long buffered stdout may still drain before the transport closes. */
+  readonly exitDrainMs: number = 100;
+
+  static with(overrides: Partial<ProcessTuning>): ProcessTuning {
+    return Object.assign(new ProcessTuning(), overrides);
+  }
+}

@@ -1,0 +1,94 @@
+import type { CgroupManager } from './cgroup-manager.service.js';
+import { joinCgroup } from './cgroup-join.js';
+import type {
+  SandboxDriver,
+  SandboxLaunch,
+  SandboxReport,
+  SandboxRequest,
+} from './sandbox-driver.js';
+import { namespaceReport, teamUidGap } from './sandbox-common.js';
+import type { SandboxMounts } from './sandbox-mounts.js';
+
+export interface NsjailTools {
+  readonly nsjail: string;
+  /** The satellite runs as root: nsjail maps each team to its own host uid. */
+  readonly root: boolean;
+}
+
+/**
+ * nsjail (production, as in the seed design), in "once" mode with stdio passed through.
+ * Every rlimit is explicit because nsjail's defaults break Node servers (RLIMIT_AS 4 GiB is below
+ * what V8 reserves at start, RLIMIT_FSIZE 1 MiB, RLIMIT_NOFILE 32) and its default 600 s wall
+ * time limit would kill a long-lived server. `--skip_setsid` keeps the jail in the satellite's
+ * process group (there is no terminal, so the TIOCSTI concern behind setsid does not apply).
+ * Memory/cpu/pids come from the same satellite-made cgroup as with bwrap (joined before exec),
+ * so OOM kills are detected and reported the same way.
+ */
+export class NsjailSandbox implements SandboxDriver {
+  readonly name = 'nsjail' as const;
+  readonly usesTeamUid: boolean;
+
+  constructor(
+    private readonly tools: NsjailTools,
+    private readonly cgroups: CgroupManager,
+    private readonly mounts: SandboxMounts,
+  ) {
+    this.usesTeamUid = tools.root;
+  }
+
+  report(): SandboxReport {
+    return namespaceReport({
+      driver: this.name,
+      cgroups: this.cgroups,
+      ...(this.usesTeamUid ? {} : { teamUidGap: teamUidGap(false, undefined) }),
+    });
+  }
+
+  prepare(req: SandboxRequest): SandboxLaunch {
+    const cgroup = this.cgroups.create(req.name, req.limits);
+    const wrapped = joinCgroup(cgroup, this.tools.nsjail, this.args(req));
+    return { ...wrapped, env: {}, cwd: req.workspace.dir, ...(cgroup ? { cgroup } : {}) };
+  }
+
+  /** The nsjail command line (pinned by a golden test against docs/process.md). */
+  args(req: SandboxRequest): string[] {
+    const plan = this.mounts.plan({
+      command: req.command,
+      args: req.args,
+      pathDirs: (req.env.PATH ?? '').split(':'),
+      ...(req.definitionCwd ? { definitionCwd: req.definitionCwd } : {}),
+      teamDir: req.workspace.dir,
+    });
+    const { uid, gid } = req.workspace;
+    // prettier-ignore
+    const args = [
+      '--mode', 'o',
+      '--quiet',
+      '--time_limit', '0',
+      '--skip_setsid',
+      '--hostname', 'mcp-sandbox',
+      '--rlimit_as', 'max',
+      '--rlimit_cpu', String(req.limits.cpuSeconds),
+      '--rlimit_fsize', 'max',
+      '--rlimit_nofile', 'max',
+      '--rlimit_nproc', 'max',
+      '--rlimit_stack', 'max',
+      '--rlimit_core', '0',
+      ...(this.usesTeamUid && uid !== undefined && gid !== undefined
+        ? ['--user', `${uid}:${uid}:1`, '--group', `${gid}:${gid}:1`]
+        : []),
+      '--cwd', req.cwd,
+      // nsjail starts the jail with an empty environment: pass exactly the clean one.
+      ...Object.entries(req.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+      '--tmpfsmount', '/tmp',
+      '--bindmount', '/dev/null',
+      '--bindmount', '/dev/zero',
+      '--bindmount_ro', '/dev/random',
+      '--bindmount_ro', '/dev/urandom',
+    ];
+    for (const p of plan.readOnly) args.push('--bindmount_ro', p);
+    for (const s of plan.symlinks) args.push('--symlink', `${s.target}:${s.path}`);
+    for (const p of plan.writable) args.push('--bindmount', p);
+    return [...args, '--', req.command, ...req.args];
+  }
+}
