@@ -1,0 +1,131 @@
+// In-process benchmark of the tool search: ranking quality on the labelled dev queries, latency at
+// ~400 and 10,000 tools, and the token cost of answers. No app, no network.
+import { parseArgs } from 'node:util';
+import { META_TOOLS } from '../../src/router/meta-tools.js';
+import { shapeDiscoverAnswer } from '../../src/router/search/discover-answer.js';
+import { countJsonTokens } from '../../src/router/search/token-counter.js';
+import {
+  ToolSearchIndex,
+  type ToolSearchIndexOptions,
+} from '../../src/router/search/tool-search-index.js';
+import {
+  type Catalog,
+  indexedTools,
+  isHeldOut,
+  loadCatalog,
+  loadQueries,
+  replicate,
+} from './bench-data.js';
+import { formatQuality, median, percentile, qualityTable, rankOf, type Ranked } from './metrics.js';
+
+const { values: args } = parseArgs({
+  options: {
+    options: { type: 'string' },
+    misses: { type: 'boolean', default: false },
+    'quality-only': { type: 'boolean', default: false },
+  },
+});
+const indexOptions = (args.options ? JSON.parse(args.options) : {}) as ToolSearchIndexOptions;
+
+const catalog = loadCatalog();
+const queries = loadQueries();
+const toolCount = Object.values(catalog).reduce((n, tools) => n + tools.length, 0);
+
+function buildIndex(servers: Iterable<[string, ReturnType<typeof indexedTools>]>): ToolSearchIndex {
+  const index = new ToolSearchIndex(indexOptions);
+  for (const [id, tools] of servers) index.replaceServer(id, tools);
+  return index;
+}
+
+function measureQuality(cat: Catalog): Ranked[] {
+  const index = buildIndex(
+    Object.entries(cat).map(([slug, tools]) => [slug, indexedTools(slug, tools)]),
+  );
+  return queries.map((query) => {
+    const returned = index.search({ query: query.query, limit: 10 }).hits.map((h) => h.tool.path);
+    return { query, rank: rankOf(returned, query.expected), returned };
+  });
+}
+
+function measureLatency(target: number): {
+  tools: number;
+  p50: number;
+  p95: number;
+  buildMs: number;
+} {
+  const t0 = performance.now();
+  const index = buildIndex(replicate(catalog, target));
+  const buildMs = performance.now() - t0;
+  const run = () =>
+    queries.map((q) => {
+      const start = performance.now();
+      index.search({ query: q.query, limit: 10 });
+      return performance.now() - start;
+    });
+  run(); // warm-up: JIT and caches
+  const times = [...run(), ...run(), ...run()];
+  return { tools: index.size(), p50: percentile(times, 50), p95: percentile(times, 95), buildMs };
+}
+
+function answerTokens(): number[] {
+  const index = buildIndex(
+    Object.entries(catalog).map(([slug, tools]) => [slug, indexedTools(slug, tools)]),
+  );
+  return queries.map((q) => {
+    const { hits, totalFound } = index.search({ query: q.query, limit: 5 });
+    return countJsonTokens(shapeDiscoverAnswer({ query: q.query, hits, totalFound }));
+  });
+}
+
+const ranked = measureQuality(catalog);
+console.log(
+  `\n## Ranking quality: ${queries.length} dev queries, ${toolCount} tools, 15 servers (in-process)\n`,
+);
+console.log(formatQuality(qualityTable(ranked, isHeldOut)));
+
+if (args.misses) {
+  console.log('\n## Queries whose expected tool is not first\n');
+  for (const r of ranked.filter((x) => x.rank !== 1)) {
+    console.log(`${r.query.id} [${r.query.kind}] rank=${r.rank ?? '-'} "${r.query.query}"`);
+    console.log(
+      `   expected ${r.query.expected.join(', ')}; got ${r.returned.slice(0, 3).join(', ')}`,
+    );
+  }
+}
+
+if (!args['quality-only']) {
+  console.log('\n## Latency of one search (in-process, 150 queries × 3 rounds after a warm-up)\n');
+  console.log('| tools | p50 ms | p95 ms | index build ms |\n|---:|---:|---:|---:|');
+  const latency = [400, 10_000].map((target) => {
+    const l = measureLatency(target);
+    console.log(
+      `| ${l.tools} | ${l.p50.toFixed(3)} | ${l.p95.toFixed(3)} | ${l.buildMs.toFixed(0)} |`,
+    );
+    return l;
+  });
+
+  const tokens = answerTokens();
+  const fullList = countJsonTokens({ tools: Object.values(catalog).flat() });
+  const metaList = countJsonTokens({ tools: META_TOOLS });
+  console.log('\n## Tokens (o200k_base)\n');
+  console.log(
+    `- \`limit: 5\` answer (structuredContent JSON): median ${median(tokens)}, p95 ${percentile(tokens, 95)}, max ${Math.max(...tokens)}`,
+  );
+  console.log(`- tools/list of /mcp (two meta-tools): ${metaList}`);
+  console.log(`- tools/list of the whole catalog (${toolCount} tools): ${fullList}`);
+  console.log(`- ratio: ${((100 * metaList) / fullList).toFixed(2)}%`);
+
+  const all = qualityTable(ranked, isHeldOut)[0][1];
+  const check = (ok: boolean, what: string) => console.log(`- ${ok ? 'met' : 'NOT met'}: ${what}`);
+  console.log('\n## Targets (issue 4)\n');
+  check(all.r5 >= 0.95, `recall@5 ≥ 0.95 (${all.r5.toFixed(3)})`);
+  check(all.r1 >= 0.8, `recall@1 ≥ 0.80 (${all.r1.toFixed(3)})`);
+  check(all.mrr >= 0.87, `MRR@10 ≥ 0.87 (${all.mrr.toFixed(3)})`);
+  check(latency[0].p95 <= 5, `p95 ≤ 5 ms at ~400 tools (${latency[0].p95.toFixed(2)} ms)`);
+  check(latency[1].p95 <= 30, `p95 ≤ 30 ms at 10,000 tools (${latency[1].p95.toFixed(2)} ms)`);
+  check(median(tokens) <= 2000, `limit-5 answer ≤ 2,000 tokens, median (${median(tokens)})`);
+  check(
+    metaList / fullList <= 0.01,
+    `/mcp tools/list ≤ 1% of the full list (${((100 * metaList) / fullList).toFixed(2)}%)`,
+  );
+}

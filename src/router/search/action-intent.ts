@@ -1,0 +1,240 @@
+import { splitWords, stemWord } from './text-normaliser.js';
+
+/**
+ * What a tool does to the world, and what a query asks for. Tool names follow verb_object almost
+ * everywhere (REST, CLI and MCP naming), so the verb says whether a tool reads, writes or acts;
+ * a query's first verb (or its being a question) says which of those the agent wants. A question
+ * about a thing ("what changed on main?") must not rank the tool that changes it first.
+ */
+export type Action = 'read' | 'create' | 'update' | 'delete' | 'run';
+
+const ACTION_VERBS: Readonly<Record<Action, readonly string[]>> = {
+  read: [
+    'get',
+    'list',
+    'search',
+    'find',
+    'read',
+    'retrieve',
+    'query',
+    'fetch',
+    'view',
+    'show',
+    'describe',
+    'lookup',
+    'download',
+    'export',
+    'inspect',
+    'check',
+    'load',
+    'browse',
+    'count',
+    'analyze',
+    'analyse',
+    'explain',
+    'summarize',
+    'summarise',
+    'identify',
+    'whoami',
+    'see',
+    'look',
+    'display',
+    'dump',
+    'extract',
+    'crawl',
+    'monitor',
+    'watch',
+    'compare',
+    'diff',
+    'print',
+    'return',
+    'scan',
+    'discover',
+    'explore',
+    'lookup',
+  ],
+  create: [
+    'create',
+    'add',
+    'new',
+    'make',
+    'insert',
+    'register',
+    'post',
+    'send',
+    'write',
+    'upload',
+    'push',
+    'fork',
+    'copy',
+    'clone',
+    'generate',
+    'compose',
+    'publish',
+    'reply',
+    'comment',
+    'save',
+    'store',
+    'remember',
+    'record',
+    'attach',
+    'invite',
+  ],
+  update: [
+    'update',
+    'edit',
+    'modify',
+    'change',
+    'patch',
+    'put',
+    'set',
+    'rename',
+    'move',
+    'toggle',
+    'merge',
+    'replace',
+    'overwrite',
+    'close',
+    'resolve',
+    'assign',
+    'mark',
+    'enable',
+    'disable',
+    'approve',
+    'reject',
+    'archive',
+    'restore',
+    'revert',
+    'rollback',
+    'resize',
+    'configure',
+  ],
+  delete: [
+    'delete',
+    'remove',
+    'erase',
+    'destroy',
+    'drop',
+    'discard',
+    'trash',
+    'purge',
+    'wipe',
+    'forget',
+    'clear',
+  ],
+  run: [
+    'run',
+    'execute',
+    'trigger',
+    'launch',
+    'start',
+    'invoke',
+    'call',
+    'evaluate',
+    'eval',
+    'rerun',
+    'retry',
+    'restart',
+    'rebuild',
+    'deploy',
+    'navigate',
+    'click',
+    'press',
+    'hover',
+    'drag',
+    'type',
+    'fill',
+    'select',
+    'wait',
+    'simulate',
+  ],
+};
+
+/** Words that open a question: a question asks to read something, whatever verb follows. */
+const QUESTION_WORDS = new Set([
+  'what',
+  'whats',
+  'which',
+  'who',
+  'whos',
+  'whom',
+  'whose',
+  'when',
+  'where',
+  'why',
+  'how',
+  'is',
+  'are',
+  'was',
+  'were',
+  'did',
+  'does',
+  'do',
+  'has',
+  'have',
+  'any',
+  'anything',
+  'anyone',
+]);
+
+/** HTTP methods in generated names (`API-post-search`): the verb after them is the real action. */
+const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head']);
+
+/** Words a tool description opens with before its verb ("This tool retrieves…"). */
+const LEAD_IN = new Set([
+  'this',
+  'tool',
+  'the',
+  'a',
+  'an',
+  'helps',
+  'will',
+  'can',
+  'you',
+  'to',
+  'lets',
+  'allows',
+]);
+
+const ACTION_OF_STEM = new Map<string, Action>();
+for (const [action, verbs] of Object.entries(ACTION_VERBS) as Array<[Action, readonly string[]]>) {
+  for (const verb of verbs)
+    if (!ACTION_OF_STEM.has(stemWord(verb))) ACTION_OF_STEM.set(stemWord(verb), action);
+}
+
+function actionOf(word: string): Action | undefined {
+  return ACTION_OF_STEM.get(stemWord(word));
+}
+
+export function polarity(action: Action): 'read' | 'write' | 'run' {
+  return action === 'read' || action === 'run' ? action : 'write';
+}
+
+/** A tool's action: its name's verb (past an HTTP method), else its description's opening verb. */
+export function toolAction(name: string, description: string): Action | undefined {
+  const words = splitWords(name);
+  const verbs = words.filter((w) => actionOf(w) !== undefined);
+  const chosen = verbs.find((w) => !HTTP_METHODS.has(w)) ?? verbs[0];
+  if (chosen) return actionOf(chosen);
+  for (const word of splitWords(description).slice(0, 4)) {
+    if (LEAD_IN.has(word)) continue;
+    return actionOf(word);
+  }
+  return undefined;
+}
+
+/**
+ * A query's action: a query that opens with a question word reads ("Sentry: which projects…");
+ * otherwise the first action verb decides; otherwise a question mark still means it asks.
+ */
+export function queryAction(words: readonly string[], text: string): Action | undefined {
+  // A short label before a colon names the product ("Sentry: which projects…"); skip it.
+  const unlabelled = text.replace(/^\s*[^:]{1,40}:\s/, '');
+  const first = splitWords(unlabelled)[0] ?? words[0];
+  if (first !== undefined && QUESTION_WORDS.has(first)) return 'read';
+  for (const word of words) {
+    const action = actionOf(word);
+    if (action) return action;
+  }
+  return text.includes('?') ? 'read' : undefined;
+}

@@ -1,0 +1,102 @@
+import { type Action, queryAction } from './action-intent.js';
+import { annotateEntities } from './query-entities.js';
+import { RELATED_GROUPS, RELATED_PHRASES } from './tool-associations.js';
+import { isContentWord, splitWords, stemWord } from './text-normaliser.js';
+import { ABBREVIATIONS, PHRASES, SYNONYM_GROUPS } from './tool-vocabulary.js';
+
+/** One meaningful word of the query with the terms that stand for it, each with a weight. */
+export interface QueryConcept {
+  /** The stemmed query word itself. */
+  readonly stem: string;
+  /** stem → weight: the word itself at 1, its abbreviation forms and synonyms lower. */
+  readonly terms: ReadonlyMap<string, number>;
+}
+
+export interface AnalysedQuery {
+  readonly concepts: QueryConcept[];
+  /** What the query asks to do, when it says so (a verb, or being a question). */
+  readonly action: Action | undefined;
+}
+
+export interface QueryAnalyserOptions {
+  /** Weight of a synonym from the tool vocabulary (the word itself weighs 1). */
+  readonly synonymWeight?: number;
+  /** Weight of an abbreviation's long form, or a long form's abbreviation. */
+  readonly abbreviationWeight?: number;
+  /** Weight of a word of the same domain (commit → history, log). */
+  readonly relatedWeight?: number;
+}
+
+const MAX_PHRASE_WORDS = 3;
+
+/** Turns a query into concepts: phrases joined, stop words dropped, words stemmed and expanded. */
+export class QueryAnalyser {
+  private readonly expansions = new Map<string, Map<string, number>>();
+  private readonly phrases = new Map<string, string>();
+
+  constructor(options: QueryAnalyserOptions = {}) {
+    const synonymWeight = options.synonymWeight ?? 0.5;
+    const abbreviationWeight = options.abbreviationWeight ?? 0.9;
+    const relatedWeight = options.relatedWeight ?? 0.3;
+    for (const [phrase, word] of Object.entries({ ...RELATED_PHRASES, ...PHRASES })) {
+      this.phrases.set(phrase, word);
+    }
+    for (const [groups, weight] of [
+      [SYNONYM_GROUPS, synonymWeight],
+      [RELATED_GROUPS, relatedWeight],
+    ] as const) {
+      for (const group of groups) {
+        const stems = [...new Set(group.map(stemWord))];
+        for (const stem of stems) {
+          for (const other of stems) if (other !== stem) this.relate(stem, other, weight);
+        }
+      }
+    }
+    for (const [short, long] of Object.entries(ABBREVIATIONS)) {
+      const shortStem = stemWord(short);
+      const longStems = splitWords(long).map(stemWord);
+      for (const longStem of longStems) this.relate(shortStem, longStem, abbreviationWeight);
+      // A one-word long form also finds its abbreviation (repository → repo).
+      if (longStems.length === 1) this.relate(longStems[0], shortStem, abbreviationWeight);
+    }
+  }
+
+  analyse(query: string): AnalysedQuery {
+    const concepts = new Map<string, QueryConcept>();
+    const words = this.joinPhrases(splitWords(annotateEntities(query)));
+    for (const word of words) {
+      if (!isContentWord(word)) continue;
+      const stem = stemWord(word);
+      if (concepts.has(stem)) continue;
+      const terms = new Map<string, number>([[stem, 1]]);
+      for (const [term, weight] of this.expansions.get(stem) ?? []) {
+        if (!terms.has(term)) terms.set(term, weight);
+      }
+      concepts.set(stem, { stem, terms });
+    }
+    return { concepts: [...concepts.values()], action: queryAction(words, query) };
+  }
+
+  private joinPhrases(words: string[]): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < words.length;) {
+      let matched = false;
+      for (let n = Math.min(MAX_PHRASE_WORDS, words.length - i); n >= 2 && !matched; n--) {
+        const joined = this.phrases.get(words.slice(i, i + n).join(' '));
+        if (joined) {
+          out.push(joined);
+          i += n;
+          matched = true;
+        }
+      }
+      if (!matched) out.push(words[i++]);
+    }
+    return out;
+  }
+
+  private relate(from: string, to: string, weight: number): void {
+    let related = this.expansions.get(from);
+    if (!related) this.expansions.set(from, (related = new Map<string, number>()));
+    related.set(to, Math.max(weight, related.get(to) ?? 0));
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from '@jest/globals';
+import { analyse, normaliseWhitespace, splitWords, stemWord } from './text-normaliser.js';
+
+describe('splitWords', () => {
+  it.each([
+    ['slack_post_message', ['slack', 'post', 'message']],
+    ['getUserProfile', ['get', 'user', 'profile']],
+    ['API-post-search', ['api', 'post', 'search']],
+    ['HTMLParser', ['html', 'parser']],
+    ['list open PRs', ['list', 'open', 'prs']],
+    ['read URLs and IDs', ['read', 'urls', 'and', 'ids']],
+    ['what’s in config/settings.yaml?', ['whats', 'in', 'config', 'settings', 'yaml']],
+    ['v2Api', ['v2', 'api']],
+    ['Größe ändern', ['größe', 'ändern']],
+  ])('%s', (text, words) => {
+    expect(splitWords(text)).toEqual(words);
+  });
+});
+
+describe('analyse', () => {
+  it('drops stop words and numbers, keeps words with letters, stems', () => {
+    expect(analyse('What are the 3 newest issues in k8s?')).toEqual(['newest', 'issu', 'k8']);
+  });
+
+  it('stems inflections to one term', () => {
+    expect(new Set(['entity', 'entities'].map(stemWord)).size).toBe(1);
+    expect(stemWord('directories')).toBe(stemWord('directory'));
+  });
+
+  it('leaves words of two letters alone', () => {
+    expect(stemWord('pr')).toBe('pr');
+  });
+});
+
+describe('normaliseWhitespace', () => {
+  it('collapses runs of whitespace and trims', () => {
+    expect(normaliseWhitespace('  a\n\n b\t c ')).toBe('a b c');
+  });
+});

@@ -1,0 +1,42 @@
+import { stemmer } from 'stemmer';
+import { STOP_WORDS } from './stop-words.js';
+
+/** Collapses every run of whitespace to one space and trims. */
+export function normaliseWhitespace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Splits text, identifiers included, into lowercase words: `snake_case`, `camelCase`,
+ * `kebab-case`, `API-post-search`, `HTMLParser`, dotted and slashed names, URLs. Apostrophes are
+ * dropped inside words ("what's" → "whats") so contractions stay one word.
+ */
+export function splitWords(text: string): string[] {
+  const spaced = text
+    .replace(/['’]/g, '')
+    // fooBar → foo Bar, HTMLParser → HTML Parser, v2Api → v2 Api; an acronym's plural stays
+    // one word (PRs, URLs, IDs).
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z]{2,})/g, '$1 $2');
+  const words = spaced.toLowerCase().match(/[\p{L}\p{N}]+/gu);
+  return words ?? [];
+}
+
+/** Porter stem of one lowercase word (words of two letters or fewer are left as they are). */
+export function stemWord(word: string): string {
+  return word.length <= 2 ? word : stemmer(word);
+}
+
+/** A word is kept when it has a letter (pure numbers and ids like 42 are noise for ranking). */
+export function isContentWord(word: string): boolean {
+  return !STOP_WORDS.has(word) && /\p{L}/u.test(word);
+}
+
+/** Text → index terms: split, drop stop words and numbers, stem. Used for documents and queries. */
+export function analyse(text: string): string[] {
+  const terms: string[] = [];
+  for (const word of splitWords(text)) {
+    if (isContentWord(word)) terms.push(stemWord(word));
+  }
+  return terms;
+}

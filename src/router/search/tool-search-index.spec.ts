@@ -1,0 +1,146 @@
+// Ranking of representative requests on real tool catalogs, and the index contract: filters
+// before ranking, '*' listing, per-server incremental updates.
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import type { IndexedTool } from './indexed-tool.js';
+import { ToolSearchIndex } from './tool-search-index.js';
+
+type Catalog = Record<
+  string,
+  Array<{ name: string; title?: string; description?: string; inputSchema: unknown }>
+>;
+const catalog = JSON.parse(
+  readFileSync(
+    new URL('../../../bench/data/tool-search/dev-catalog.json', import.meta.url),
+    'utf8',
+  ),
+) as Catalog;
+
+function toolsOf(
+  slug: string,
+  opts: { team?: string; serverId?: string; servedAs?: string } = {},
+): IndexedTool[] {
+  const served = opts.servedAs ?? slug;
+  return catalog[slug].map((t) => ({
+    path: `${served}-${t.name}`,
+    serverId: opts.serverId ?? served,
+    serverSlug: served,
+    team: opts.team ?? 'default',
+    transport: 'stdio' as const,
+    name: t.name,
+    ...(t.title ? { title: t.title } : {}),
+    description: t.description ?? '',
+    inputSchema: t.inputSchema,
+  }));
+}
+
+function fullIndex(): ToolSearchIndex {
+  const index = new ToolSearchIndex();
+  for (const slug of Object.keys(catalog)) index.replaceServer(slug, toolsOf(slug));
+  return index;
+}
+
+const top = (index: ToolSearchIndex, query: string, limit = 5) =>
+  index.search({ query, limit }).hits.map((h) => h.tool.path);
+
+describe('ToolSearchIndex ranking', () => {
+  const index = fullIndex();
+
+  it.each([
+    ['send a message to a slack channel', 'slack-slack_post_message'],
+    ['create a new github issue', 'github-create_issue'],
+    ['remove entities from the knowledge graph', 'memory-delete_entities'],
+    ['take a screenshot of the page', 'playwright-browser_take_screenshot'],
+    ['geocode a street address', 'google-maps-maps_geocode'],
+    ['merge a pull request', 'github-merge_pull_request'],
+    ['serch github repositries', 'github-search_repositories'],
+    ['Sentry: which projects exist', 'sentry-find_projects'],
+    ['run sql against the postgres database', 'postgres-query'],
+  ])('"%s" → %s first', (query, expected) => {
+    expect(top(index, query)[0]).toBe(expected);
+  });
+
+  it('scores best first', () => {
+    const scores = index
+      .search({ query: 'list github issues', limit: 10 })
+      .hits.map((h) => h.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(scores.every((s) => s > 0)).toBe(true);
+  });
+
+  it('finds nothing for a query without meaningful words', () => {
+    expect(index.search({ query: 'the of and', limit: 5 })).toEqual({ hits: [], totalFound: 0 });
+  });
+});
+
+describe('ToolSearchIndex contract', () => {
+  it('filters by visibility before ranking and before the limit', () => {
+    const index = new ToolSearchIndex();
+    index.replaceServer(
+      'gh-a',
+      toolsOf('github', { team: 'a', serverId: 'gh-a', servedAs: 'github-a' }),
+    );
+    index.replaceServer(
+      'gh-b',
+      toolsOf('github', { team: 'b', serverId: 'gh-b', servedAs: 'github-b' }),
+    );
+    const alone = new ToolSearchIndex();
+    alone.replaceServer(
+      'gh-a',
+      toolsOf('github', { team: 'a', serverId: 'gh-a', servedAs: 'github-a' }),
+    );
+    const query = 'open a new issue on the repository';
+    const answer = index.search({ query, limit: 3, visible: (t) => t.team === 'a' });
+    expect(answer.hits).toHaveLength(3);
+    expect(answer.hits.every((h) => h.tool.team === 'a')).toBe(true);
+    expect(answer.totalFound).toBe(alone.search({ query, limit: 3 }).totalFound);
+  });
+
+  it('filters by server slug', () => {
+    const index = fullIndex();
+    const { hits } = index.search({ query: 'search', limit: 50, server: 'sentry' });
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.every((h) => h.tool.serverSlug === 'sentry')).toBe(true);
+  });
+
+  it("lists tools alphabetically for '*', paged by limit, counting all", () => {
+    const index = fullIndex();
+    const answer = index.search({ query: ' * ', limit: 3, server: 'slack' });
+    expect(answer.hits.map((h) => h.tool.path)).toEqual([
+      'slack-slack_add_reaction',
+      'slack-slack_get_channel_history',
+      'slack-slack_get_thread_replies',
+    ]);
+    expect(answer.totalFound).toBe(catalog['slack'].length);
+  });
+
+  it('replaces and removes one server at a time', () => {
+    const index = new ToolSearchIndex();
+    index.replaceServer('pg', toolsOf('postgres', { serverId: 'pg' }));
+    index.replaceServer('fs', toolsOf('filesystem', { serverId: 'fs' }));
+    expect(index.size()).toBe(1 + catalog['filesystem'].length);
+    expect(top(index, 'sql query')[0]).toBe('postgres-query');
+
+    const renamed = toolsOf('postgres', { serverId: 'pg' }).map((t) => ({
+      ...t,
+      path: 'postgres-run_sql',
+      name: 'run_sql',
+    }));
+    index.replaceServer('pg', renamed);
+    expect(top(index, 'sql query')[0]).toBe('postgres-run_sql');
+    expect(top(index, 'sql query')).not.toContain('postgres-query');
+
+    index.removeServer('pg');
+    expect(top(index, 'sql query').some((p) => p.startsWith('postgres-'))).toBe(false);
+    expect(index.size()).toBe(catalog['filesystem'].length);
+    index.removeServer('unknown');
+  });
+
+  it('keeps the first holder of a path', () => {
+    const index = new ToolSearchIndex();
+    index.replaceServer('one', toolsOf('postgres', { serverId: 'one' }));
+    index.replaceServer('two', toolsOf('postgres', { serverId: 'two' }));
+    expect(index.size()).toBe(1);
+    expect(index.search({ query: 'sql', limit: 5 }).hits[0].tool.serverId).toBe('one');
+  });
+});
