@@ -1,0 +1,14 @@
+import type { BackendCommand } from './backend-wire.types.js';
+
+/**
+ * One handler per command type. `handle` returns the result object posted as `completed`;
+ * throwing posts `failed` with the error's message as `error_message` (the backend sees it, so it
+ * should tell an operator what went wrong).
+ */
+export interface CommandHandler {
+  readonly type: string;
+  handle(command: BackendCommand): Promise<Record<string, unknown>>;
+}
+
+/** The backend module's own handlers (multi-provider collected by a factory in BackendModule). */
+export const BUILTIN_COMMAND_HANDLERS = Symbol('BUILTIN_COMMAND_HANDLERS');

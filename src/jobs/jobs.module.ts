@@ -1,0 +1,36 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AuthModule } from '../auth/auth.module.js';
+import type { SatelliteConfig } from '../config/satellite-config.js';
+import { CommandPollJob } from './command-poll.job.js';
+import { EventFlushJob } from './event-flush.job.js';
+import { HeartbeatJob } from './heartbeat.job.js';
+import { IntrospectionCacheSweepJob } from './introspection-cache-sweep.job.js';
+
+/** Jobs of every mode (the session sweep and idle-process reaper go here). */
+const JOBS: Provider[] = [];
+/** Jobs of managed mode: they drive services of the (global) BackendModule and of AuthModule. */
+const MANAGED_JOBS: Provider[] = [
+  HeartbeatJob,
+  CommandPollJob,
+  EventFlushJob,
+  IntrospectionCacheSweepJob,
+];
+
+/**
+ * Every recurring task, each a small provider that only calls a service (house style §6).
+ * Adding one: a `<name>.job.ts` beside these and one entry in a list above.
+ * `DEPLOYSTACK_SCHEDULER_ENABLED=false` registers none of them: tests drive the services by hand.
+ */
+@Module({})
+export class JobsModule {
+  static forRoot(config: SatelliteConfig): DynamicModule {
+    if (!config.jobs.schedulerEnabled) return { module: JobsModule };
+    const managed = config.backend !== undefined;
+    return {
+      module: JobsModule,
+      imports: [ScheduleModule.forRoot(), ...(managed ? [AuthModule] : [])],
+      providers: [...JOBS, ...(managed ? MANAGED_JOBS : [])],
+    };
+  }
+}
