@@ -25,7 +25,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY config ./config
 RUN mkdir -p /data && chown node:node /data
-USER node
+# Numeric uid of the image's `node` user: Kubernetes can verify runAsNonRoot only for a numeric USER
+# (deploy/base/deployment.yaml also sets runAsUser: 1000).
+USER 1000:1000
 VOLUME ["/data"]
 EXPOSE 3001
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
