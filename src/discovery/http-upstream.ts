@@ -74,12 +74,18 @@ export class HttpUpstream implements UpstreamConnection {
         client = this.createClient();
       }
     }
-    await client.connect(
-      new SSEClientTransport(url, {
-        requestInit,
-        eventSourceInit: { fetch: withHeaders(this.def.headers) },
-      }),
-    );
+    try {
+      await client.connect(
+        new SSEClientTransport(url, {
+          requestInit,
+          eventSourceInit: { fetch: withHeaders(this.def.headers) },
+        }),
+      );
+    } catch (err) {
+      // A failed SSE connect leaves the EventSource retrying forever unless it is closed.
+      await client.close().catch(() => undefined);
+      throw err;
+    }
     return this.adopt(client);
   }
 

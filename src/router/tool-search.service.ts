@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { distance } from 'fastest-levenshtein';
 import type { CatalogEntry } from '../discovery/catalog-entry.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { type CallerContext, canUse } from './caller-context.js';
@@ -42,8 +43,26 @@ export class ToolSearchService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** The closest tool paths to a mistyped one, for "did you mean" answers. */
+  /**
+   * The closest tool paths to a mistyped one, for "did you mean" answers: the visible paths within
+   * a third of the path's length in edit distance (typos, transpositions), nearest first; when none
+   * is that close, the best search hits for the path's words (a wrong server, a renamed tool).
+   */
   suggest(toolPath: string, caller: CallerContext, limit = 3): string[] {
+    const wanted = toolPath.toLowerCase();
+    const maxDistance = Math.max(2, Math.floor(wanted.length / 3));
+    const near: { path: string; d: number }[] = [];
+    for (const entry of this.catalog.all()) {
+      if (!canUse(caller, entry)) continue;
+      const d = distance(wanted, entry.path.toLowerCase());
+      if (d <= maxDistance) near.push({ path: entry.path, d });
+    }
+    if (near.length > 0) {
+      return near
+        .sort((a, b) => a.d - b.d || a.path.localeCompare(b.path))
+        .slice(0, limit)
+        .map((n) => n.path);
+    }
     const words = toolPath.replace(/[-_:./]+/g, ' ');
     return this.search({ query: words, limit, caller }).hits.map((h) => h.tool.path);
   }
