@@ -1,11 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { BackendModule } from './backend/backend.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { loggerOptions } from './config/logger.options.js';
 import type { SatelliteConfig } from './config/satellite-config.js';
 import { SecretRedactor } from './config/secret-redactor.js';
 import { DiscoveryModule } from './discovery/discovery.module.js';
 import { EventsModule } from './events/events.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { McpModule } from './mcp/mcp.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ProcessModule } from './process/process.module.js';
@@ -25,9 +27,13 @@ export class AppModule {
         MetricsModule,
         ProcessModule,
         DiscoveryModule,
+        // Managed mode: the control-plane client applies the backend's servers through
+        // discovery's SERVER_CONTROL; /mcp then needs bearer tokens (McpModule imports AuthModule).
+        ...(config.backend ? [BackendModule.forRoot({ serverControl: [DiscoveryModule] })] : []),
         RouterModule,
-        McpModule,
+        McpModule.forRoot(config),
         StatusModule,
+        JobsModule.forRoot(config),
       ],
     };
   }

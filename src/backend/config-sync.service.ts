@@ -4,7 +4,11 @@ import { Clock } from '../events/clock.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import { BackendApiClient } from './backend-api.client.js';
 import { mapBackendServers } from './backend-config.mapper.js';
-import { SERVER_CONTROL, type ServerControl, type ServerDiff } from './server-control.js';
+import {
+  SERVER_CONTROL,
+  type ServerControl,
+  type ServerDiff,
+} from '../discovery/server-control.js';
 
 export interface ConfigSyncSummary {
   readonly total_servers: number;

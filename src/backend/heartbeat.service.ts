@@ -5,7 +5,11 @@ import { BackendApiClient } from './backend-api.client.js';
 import { type BackendSettings, backendSettings } from './backend-settings.js';
 import type { HeartbeatRequest } from './backend-wire.types.js';
 import { SatelliteIdentity } from './satellite-identity.service.js';
-import { SERVER_CONTROL, type ProcessState, type ServerControl } from './server-control.js';
+import {
+  SERVER_CONTROL,
+  type ProcessState,
+  type ServerControl,
+} from '../discovery/server-control.js';
 import { SystemMetricsProbe } from './system-metrics.probe.js';
 
 const isFailing = (p: ProcessState) => p.status === 'failed' || p.health_status === 'unhealthy';

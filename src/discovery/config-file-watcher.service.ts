@@ -28,6 +28,13 @@ export class ConfigFileWatcherService implements OnApplicationBootstrap, OnModul
   ) {}
 
   onApplicationBootstrap(): void {
+    if (this.config.backend) {
+      // Managed mode: the backend decides which servers exist (backend module, config sync).
+      this.logger.log(
+        'managed mode: MCP servers come from the backend; the config file is not used',
+      );
+      return;
+    }
     const { configPath, initialServers, watch: shouldWatch } = this.config.discovery;
     // Not awaited: the HTTP server listens while upstreams are discovered; readiness waits.
     void this.registry.apply(`file:${configPath}`, initialServers);

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ProcessModule } from '../process/process.module.js';
 import { ConfigFileWatcherService } from './config-file-watcher.service.js';
+import { SERVER_CONTROL } from './server-control.js';
+import { ServerControlService } from './server-control.service.js';
 import { ServerRegistryService } from './server-registry.service.js';
 import { ToolCatalogService } from './tool-catalog.service.js';
 import { UpstreamClientFactory } from './upstream-client.factory.js';
@@ -16,8 +18,11 @@ import { UpstreamManagerService } from './upstream-manager.service.js';
     UpstreamManagerService,
     ServerRegistryService,
     ConfigFileWatcherService,
+    ServerControlService,
+    { provide: SERVER_CONTROL, useExisting: ServerControlService },
   ],
   exports: [
+    SERVER_CONTROL,
     UpstreamEventsService,
     ToolCatalogService,
     UpstreamManagerService,

@@ -36,6 +36,34 @@ export class ServerRegistryService {
     return run;
   }
 
+  /**
+   * Adds or replaces one server without touching the others (the backend's `spawn` command).
+   * The next full apply treats it like any other server.
+   */
+  upsert(source: string, def: ServerDefinition): Promise<void> {
+    const run = this.queue.then(async () => {
+      this.desired.set(def.id, { def, fingerprint: serverFingerprint(def) });
+      this.redactor.set(`server:${def.id}`, def.secrets);
+      this.logger.log(`server ${def.slug} (${def.id}) added by ${source}`);
+      await this.upstreams.add(def);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Stops one server and forgets it, so the next full apply starts it again (the backend's
+   * `kill` command: the desired state stays the backend's to decide).
+   */
+  stop(id: string): Promise<void> {
+    const run = this.queue.then(async () => {
+      this.desired.delete(id);
+      await this.upstreams.remove(id);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** True once a configuration has been applied (readiness). */
   isApplied(): boolean {
     return this.appliedOnce;

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
@@ -26,6 +26,8 @@ export interface UpstreamInfo {
 interface Upstream extends UpstreamInfo {
   readonly connection?: UpstreamConnection;
   refreshing?: Promise<void>;
+  /** The upstream's own tool list, before disabled tools are taken out. */
+  tools?: readonly Tool[];
 }
 
 /**
@@ -33,9 +35,12 @@ interface Upstream extends UpstreamInfo {
  * tools. Discovery of one server is bounded by a timeout and never waits on another server.
  */
 @Injectable()
-export class UpstreamManagerService implements OnApplicationShutdown {
+export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(UpstreamManagerService.name);
   private readonly upstreams = new Map<string, Upstream>();
+  /** Tools switched off by the backend (`update_tool_status`), per server id; kept across rediscovery. */
+  private readonly disabledTools = new Map<string, Set<string>>();
+  private unsubscribeProcesses?: () => void;
 
   constructor(
     private readonly config: SatelliteConfig,
@@ -44,6 +49,13 @@ export class UpstreamManagerService implements OnApplicationShutdown {
     private readonly clients: UpstreamClientFactory,
     private readonly events: EventBusService,
   ) {}
+
+  onModuleInit(): void {
+    // A stdio server that comes back after a crash may have changed its tools: list them again.
+    this.unsubscribeProcesses = this.processes.onStateChange((info) => {
+      if (info.state === 'running' && info.restarts > 0) void this.refresh(info.id);
+    });
+  }
 
   /** Connects and discovers the server's tools; resolves when done or failed (never rejects). */
   async add(def: ServerDefinition): Promise<void> {
@@ -105,7 +117,24 @@ export class UpstreamManagerService implements OnApplicationShutdown {
     return [...this.upstreams.values()];
   }
 
+  /**
+   * Hides (or shows again) one tool of one server in the catalog, without asking the upstream;
+   * the choice survives rediscovery. Returns false when the server is not configured.
+   */
+  setToolDisabled(id: string, toolName: string, disabled: boolean): boolean {
+    const upstream = this.upstreams.get(id);
+    if (!upstream) return false;
+    const set = this.disabledTools.get(id) ?? new Set<string>();
+    if (disabled) set.add(toolName);
+    else set.delete(toolName);
+    if (set.size > 0) this.disabledTools.set(id, set);
+    else this.disabledTools.delete(id);
+    if (upstream.tools) this.publish(upstream, upstream.tools);
+    return true;
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.unsubscribeProcesses?.();
     await Promise.allSettled([...this.upstreams.keys()].map((id) => this.remove(id)));
   }
 
@@ -123,11 +152,10 @@ export class UpstreamManagerService implements OnApplicationShutdown {
         },
       );
       if (this.upstreams.get(def.id) !== upstream) return; // removed meanwhile
-      const entries = this.catalog.setServerTools(def, tools);
+      const entries = this.publish(upstream, tools);
       upstream.status = 'online';
       upstream.lastError = undefined;
       upstream.discoveredAt = new Date().toISOString();
-      upstream.toolCount = entries.length;
       this.setStatus(upstream, 'online');
       const what = connect ? 'online' : 'tools refreshed';
       this.logger.log(
@@ -142,6 +170,15 @@ export class UpstreamManagerService implements OnApplicationShutdown {
         `${def.transport} server ${def.slug} failed discovery: ${upstream.lastError}`,
       );
     }
+  }
+
+  private publish(upstream: Upstream, tools: readonly Tool[]): readonly unknown[] {
+    upstream.tools = tools;
+    const disabled = this.disabledTools.get(upstream.def.id);
+    const visible = disabled ? tools.filter((t) => !disabled.has(t.name)) : tools;
+    const entries = this.catalog.setServerTools(upstream.def, visible);
+    upstream.toolCount = entries.length;
+    return entries;
   }
 
   private setStatus(

@@ -4,6 +4,7 @@ import type { SatelliteConfig } from '../config/satellite-config.js';
 import { CommandPollJob } from './command-poll.job.js';
 import { EventFlushJob } from './event-flush.job.js';
 import { HeartbeatJob } from './heartbeat.job.js';
+import { IdleProcessReaperJob } from './idle-process-reaper.job.js';
 import { IntrospectionCacheSweepJob } from './introspection-cache-sweep.job.js';
 import { JobsModule } from './jobs.module.js';
 
@@ -18,11 +19,12 @@ describe('JobsModule.forRoot', () => {
 
   it('schedules the managed-mode jobs only in managed mode', () => {
     expect(providers(config(true, true))).toEqual([
+      IdleProcessReaperJob,
       HeartbeatJob,
       CommandPollJob,
       EventFlushJob,
       IntrospectionCacheSweepJob,
     ]);
-    expect(providers(config(true, false))).toEqual([]);
+    expect(providers(config(true, false))).toEqual([IdleProcessReaperJob]);
   });
 });

@@ -2,13 +2,18 @@ import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth/auth.module.js';
 import type { SatelliteConfig } from '../config/satellite-config.js';
+import { ProcessModule } from '../process/process.module.js';
 import { CommandPollJob } from './command-poll.job.js';
 import { EventFlushJob } from './event-flush.job.js';
 import { HeartbeatJob } from './heartbeat.job.js';
+import { IdleProcessReaperJob } from './idle-process-reaper.job.js';
 import { IntrospectionCacheSweepJob } from './introspection-cache-sweep.job.js';
 
-/** Jobs of every mode (the session sweep and idle-process reaper go here). */
-const JOBS: Provider[] = [];
+/**
+ * Jobs of every mode. The session sweep stays in the mcp module (SessionRegistryService): no module
+ * may import mcp (architecture.md), so it keeps its own unref'd timer.
+ */
+const JOBS: Provider[] = [IdleProcessReaperJob];
 /** Jobs of managed mode: they drive services of the (global) BackendModule and of AuthModule. */
 const MANAGED_JOBS: Provider[] = [
   HeartbeatJob,
@@ -29,7 +34,7 @@ export class JobsModule {
     const managed = config.backend !== undefined;
     return {
       module: JobsModule,
-      imports: [ScheduleModule.forRoot(), ...(managed ? [AuthModule] : [])],
+      imports: [ScheduleModule.forRoot(), ProcessModule, ...(managed ? [AuthModule] : [])],
       providers: [...JOBS, ...(managed ? MANAGED_JOBS : [])],
     };
   }

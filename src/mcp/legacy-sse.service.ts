@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ANONYMOUS_CALLER } from '../router/caller-context.js';
 import { MetaToolServerFactory } from '../router/meta-tool-server.factory.js';
+import { ClientAccessService } from './client-access.service.js';
 import { Clock } from './clock.js';
 import { PARSE_ERROR, rpcError, SERVER_ERROR, SESSION_NOT_FOUND } from './http-replies.js';
 import { MalformedJsonBody } from './json-body.js';
+import { META_ENDPOINT } from './mcp-endpoint.js';
 import { McpTransportService } from './mcp-transport.service.js';
 import { OriginPolicyService } from './origin-policy.service.js';
 import { SessionRegistryService } from './session-registry.service.js';
@@ -23,6 +24,7 @@ export class LegacySseService {
     private readonly origins: OriginPolicyService,
     private readonly streamable: McpTransportService,
     private readonly clock: Clock,
+    private readonly access: ClientAccessService,
   ) {}
 
   async open(req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -36,17 +38,19 @@ export class LegacySseService {
         'Service Unavailable: no new sessions accepted right now',
       );
     }
+    const access = await this.access.admit(req, reply, META_ENDPOINT);
+    if (!access) return;
     reply.hijack();
     const transport = new SSEServerTransport('/message', reply.raw);
-    const server = this.servers.create(ANONYMOUS_CALLER);
+    const server = this.servers.create(access.caller);
     const now = this.clock.now();
     this.sessions.add({
       id: transport.sessionId,
       endpoint: 'meta',
       transport,
       server,
-      caller: ANONYMOUS_CALLER,
-      owner: 'anonymous',
+      caller: access.caller,
+      owner: access.owner,
       createdAt: now,
       lastSeenAt: now,
     });
@@ -61,12 +65,18 @@ export class LegacySseService {
   ): Promise<void> {
     const refused = this.origins.refuse(req.headers);
     if (refused) return rpcError(reply, 403, SERVER_ERROR, `Forbidden: ${refused}`);
-    const session = sessionId ? this.sessions.touch(sessionId) : undefined;
-    if (!session || !(session.transport instanceof SSEServerTransport)) {
-      return rpcError(reply, 404, SESSION_NOT_FOUND, 'Session not found');
-    }
     if (req.body instanceof MalformedJsonBody)
       return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${req.body.message}`);
+    const access = await this.access.admit(req, reply, META_ENDPOINT, req.body);
+    if (!access) return;
+    const session = sessionId ? this.sessions.touch(sessionId) : undefined;
+    if (
+      !session ||
+      session.owner !== access.owner ||
+      !(session.transport instanceof SSEServerTransport)
+    ) {
+      return rpcError(reply, 404, SESSION_NOT_FOUND, 'Session not found');
+    }
     this.streamable.track(reply);
     reply.hijack();
     await session.transport.handlePostMessage(req.raw, reply.raw, req.body);

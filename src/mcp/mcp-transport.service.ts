@@ -5,9 +5,10 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventBusService } from '../events/event-bus.service.js';
-import { ANONYMOUS_CALLER, type CallerContext } from '../router/caller-context.js';
+import type { CallerContext } from '../router/caller-context.js';
 import { DirectServerFactory } from '../router/direct-server.factory.js';
 import { MetaToolServerFactory } from '../router/meta-tool-server.factory.js';
+import { type ClientAccess, ClientAccessService } from './client-access.service.js';
 import { Clock } from './clock.js';
 import {
   checkMediaTypes,
@@ -40,6 +41,7 @@ export class McpTransportService {
     private readonly origins: OriginPolicyService,
     private readonly clock: Clock,
     private readonly events: EventBusService,
+    private readonly access: ClientAccessService,
   ) {}
 
   /** Stop creating sessions (graceful shutdown); existing ones keep working. */
@@ -96,15 +98,18 @@ export class McpTransportService {
     if (body instanceof MalformedJsonBody)
       return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${body.message}`);
     if (req.method === 'POST') this.track(reply);
+    const access = await this.access.admit(req, reply, endpoint, body);
+    if (!access) return;
 
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string' && sessionId !== '') {
       const session = this.sessions.touch(sessionId);
       // An unknown id gets 404 and allocates nothing (the SDK only knows its own session); so does
-      // an id used on another endpoint than the one that issued it.
+      // an id used on another endpoint than the one that issued it, or by another principal.
       if (
         !session ||
         session.endpoint !== endpointKey(endpoint) ||
+        session.owner !== access.owner ||
         !(session.transport instanceof StreamableHTTPServerTransport)
       ) {
         return rpcError(reply, 404, SESSION_NOT_FOUND, 'Session not found');
@@ -131,9 +136,8 @@ export class McpTransportService {
         'Service Unavailable: too many open sessions, try again later',
       );
     }
-    const caller = ANONYMOUS_CALLER;
-    const made = await this.makeServer(endpoint, caller, reply);
-    if (made) await this.initialize(req, reply, body, { ...made, endpoint, caller });
+    const made = await this.makeServer(endpoint, access.caller, reply);
+    if (made) await this.initialize(req, reply, body, { ...made, endpoint, access });
   }
 
   private async makeServer(
@@ -173,10 +177,10 @@ export class McpTransportService {
       server: Server;
       bind?: (sessionId: string) => () => void;
       endpoint: McpEndpoint;
-      caller: CallerContext;
+      access: ClientAccess;
     },
   ): Promise<void> {
-    const { server, bind, endpoint, caller } = made;
+    const { server, bind, endpoint, access } = made;
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomBytes(32).toString('base64url'),
       // Runs before the initialize response is written, so the id is known when the client uses it.
@@ -187,8 +191,8 @@ export class McpTransportService {
           endpoint: endpointKey(endpoint),
           transport,
           server,
-          caller,
-          owner: 'anonymous',
+          caller: access.caller,
+          owner: access.owner,
           createdAt: now,
           lastSeenAt: now,
           ...(bind ? { onClose: bind(id) } : {}),

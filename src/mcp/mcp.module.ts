@@ -1,6 +1,9 @@
-import { Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { type DynamicModule, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import type { SatelliteConfig } from '../config/satellite-config.js';
 import { RouterModule } from '../router/router.module.js';
 import { StatusContributors } from '../status/status-contributors.service.js';
+import { ClientAccessService } from './client-access.service.js';
 import { Clock } from './clock.js';
 import { McpTransportService } from './mcp-transport.service.js';
 import { DirectMcpController } from './direct-mcp.controller.js';
@@ -15,6 +18,7 @@ import { SessionRegistryService } from './session-registry.service.js';
   controllers: [McpController, DirectMcpController, LegacySseController],
   providers: [
     Clock,
+    ClientAccessService,
     SessionRegistryService,
     OriginPolicyService,
     McpTransportService,
@@ -27,6 +31,14 @@ export class McpModule implements OnApplicationBootstrap {
     private readonly sessions: SessionRegistryService,
     private readonly status: StatusContributors,
   ) {}
+
+  /**
+   * Managed mode puts the OAuth resource server in front of every MCP route (the auth module
+   * needs the global backend module, so it is imported only then).
+   */
+  static forRoot(config: SatelliteConfig): DynamicModule {
+    return { module: McpModule, imports: config.backend ? [AuthModule] : [] };
+  }
 
   onApplicationBootstrap(): void {
     this.status.register('sessions', () => this.sessions.stats());

@@ -1,6 +1,7 @@
 import { Controller, ForbiddenException, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SatelliteConfig } from '../config/satellite-config.js';
+import { BackendStatusService } from './backend-status.service.js';
 import { StatusService } from './status.service.js';
 
 @ApiTags('status')
@@ -9,6 +10,7 @@ export class StatusController {
   constructor(
     private readonly status: StatusService,
     private readonly config: SatelliteConfig,
+    private readonly backend: BackendStatusService,
   ) {}
 
   @Get()
@@ -31,6 +33,15 @@ export class StatusController {
     const r = this.status.ready();
     if (!r.ready) throw new ServiceUnavailableException({ status: 'not_ready', reason: r.reason });
     return { status: 'ready' };
+  }
+
+  @Get('api/status/backend')
+  @ApiOperation({
+    summary:
+      'Control-plane connection: mode, reachability, last heartbeat and poll, backoff, event queue',
+  })
+  backendStatus() {
+    return this.backend.report();
   }
 
   @Get('api/status/debug')

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '../discovery/discovery.module.js';
 import { ProcessModule } from '../process/process.module.js';
+import { BackendStatusService } from './backend-status.service.js';
 import { StatusContributors } from './status-contributors.service.js';
 import { MetricsController } from './metrics.controller.js';
 import { StatusMetricsService } from './status-metrics.service.js';
@@ -11,7 +12,7 @@ import { StatusService } from './status.service.js';
 @Module({
   imports: [DiscoveryModule, ProcessModule],
   controllers: [StatusController, MetricsController],
-  providers: [StatusService, StatusContributors, StatusMetricsService],
+  providers: [StatusService, BackendStatusService, StatusContributors, StatusMetricsService],
   exports: [StatusContributors],
 })
 export class StatusModule {}

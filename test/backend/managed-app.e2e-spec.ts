@@ -44,6 +44,7 @@ describe('managed modules as an application', () => {
     expect(scheduler.getIntervals().sort()).toEqual([
       'backend-heartbeat',
       'event-flush',
+      'idle-process-reaper',
       'introspection-cache-sweep',
     ]);
     // Between two polls the next one is scheduled (during a poll, nothing is).

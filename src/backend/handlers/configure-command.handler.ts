@@ -3,7 +3,7 @@ import type { BackendCommand } from '../backend-wire.types.js';
 import type { CommandHandler } from '../command-handler.js';
 import { CommandPayload, InvalidCommandPayloadError } from '../command-payload.js';
 import { ConfigSyncService } from '../config-sync.service.js';
-import { SERVER_CONTROL, type ServerControl } from '../server-control.js';
+import { SERVER_CONTROL, type ServerControl } from '../../discovery/server-control.js';
 
 /**
  * `configure`: by default (any `event`: installation created/updated/deleted, recovery, redeploy)

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BackendCommand } from '../backend-wire.types.js';
 import type { CommandHandler } from '../command-handler.js';
 import { CommandPayload } from '../command-payload.js';
-import { SERVER_CONTROL, type ServerControl } from '../server-control.js';
+import { SERVER_CONTROL, type ServerControl } from '../../discovery/server-control.js';
 
 /**
  * `health_check`: by default probe every upstream; `check_type: "credential_validation"` tries

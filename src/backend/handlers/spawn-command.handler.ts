@@ -4,7 +4,7 @@ import type { StdioServerDefinition } from '../../config/server-definition.js';
 import type { BackendCommand } from '../backend-wire.types.js';
 import type { CommandHandler } from '../command-handler.js';
 import { CommandPayload, InvalidCommandPayloadError } from '../command-payload.js';
-import { SERVER_CONTROL, type ServerControl } from '../server-control.js';
+import { SERVER_CONTROL, type ServerControl } from '../../discovery/server-control.js';
 
 /** `spawn`: start one stdio server instance from the payload (it carries its own command and env). */
 @Injectable()

@@ -12,7 +12,7 @@ import {
   type ServerDiff,
   type ServerProbe,
   type SpawnOutcome,
-} from '../../../src/backend/server-control.js';
+} from '../../../src/discovery/server-control.js';
 
 /**
  * A small real ServerControl for tests (a fake we own, not a mock): it keeps the desired set,

@@ -1,0 +1,336 @@
+// The whole satellite in managed mode against the fake backend (which speaks the contract
+// strictly): it registers, takes its servers from the backend (a stdio server for team A, an HTTP
+// server for team B), and lets in only clients whose tokens the backend vouches for, each seeing
+// and calling only its own team's tools.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { createApp } from '../../src/app.factory.js';
+import { loadSatelliteConfig } from '../../src/config/config.loader.js';
+import { FakeBackend } from '../fake-backend/fake-backend.js';
+import { waitFor } from '../support/satellite.js';
+import { MEMORY, type HttpPeer, startEverythingHttp } from '../support/upstreams.js';
+
+const SATELLITE_URL = 'https://satellite.example.com';
+const REGISTRATION = 'deploystack_satellite_global_managed_e2e';
+
+interface Discovered {
+  tools: { tool_path: string; server: string }[];
+  total_found: number;
+}
+
+describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
+  let backend: FakeBackend;
+  let everything: HttpPeer;
+  let app: NestFastifyApplication;
+  let base: string;
+  const clients: Client[] = [];
+
+  const introspection = (sub: string, team: string, scope: string) => ({
+    active: true,
+    scope,
+    client_id: 'e2e-client',
+    username: `${sub}@example.com`,
+    sub,
+    aud: `${SATELLITE_URL}/mcp`,
+    iss: backend.url,
+    exp: Math.floor(Date.now() / 1000) + 3600,
+    iat: Math.floor(Date.now() / 1000),
+    team_id: team,
+    team_name: team,
+    team_role: 'team_user',
+    team_permissions: [],
+  });
+
+  const connect = async (token: string): Promise<Client> => {
+    const client = new Client({ name: 'managed-e2e', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }),
+    );
+    clients.push(client);
+    return client;
+  };
+
+  const call = async (client: Client, name: string, args: Record<string, unknown>) =>
+    (await client.callTool({ name, arguments: args })) as CallToolResult;
+
+  const discover = async (client: Client): Promise<Discovered> =>
+    (await call(client, 'discover_mcp_tools', { query: '*', limit: 50 }))
+      .structuredContent as unknown as Discovered;
+
+  /** A raw JSON-RPC POST to /mcp, to see status codes and headers the SDK client hides. */
+  const post = (body: unknown, headers: Record<string, string>) =>
+    fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+  const initialize = {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: {
+      protocolVersion: '2025-11-25',
+      capabilities: {},
+      clientInfo: { name: 'raw', version: '1' },
+    },
+  };
+
+  beforeAll(async () => {
+    backend = await FakeBackend.start();
+    everything = await startEverythingHttp('streamableHttp');
+    backend.addRegistrationToken(REGISTRATION);
+    backend.setPolling({ polling_mode: 'immediate', next_poll_interval: 1 });
+    backend.setConfig({
+      mcp_servers: {
+        'team-a-memory-1a2b': {
+          installation_id: 'inst-memory',
+          installation_name: 'team-a-memory-1a2b',
+          team_id: 'team-a',
+          team_slug: 'alpha',
+          server_name: 'Memory',
+          server_slug: 'memory',
+          transport_type: 'stdio',
+          enabled: true,
+          command: process.execPath,
+          args: [MEMORY],
+          env: { MEMORY_FILE_PATH: join(mkdtempSync(join(tmpdir(), 'mem-')), 'memory.jsonl') },
+        },
+        'team-b-everything-3c4d': {
+          installation_id: 'inst-everything',
+          installation_name: 'team-b-everything-3c4d',
+          team_id: 'team-b',
+          team_slug: 'beta',
+          server_name: 'Everything',
+          server_slug: 'everything',
+          transport_type: 'http',
+          enabled: true,
+          url: everything.url,
+          headers: {},
+        },
+      },
+    });
+    backend.setIntrospection(
+      'token-a',
+      introspection('user-a', 'team-a', 'mcp:read mcp:tools:execute'),
+    );
+    backend.setIntrospection(
+      'token-b',
+      introspection('user-b', 'team-b', 'mcp:read mcp:tools:execute'),
+    );
+    backend.setIntrospection('token-a-read', introspection('user-c', 'team-a', 'mcp:read'));
+    backend.setIntrospection('token-dead', { active: false });
+
+    const dir = mkdtempSync(join(tmpdir(), 'satellite-managed-e2e-'));
+    const config = loadSatelliteConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+      PORT: '0',
+      DEPLOYSTACK_DATA_DIR: join(dir, 'data'),
+      DEPLOYSTACK_SANDBOX: 'none',
+      DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE: 'true',
+      DEPLOYSTACK_BACKEND_URL: backend.url,
+      DEPLOYSTACK_SATELLITE_NAME: 'managed-e2e-01',
+      DEPLOYSTACK_REGISTRATION_TOKEN: REGISTRATION,
+      DEPLOYSTACK_SATELLITE_URL: SATELLITE_URL,
+      DEPLOYSTACK_DISCOVERY_TIMEOUT_MS: '20000',
+    });
+    app = await createApp(config);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.getHttpServer().address() as { port: number };
+    base = `http://127.0.0.1:${port}`;
+    await waitFor(
+      'readiness (backend reached, configuration applied)',
+      async () => (await fetch(`${base}/health/ready`)).status === 200 || undefined,
+      30_000,
+    );
+    await waitFor(
+      'tools of both servers discovered',
+      async () => {
+        const debug = (await (await fetch(`${base}/api/status/debug`)).json()) as {
+          tools: number;
+        };
+        return debug.tools > 10 || undefined;
+      },
+      30_000,
+    );
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    await app?.close();
+    await everything?.stop();
+    await backend?.stop();
+  });
+
+  it('registered, applied the backend configuration, and reports both servers online', async () => {
+    expect(backend.registrations).toHaveLength(1);
+    const status = (await (await fetch(`${base}/api/status/backend`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(status).toMatchObject({ mode: 'managed', reachable: true, state: 'connected' });
+    await waitFor(
+      'discovered and online events at the backend',
+      () => {
+        const discovered = new Set(
+          backend.events
+            .filter((e) => e.type === 'mcp.tools.discovered')
+            .map((e) => e.data.installation_id),
+        );
+        const online = new Set(
+          backend.events
+            .filter((e) => e.type === 'mcp.server.status_changed' && e.data.status === 'online')
+            .map((e) => e.data.installation_id),
+        );
+        return (
+          (discovered.has('inst-memory') &&
+            discovered.has('inst-everything') &&
+            online.has('inst-memory') &&
+            online.has('inst-everything')) ||
+          undefined
+        );
+      },
+      15_000,
+    );
+    expect(backend.rejections).toEqual([]);
+  });
+
+  it('refuses a request without a token with 401 and the resource metadata challenge', async () => {
+    const res = await post(initialize, {});
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="${SATELLITE_URL}/.well-known/oauth-protected-resource/mcp"`,
+    );
+  });
+
+  it('refuses a token the backend does not vouch for with 401 invalid_token', async () => {
+    const res = await post(initialize, { authorization: 'Bearer token-dead' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+  });
+
+  it("shows each team only its own servers' tools, and refuses the other team's", async () => {
+    const a = await connect('token-a');
+    const b = await connect('token-b');
+    const seenByA = await discover(a);
+    const seenByB = await discover(b);
+    expect(seenByA.total_found).toBeGreaterThan(0);
+    expect(new Set(seenByA.tools.map((t) => t.server))).toEqual(new Set(['memory']));
+    expect(new Set(seenByB.tools.map((t) => t.server))).toEqual(new Set(['everything']));
+
+    const created = await call(a, 'execute_mcp_tool', {
+      tool_path: 'memory-create_entities',
+      arguments: { entities: [{ name: 'satellite', entityType: 'thing', observations: ['e2e'] }] },
+    });
+    expect(created.isError).toBeFalsy();
+    const echoed = await call(b, 'execute_mcp_tool', {
+      tool_path: 'everything-echo',
+      arguments: { message: 'team b' },
+    });
+    expect(echoed.isError).toBeFalsy();
+    expect(JSON.stringify(echoed.content)).toContain('team b');
+
+    const crossed = await call(a, 'execute_mcp_tool', {
+      tool_path: 'everything-echo',
+      arguments: { message: 'not yours' },
+    });
+    expect(crossed.isError).toBe(true);
+    expect(JSON.stringify(crossed.content)).not.toContain('not yours');
+  });
+
+  it('reports the calls to the backend as mcp.request.logs', async () => {
+    await waitFor(
+      'request logs at the backend',
+      () =>
+        backend.events.find(
+          (e) =>
+            e.type === 'mcp.request.logs' &&
+            e.data.installation_id === 'inst-memory' &&
+            JSON.stringify(e.data).includes('create_entities'),
+        ),
+      15_000,
+    );
+  });
+
+  it('refuses a tool call without mcp:tools:execute with 403 insufficient_scope', async () => {
+    const reader = await connect('token-a-read');
+    expect((await discover(reader)).total_found).toBeGreaterThan(0);
+    const sessionId = (reader.transport as StreamableHTTPClientTransport).sessionId!;
+    const res = await post(
+      {
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: {
+          name: 'execute_mcp_tool',
+          arguments: { tool_path: 'memory-read_graph', arguments: {} },
+        },
+      },
+      {
+        authorization: 'Bearer token-a-read',
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+      },
+    );
+    expect(res.status).toBe(403);
+    const challenge = res.headers.get('www-authenticate') ?? '';
+    expect(challenge).toMatch(/error="insufficient_scope"/);
+    expect(challenge).toMatch(/scope="mcp:tools:execute"/);
+  });
+
+  it("answers 404 when a session is used with another principal's token", async () => {
+    const a = await connect('token-a');
+    const sessionId = (a.transport as StreamableHTTPClientTransport).sessionId!;
+    const res = await post(
+      { jsonrpc: '2.0', id: 9, method: 'tools/list', params: {} },
+      {
+        authorization: 'Bearer token-b',
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+      },
+    );
+    expect(res.status).toBe(404);
+    // The owner still uses it.
+    expect((await a.listTools()).tools).toHaveLength(2);
+  });
+
+  it('answers 503 with Retry-After, not 401, while the backend cannot check a token', async () => {
+    backend.setIntrospection('token-new', introspection('user-d', 'team-a', 'mcp:read'));
+    backend.fail('introspect', { kind: 'status', status: 503 });
+    try {
+      const res = await post(initialize, { authorization: 'Bearer token-new' });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    } finally {
+      backend.clearFailures();
+    }
+  });
+
+  it('runs a kill command from the backend: the server stops and its tools go away', async () => {
+    const id = backend.queueCommand({
+      command_type: 'kill',
+      payload: { installation_id: 'inst-everything' },
+      priority: 'immediate',
+    });
+    const result = await waitFor(
+      'the kill result',
+      () => backend.commandResults.find((r) => r.command_id === id),
+      15_000,
+    );
+    expect(result).toMatchObject({ status: 'completed' });
+    const b = await connect('token-b');
+    expect((await discover(b)).total_found).toBe(0);
+  });
+});
