@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallerContext } from '../router/caller-context.js';
@@ -14,6 +15,8 @@ export interface McpSession {
   readonly owner: string;
   readonly createdAt: number;
   lastSeenAt: number;
+  /** Serves one HTTP request of a Streamable HTTP session (absent for legacy SSE sessions). */
+  readonly handle?: (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void>;
   /** Releases what the session holds elsewhere (direct-endpoint bindings, subscriptions). */
   onClose?: () => void;
 }

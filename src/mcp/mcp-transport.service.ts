@@ -1,8 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import {
+  type InitializeRequest,
+  isInitializeRequest,
+  type JSONRPCMessage,
+  LATEST_PROTOCOL_VERSION,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventBusService } from '../events/event-bus.service.js';
 import type { CallerContext } from '../router/caller-context.js';
@@ -19,7 +25,9 @@ import {
 } from './http-replies.js';
 import { MalformedJsonBody } from './json-body.js';
 import { endpointKey, META_ENDPOINT, type McpEndpoint } from './mcp-endpoint.js';
+import type { McpSession } from './mcp-session.js';
 import { OriginPolicyService } from './origin-policy.service.js';
+import { type SessionClaims, SessionIdCodec } from './session-id.codec.js';
 import { SessionRegistryService } from './session-registry.service.js';
 
 /**
@@ -42,7 +50,11 @@ export class McpTransportService {
     private readonly clock: Clock,
     private readonly events: EventBusService,
     private readonly access: ClientAccessService,
+    private readonly ids: SessionIdCodec,
   ) {}
+
+  /** Sessions being rebuilt from a signed id, so concurrent first requests share one rebuild. */
+  private readonly adopting = new Map<string, Promise<McpSession | undefined>>();
 
   /** Stop creating sessions (graceful shutdown); existing ones keep working. */
   stopAccepting(): void {
@@ -103,19 +115,22 @@ export class McpTransportService {
 
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string' && sessionId !== '') {
-      const session = this.sessions.touch(sessionId);
       // An unknown id gets 404 and allocates nothing (the SDK only knows its own session); so does
-      // an id used on another endpoint than the one that issued it, or by another principal.
+      // an id used on another endpoint than the one that issued it, or by another principal. A
+      // signed id from another replica (shared DEPLOYSTACK_SESSION_SECRET) is rebuilt here.
+      const session =
+        this.sessions.touch(sessionId) ?? (await this.adopt(sessionId, endpoint, access, reply));
+      if (reply.sent) return; // adopt() answered (503 while shutting down or full)
       if (
         !session ||
         session.endpoint !== endpointKey(endpoint) ||
         session.owner !== access.owner ||
-        !(session.transport instanceof StreamableHTTPServerTransport)
+        !session.handle
       ) {
         return rpcError(reply, 404, SESSION_NOT_FOUND, 'Session not found');
       }
       reply.hijack();
-      await session.transport.handleRequest(req.raw, reply.raw, body);
+      await session.handle(req.raw, reply.raw, body);
       return;
     }
     if (req.method !== 'POST' || !containsInitialize(body)) {
@@ -137,7 +152,23 @@ export class McpTransportService {
       );
     }
     const made = await this.makeServer(endpoint, access.caller, reply);
-    if (made) await this.initialize(req, reply, body, { ...made, endpoint, access });
+    if (!made) return;
+    const init = initializeParams(body);
+    const id = this.ids.mint({
+      endpoint: endpointKey(endpoint),
+      ownerHash: SessionIdCodec.ownerHash(access.owner),
+      protocolVersion: init.protocolVersion,
+      capabilities: init.capabilities,
+      clientInfo: init.clientInfo,
+    });
+    const transport = this.open({ ...made, id, endpoint, access });
+    await made.server.connect(transport);
+    reply.hijack();
+    await bridge(transport, req.raw, reply.raw, body);
+    if (!transport.sessionId) {
+      // The initialize request was refused by the SDK (bad version, bad headers): nothing to keep.
+      await made.server.close().catch(() => undefined);
+    }
   }
 
   private async makeServer(
@@ -169,25 +200,22 @@ export class McpTransportService {
     }
   }
 
-  private async initialize(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    body: unknown,
-    made: {
-      server: Server;
-      bind?: (sessionId: string) => () => void;
-      endpoint: McpEndpoint;
-      access: ClientAccess;
-    },
-  ): Promise<void> {
-    const { server, bind, endpoint, access } = made;
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomBytes(32).toString('base64url'),
+  /** A Streamable HTTP transport whose session, once initialized, is registered under `id`. */
+  private open(made: {
+    server: Server;
+    bind?: (sessionId: string) => () => void;
+    id: string;
+    endpoint: McpEndpoint;
+    access: ClientAccess;
+  }): WebStandardStreamableHTTPServerTransport {
+    const { server, bind, id, endpoint, access } = made;
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
       // Runs before the initialize response is written, so the id is known when the client uses it.
-      onsessioninitialized: (id) => {
+      onsessioninitialized: (sid) => {
         const now = this.clock.now();
         this.sessions.add({
-          id,
+          id: sid,
           endpoint: endpointKey(endpoint),
           transport,
           server,
@@ -195,28 +223,123 @@ export class McpTransportService {
           owner: access.owner,
           createdAt: now,
           lastSeenAt: now,
-          ...(bind ? { onClose: bind(id) } : {}),
+          handle: (req, res, body) => bridge(transport, req, res, body),
+          ...(bind ? { onClose: bind(sid) } : {}),
         });
         const info = server.getClientVersion();
         this.events.emit('mcp.client.connected', {
-          session_id: id,
+          session_id: sid,
           ...(info?.name ? { client_name: info.name } : {}),
           ...(info?.version ? { client_version: info.version } : {}),
         });
       },
-      onsessionclosed: (id) => this.sessions.close(id, 'deleted'),
+      onsessionclosed: (sid) => this.sessions.close(sid, 'deleted'),
     });
-    transport.onclose = () => {
-      if (transport.sessionId) void this.sessions.close(transport.sessionId, 'transport_closed');
-    };
-    await server.connect(transport);
-    reply.hijack();
-    await transport.handleRequest(req.raw, reply.raw, body);
-    if (!transport.sessionId) {
-      // The initialize request was refused by the SDK (bad version, bad headers): nothing to keep.
-      await server.close().catch(() => undefined);
-    }
+    transport.onclose = () => void this.sessions.close(id, 'transport_closed');
+    return transport;
   }
+
+  /**
+   * Rebuilds a session another replica created (or this one closed for idleness), from a signed
+   * id: same endpoint, same owner, and an SDK server initialized with the client's original
+   * capabilities, by replaying its initialize handshake inside the process.
+   */
+  private adopt(
+    id: string,
+    endpoint: McpEndpoint,
+    access: ClientAccess,
+    reply: FastifyReply,
+  ): Promise<McpSession | undefined> {
+    if (!this.ids.shared || this.sessions.wasDeleted(id)) return Promise.resolve(undefined);
+    const claims = this.ids.verify(id);
+    if (
+      !claims ||
+      claims.endpoint !== endpointKey(endpoint) ||
+      claims.ownerHash !== SessionIdCodec.ownerHash(access.owner)
+    ) {
+      return Promise.resolve(undefined);
+    }
+    let pending = this.adopting.get(id);
+    if (!pending) {
+      pending = this.rebuild(id, claims, endpoint, access, reply).finally(() =>
+        this.adopting.delete(id),
+      );
+      this.adopting.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async rebuild(
+    id: string,
+    claims: SessionClaims,
+    endpoint: McpEndpoint,
+    access: ClientAccess,
+    reply: FastifyReply,
+  ): Promise<McpSession | undefined> {
+    if (!this.accepting || this.sessions.isFull()) {
+      rpcError(reply, 503, SERVER_ERROR, 'Service Unavailable: no new sessions accepted right now');
+      return undefined;
+    }
+    const made = await this.makeServer(endpoint, access.caller, reply);
+    if (!made) return undefined;
+    const transport = this.open({ ...made, id, endpoint, access });
+    await made.server.connect(transport);
+    const local = (message: unknown, sessionHeader?: string) =>
+      transport
+        .handleRequest(
+          new Request('http://satellite.internal/mcp', {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              accept: 'application/json, text/event-stream',
+              ...(sessionHeader ? { 'mcp-session-id': sessionHeader } : {}),
+            },
+            body: JSON.stringify(message),
+          }),
+        )
+        .then((res) => res.text());
+    await local({
+      jsonrpc: '2.0',
+      id: 'satellite-session-rebuild',
+      method: 'initialize',
+      params: {
+        protocolVersion: claims.protocolVersion,
+        capabilities: claims.capabilities,
+        clientInfo: claims.clientInfo,
+      },
+    });
+    await local({ jsonrpc: '2.0', method: 'notifications/initialized' }, id);
+    const session = this.sessions.touch(id);
+    if (session) this.logger.debug(`session ${id.slice(0, 12)}… rebuilt from its signed id`);
+    return session;
+  }
+}
+
+/** Node request/response ↔ the SDK's web-standard transport (what the SDK's Node wrapper does). */
+function bridge(
+  transport: WebStandardStreamableHTTPServerTransport,
+  req: IncomingMessage,
+  res: ServerResponse,
+  parsedBody: unknown,
+): Promise<void> {
+  const listener = getRequestListener(
+    (request: Request) => transport.handleRequest(request, { parsedBody }),
+    { overrideGlobalObjects: false },
+  );
+  return Promise.resolve(listener(req, res)).then(() => undefined);
+}
+
+/** The client's initialize parameters (what a signed id carries for a rebuild). */
+function initializeParams(body: unknown): InitializeRequest['params'] {
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  const init = messages.find((m): m is InitializeRequest => isInitializeRequest(m));
+  return (
+    init?.params ?? {
+      protocolVersion: LATEST_PROTOCOL_VERSION,
+      capabilities: {},
+      clientInfo: { name: 'unknown', version: '0' },
+    }
+  );
 }
 
 function containsInitialize(body: unknown): boolean {

@@ -11,6 +11,7 @@ import { LegacySseController } from './legacy-sse.controller.js';
 import { LegacySseService } from './legacy-sse.service.js';
 import { McpController } from './mcp.controller.js';
 import { OriginPolicyService } from './origin-policy.service.js';
+import { SessionIdCodec } from './session-id.codec.js';
 import { SessionRegistryService } from './session-registry.service.js';
 
 @Module({
@@ -19,6 +20,7 @@ import { SessionRegistryService } from './session-registry.service.js';
   providers: [
     Clock,
     ClientAccessService,
+    SessionIdCodec,
     SessionRegistryService,
     OriginPolicyService,
     McpTransportService,

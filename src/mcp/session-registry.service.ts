@@ -1,10 +1,12 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { Clock } from './clock.js';
 import type { McpSession } from './mcp-session.js';
+import { SIGNED_SESSION_MAX_AGE_S } from './session-id.codec.js';
 
 export type CloseReason = 'deleted' | 'idle' | 'shutdown' | 'transport_closed';
 
@@ -19,6 +21,14 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
   private created = 0;
   private expired = 0;
   private sweeper?: NodeJS.Timeout;
+  /**
+   * Ids ended by the client (DELETE) here, so a signed id is not rebuilt after it: kept as long
+   * as a signed id may be adopted, bounded in number.
+   */
+  private readonly deleted = new LRUCache<string, true>({
+    max: 10_000,
+    ttl: SIGNED_SESSION_MAX_AGE_S * 1000,
+  });
 
   constructor(
     private readonly config: SatelliteConfig,
@@ -54,6 +64,11 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
     return session;
   }
 
+  /** True when the client ended this session here (DELETE): its id is not rebuilt. */
+  wasDeleted(id: string): boolean {
+    return this.deleted.has(id);
+  }
+
   get size(): number {
     return this.sessions.size;
   }
@@ -68,6 +83,7 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
     if (!session) return;
     this.sessions.delete(id);
     if (reason === 'idle') this.expired++;
+    if (reason === 'deleted') this.deleted.set(id, true);
     this.metrics.sessionsOpen.dec({ transport: transportOf(session) });
     this.metrics.sessionsClosed.inc({ reason });
     this.events.emit('mcp.client.disconnected', { session_id: id, reason });
