@@ -48,181 +48,190 @@ const probe = probeBwrap();
 if (!probe.ok) console.warn(`skipped: bwrap e2e tests: ${probe.reason}`);
 const describeBwrap = probe.ok ? describe : describe.skip;
 
-describeBwrap('bwrap sandbox (real namespaces, cgroups where writable)', () => {
-  let h: Harness;
-  let port: number;
-  let listener: Server;
-  const teamA = stdioDef({
-    id: 'tiny-a',
-    args: [fixture('tiny-server.mjs')],
-    team: 'team-a',
-    env: { FOO: 'bar' },
-  });
-  const teamB = stdioDef({ id: 'tiny-b', args: [fixture('tiny-server.mjs')], team: 'team-b' });
-
-  beforeAll(async () => {
-    listener = createServer((s) => s.end());
-    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-    port = (listener.address() as { port: number }).port;
-    h = await createHarness({
-      sandbox: 'bwrap',
-      limits: { memoryMb: 100, maxProcesses: 50, cpuCores: 1 },
-    });
-    await Promise.all([h.manager.start(teamA, newClient), h.manager.start(teamB, newClient)]);
-  }, 30_000);
-
-  afterAll(async () => {
-    await h?.close();
-    listener?.close();
-  });
-
-  const enforces = (what: string) => h.manager.sandboxReport().enforced.includes(what);
-  const gap = (what: string) =>
-    h.manager.sandboxReport().notEnforced.find((g) => g.limit === what)?.reason ?? 'not enforced';
-
-  it('reports the bwrap driver with its enforced limits on every process', () => {
-    const report = h.manager.sandboxReport();
-    expect(report.driver).toBe('bwrap');
-    expect(report.enforced).toEqual(
-      expect.arrayContaining([
-        'namespaces',
-        'no_network',
-        'read_only_system',
-        'process_group',
-        'clean_env',
-      ]),
-    );
-    expect(h.manager.get(teamA.id)!.sandbox).toEqual({
-      driver: 'bwrap',
-      enforced: report.enforced,
-    });
-  });
-
-  it("team A can't read team B's file; team B can", async () => {
-    const secret = join(h.dataDir, 'teams', 'team-b', 'secret.txt');
-    expect(
-      textOf(await callTool(h.manager, teamB.id, 'write_file', { path: secret, text: 'b-only' })),
-    ).toBe('written');
-    expect(textOf(await callTool(h.manager, teamB.id, 'read_file', { path: secret }))).toBe(
-      'b-only',
-    );
-    const stolen = await callTool(h.manager, teamA.id, 'read_file', { path: secret });
-    expect(stolen.isError).toBe(true);
-    expect(textOf(stolen)).toMatch(/ENOENT|EACCES/);
-    // Nor anything else of the data directory (credentials live there).
-    expect(
-      (
-        await callTool(h.manager, teamA.id, 'read_file', {
-          path: join(h.dataDir, 'run', 'process-groups'),
-        })
-      ).isError,
-    ).toBe(true);
-  });
-
-  it('each team runs under its own host uid where the satellite is root', async () => {
-    if (!enforces('team_uid')) return console.warn(`skipped: team uid: ${gap('team_uid')}`);
-    const a = JSON.parse(textOf(await callTool(h.manager, teamA.id, 'whoami'))) as { uid: number };
-    const b = JSON.parse(textOf(await callTool(h.manager, teamB.id, 'whoami'))) as { uid: number };
-    expect(a.uid).not.toBe(0);
-    expect(b.uid).not.toBe(0);
-    expect(a.uid).not.toBe(b.uid);
-  });
-
-  it('the environment holds only what the config gave (bwrap adds PWD)', async () => {
-    const env = JSON.parse(textOf(await callTool(h.manager, teamA.id, 'env'))) as Record<
-      string,
-      string
-    >;
-    expect(
-      Object.keys(env)
-        .filter((k) => k !== 'PWD')
-        .sort(),
-    ).toEqual(['FOO', 'HOME', 'LANG', 'PATH', 'TMPDIR']);
-  });
-
-  it("the host's loopback ports are unreachable (the same call without a sandbox connects)", async () => {
-    expect(textOf(await callTool(h.manager, teamA.id, 'connect', { port }))).toMatch(
-      /^error (ECONNREFUSED|ENETUNREACH|EADDRNOTAVAIL)/,
-    );
-    const plain = await createHarness({ sandbox: 'none' });
-    const def = stdioDef({ args: [fixture('tiny-server.mjs')] });
-    await plain.manager.start(def, newClient);
-    expect(textOf(await callTool(plain.manager, def.id, 'connect', { port }))).toBe('connected');
-    await plain.close();
-  });
-
-  it('a 200 MB allocation under the 100 MB memory cgroup is killed and reported as such', async () => {
-    if (!enforces('memory')) return console.warn(`skipped: memory limit: ${gap('memory')}`);
-    const def = stdioDef({ args: [fixture('memory-hog.mjs')], team: 'team-a' });
-    await h.manager.start(def, newClient);
-    expect(textOf(await callTool(h.manager, def.id, 'allocate', { mb: 20 }))).toBe(
-      'allocated 20 MB',
-    );
-    const err = await callTool(h.manager, def.id, 'allocate', { mb: 200 }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ reason: 'exited_during_call' });
-    expect((err as Error).message).toMatch(/OOM killer at the memory limit/);
-    await waitFor('the memory limit event', () =>
-      h
-        .eventsOf('resource.limit.exceeded')
-        .find((e) => e.data.server_id === def.id && e.data.limit === 'memory'),
-    );
-    // bwrap reports the inner SIGKILL as exit status 137.
-    const crash = h.eventsOf('mcp.server.crashed').find((e) => e.data.server_id === def.id)!.data;
-    expect(crash.signal === 'SIGKILL' || crash.exit_code === 137).toBe(true);
-    expect(h.manager.get(def.id)!.lastError).toMatch(/OOM killer/);
-    await h.manager.remove(def.id);
-  }, 30_000);
-
-  it('the process limit refuses a fork bomb', async () => {
-    if (!enforces('pids')) return console.warn(`skipped: pids limit: ${gap('pids')}`);
-    const def = stdioDef({ args: [fixture('fork-bomb.mjs')], team: 'team-a' });
-    await h.manager.start(def, newClient);
-    const result = JSON.parse(textOf(await callTool(h.manager, def.id, 'fork', { n: 80 }))) as {
-      started: number;
-      refused: number;
-    };
-    expect(result.started).toBeLessThan(50);
-    expect(result.refused).toBeGreaterThan(0);
-    await h.manager.remove(def.id);
-    await waitFor('the pids limit event', () =>
-      h
-        .eventsOf('resource.limit.exceeded')
-        .find((e) => e.data.server_id === def.id && e.data.limit === 'pids'),
-    );
-  }, 30_000);
-
-  it('a real npm server (server-memory) works in the sandbox and its tree is gone after removal', async () => {
-    const marker = `bwrap-${process.pid}-${Date.now()}`;
-    const home = join(h.dataDir, 'teams', 'team-b');
-    const def = stdioDef({
-      args: [MEMORY],
-      team: 'team-b',
-      env: { MEMORY_FILE_PATH: join(home, 'memory.jsonl'), BWRAP_MARKER: marker },
-    });
-    await h.manager.start(def, newClient);
-    await callTool(h.manager, def.id, 'create_entities', {
-      entities: [{ name: 'satellite', entityType: 'thing', observations: ['sandboxed'] }],
-    });
-    expect(textOf(await callTool(h.manager, def.id, 'read_graph'))).toContain('sandboxed');
-    expect(processesWithMarker(marker).length).toBeGreaterThan(0);
-    await h.manager.remove(def.id);
-    expect(processesWithMarker(marker)).toEqual([]);
-  }, 30_000);
-
-  it('an argument naming another team directory is not exposed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'unrelated-'));
-    const def = stdioDef({
-      args: [fixture('tiny-server.mjs'), join(h.dataDir, 'teams', 'team-b'), dir],
+describeBwrap(
+  `bwrap sandbox (real namespaces, cgroups where writable)${probe.ok ? '' : ` [${probe.reason}]`}`,
+  () => {
+    let h: Harness;
+    let port: number;
+    let listener: Server;
+    const teamA = stdioDef({
+      id: 'tiny-a',
+      args: [fixture('tiny-server.mjs')],
       team: 'team-a',
+      env: { FOO: 'bar' },
     });
-    await h.manager.start(def, newClient);
-    expect(
-      (
-        await callTool(h.manager, def.id, 'read_file', {
-          path: join(h.dataDir, 'teams', 'team-b', 'secret.txt'),
-        })
-      ).isError,
-    ).toBe(true);
-    await h.manager.remove(def.id);
-  }, 30_000);
-});
+    const teamB = stdioDef({ id: 'tiny-b', args: [fixture('tiny-server.mjs')], team: 'team-b' });
+
+    beforeAll(async () => {
+      listener = createServer((s) => s.end());
+      await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+      port = (listener.address() as { port: number }).port;
+      h = await createHarness({
+        sandbox: 'bwrap',
+        limits: { memoryMb: 100, maxProcesses: 50, cpuCores: 1 },
+      });
+      await Promise.all([h.manager.start(teamA, newClient), h.manager.start(teamB, newClient)]);
+    }, 30_000);
+
+    afterAll(async () => {
+      await h?.close();
+      listener?.close();
+    });
+
+    const enforces = (what: string) => h.manager.sandboxReport().enforced.includes(what);
+    const gap = (what: string) =>
+      h.manager.sandboxReport().notEnforced.find((g) => g.limit === what)?.reason ?? 'not enforced';
+
+    it('reports the bwrap driver with its enforced limits on every process', () => {
+      const report = h.manager.sandboxReport();
+      expect(report.driver).toBe('bwrap');
+      expect(report.enforced).toEqual(
+        expect.arrayContaining([
+          'namespaces',
+          'no_network',
+          'read_only_system',
+          'process_group',
+          'clean_env',
+        ]),
+      );
+      expect(h.manager.get(teamA.id)!.sandbox).toEqual({
+        driver: 'bwrap',
+        enforced: report.enforced,
+      });
+    });
+
+    it("team A can't read team B's file; team B can", async () => {
+      const secret = join(h.dataDir, 'teams', 'team-b', 'secret.txt');
+      expect(
+        textOf(await callTool(h.manager, teamB.id, 'write_file', { path: secret, text: 'b-only' })),
+      ).toBe('written');
+      expect(textOf(await callTool(h.manager, teamB.id, 'read_file', { path: secret }))).toBe(
+        'b-only',
+      );
+      const stolen = await callTool(h.manager, teamA.id, 'read_file', { path: secret });
+      expect(stolen.isError).toBe(true);
+      expect(textOf(stolen)).toMatch(/ENOENT|EACCES/);
+      // Nor anything else of the data directory (credentials live there).
+      expect(
+        (
+          await callTool(h.manager, teamA.id, 'read_file', {
+            path: join(h.dataDir, 'run', 'process-groups'),
+          })
+        ).isError,
+      ).toBe(true);
+    });
+
+    it('each team runs under its own host uid where the satellite is root', async () => {
+      if (!enforces('team_uid')) return console.warn(`skipped: team uid: ${gap('team_uid')}`);
+      const a = JSON.parse(textOf(await callTool(h.manager, teamA.id, 'whoami'))) as {
+        uid: number;
+      };
+      const b = JSON.parse(textOf(await callTool(h.manager, teamB.id, 'whoami'))) as {
+        uid: number;
+      };
+      expect(a.uid).not.toBe(0);
+      expect(b.uid).not.toBe(0);
+      expect(a.uid).not.toBe(b.uid);
+    });
+
+    it('the environment holds only what the config gave (bwrap adds PWD)', async () => {
+      const env = JSON.parse(textOf(await callTool(h.manager, teamA.id, 'env'))) as Record<
+        string,
+        string
+      >;
+      expect(
+        Object.keys(env)
+          .filter((k) => k !== 'PWD')
+          .sort(),
+      ).toEqual(['FOO', 'HOME', 'LANG', 'PATH', 'TMPDIR']);
+    });
+
+    it("the host's loopback ports are unreachable (the same call without a sandbox connects)", async () => {
+      expect(textOf(await callTool(h.manager, teamA.id, 'connect', { port }))).toMatch(
+        /^error (ECONNREFUSED|ENETUNREACH|EADDRNOTAVAIL)/,
+      );
+      const plain = await createHarness({ sandbox: 'none' });
+      const def = stdioDef({ args: [fixture('tiny-server.mjs')] });
+      await plain.manager.start(def, newClient);
+      expect(textOf(await callTool(plain.manager, def.id, 'connect', { port }))).toBe('connected');
+      await plain.close();
+    });
+
+    it('a 200 MB allocation under the 100 MB memory cgroup is killed and reported as such', async () => {
+      if (!enforces('memory')) return console.warn(`skipped: memory limit: ${gap('memory')}`);
+      const def = stdioDef({ args: [fixture('memory-hog.mjs')], team: 'team-a' });
+      await h.manager.start(def, newClient);
+      expect(textOf(await callTool(h.manager, def.id, 'allocate', { mb: 20 }))).toBe(
+        'allocated 20 MB',
+      );
+      const err = await callTool(h.manager, def.id, 'allocate', { mb: 200 }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ reason: 'exited_during_call' });
+      expect((err as Error).message).toMatch(/OOM killer at the memory limit/);
+      await waitFor('the memory limit event', () =>
+        h
+          .eventsOf('resource.limit.exceeded')
+          .find((e) => e.data.server_id === def.id && e.data.limit === 'memory'),
+      );
+      // bwrap reports the inner SIGKILL as exit status 137.
+      const crash = h.eventsOf('mcp.server.crashed').find((e) => e.data.server_id === def.id)!.data;
+      expect(crash.signal === 'SIGKILL' || crash.exit_code === 137).toBe(true);
+      expect(h.manager.get(def.id)!.lastError).toMatch(/OOM killer/);
+      await h.manager.remove(def.id);
+    }, 30_000);
+
+    it('the process limit refuses a fork bomb', async () => {
+      if (!enforces('pids')) return console.warn(`skipped: pids limit: ${gap('pids')}`);
+      const def = stdioDef({ args: [fixture('fork-bomb.mjs')], team: 'team-a' });
+      await h.manager.start(def, newClient);
+      const result = JSON.parse(textOf(await callTool(h.manager, def.id, 'fork', { n: 80 }))) as {
+        started: number;
+        refused: number;
+      };
+      expect(result.started).toBeLessThan(50);
+      expect(result.refused).toBeGreaterThan(0);
+      await h.manager.remove(def.id);
+      await waitFor('the pids limit event', () =>
+        h
+          .eventsOf('resource.limit.exceeded')
+          .find((e) => e.data.server_id === def.id && e.data.limit === 'pids'),
+      );
+    }, 30_000);
+
+    it('a real npm server (server-memory) works in the sandbox and its tree is gone after removal', async () => {
+      const marker = `bwrap-${process.pid}-${Date.now()}`;
+      const home = join(h.dataDir, 'teams', 'team-b');
+      const def = stdioDef({
+        args: [MEMORY],
+        team: 'team-b',
+        env: { MEMORY_FILE_PATH: join(home, 'memory.jsonl'), BWRAP_MARKER: marker },
+      });
+      await h.manager.start(def, newClient);
+      await callTool(h.manager, def.id, 'create_entities', {
+        entities: [{ name: 'satellite', entityType: 'thing', observations: ['sandboxed'] }],
+      });
+      expect(textOf(await callTool(h.manager, def.id, 'read_graph'))).toContain('sandboxed');
+      expect(processesWithMarker(marker).length).toBeGreaterThan(0);
+      await h.manager.remove(def.id);
+      expect(processesWithMarker(marker)).toEqual([]);
+    }, 30_000);
+
+    it('an argument naming another team directory is not exposed', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'unrelated-'));
+      const def = stdioDef({
+        args: [fixture('tiny-server.mjs'), join(h.dataDir, 'teams', 'team-b'), dir],
+        team: 'team-a',
+      });
+      await h.manager.start(def, newClient);
+      expect(
+        (
+          await callTool(h.manager, def.id, 'read_file', {
+            path: join(h.dataDir, 'teams', 'team-b', 'secret.txt'),
+          })
+        ).isError,
+      ).toBe(true);
+      await h.manager.remove(def.id);
+    }, 30_000);
+  },
+);

@@ -22,7 +22,7 @@ if (!available)
   );
 const describeNsjail = available ? describe : describe.skip;
 
-describeNsjail('nsjail sandbox (real)', () => {
+describeNsjail(`nsjail sandbox (real)${available ? '' : ' [nsjail is not on PATH]'}`, () => {
   let h: Harness;
   let listener: Server;
   let port: number;
