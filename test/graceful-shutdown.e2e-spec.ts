@@ -8,6 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { connectClient, waitFor } from './support/satellite.js';
 import { EVERYTHING, freePort, ROOT } from './support/upstreams.js';
+import { initializeRequest, postMcp } from './support/mcp-http.js';
 
 const MAIN = resolve(ROOT, 'dist', 'main.js');
 
@@ -72,23 +73,7 @@ describe('graceful shutdown under load', () => {
       },
       5000,
     );
-    const refused = await fetch(`${base}/mcp`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'late', version: '1' },
-        },
-      }),
-    });
+    const refused = await postMcp(`${base}/mcp`, initializeRequest('late', 1));
     expect(refused.status).toBe(503);
 
     const results = await Promise.all(calls);

@@ -1,8 +1,8 @@
 // Invariant: no JSON-RPC body or header combination makes /mcp answer 5xx or crash the satellite.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { type Satellite, startSatellite } from './support/satellite.js';
+import { initializeRequest, postMcp } from './support/mcp-http.js';
 
 describe('/mcp under arbitrary input', () => {
   let sat: Satellite;
@@ -10,23 +10,7 @@ describe('/mcp under arbitrary input', () => {
 
   beforeAll(async () => {
     sat = await startSatellite({});
-    const res = await fetch(sat.mcpUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 0,
-        method: 'initialize',
-        params: {
-          protocolVersion: LATEST_PROTOCOL_VERSION,
-          capabilities: {},
-          clientInfo: { name: 'fuzz', version: '1' },
-        },
-      }),
-    });
+    const res = await postMcp(sat.mcpUrl, initializeRequest('fuzz', 0));
     liveSession = res.headers.get('mcp-session-id')!;
     await res.text();
   }, 60_000);

@@ -15,6 +15,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { type Satellite, startSatellite, waitFor } from './support/satellite.js';
 import { EVERYTHING, ROOT, stdioEntry } from './support/upstreams.js';
+import { initializeRequest, postMcp } from './support/mcp-http.js';
 
 const PROBE = resolve(ROOT, 'test', 'fixtures', 'probe-server.mjs');
 const text = (r: CallToolResult) =>
@@ -167,23 +168,7 @@ describe('protocol pass-through', () => {
     expect(c.getServerVersion()?.name).toMatch(/everything/i);
     expect((await c.listPrompts()).prompts.length).toBeGreaterThan(0);
     expect((await c.listResources()).resources.length).toBeGreaterThan(0);
-    const res = await fetch(`${sat.baseUrl}/i/nope/mcp`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'x', version: '1' },
-        },
-      }),
-    });
+    const res = await postMcp(`${sat.baseUrl}/i/nope/mcp`, initializeRequest('x', 1));
     expect(res.status).toBe(404);
   });
 

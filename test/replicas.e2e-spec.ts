@@ -13,6 +13,7 @@ import {
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { SessionRegistryService } from '../src/mcp/session-registry.service.js';
+import { postMcp } from './support/mcp-http.js';
 import { type Satellite, startSatellite } from './support/satellite.js';
 import { EVERYTHING, stdioEntry } from './support/upstreams.js';
 
@@ -65,15 +66,9 @@ describe('several replicas behind a round-robin load balancer', () => {
   let client: Client;
 
   const post = (base: string, sessionId: string, body: unknown) =>
-    fetch(`${base}/mcp`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-session-id': sessionId,
-        'mcp-protocol-version': '2025-11-25',
-      },
-      body: JSON.stringify(body),
+    postMcp(`${base}/mcp`, body, {
+      'mcp-session-id': sessionId,
+      'mcp-protocol-version': '2025-11-25',
     });
   const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
 

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { waitFor } from '../support/satellite.js';
+import { initializeRequest, postMcp } from '../support/mcp-http.js';
 import { freePort } from '../support/upstreams.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -159,23 +159,7 @@ describe('production install (npm ci --omit=dev)', () => {
     expect(status.status).toBe(200);
     expect(await status.json()).toMatchObject({ service: 'deploystack-satellite' });
 
-    const init = await fetch(`${base}/mcp`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: LATEST_PROTOCOL_VERSION,
-          capabilities: {},
-          clientInfo: { name: 'prod-install-test', version: '1.0.0' },
-        },
-      }),
-    });
+    const init = await postMcp(`${base}/mcp`, initializeRequest('prod-install-test', 1));
     const body = await init.text();
     expect({ status: init.status, body: init.status === 200 ? '' : body }).toEqual({
       status: 200,

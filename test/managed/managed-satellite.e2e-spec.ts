@@ -13,6 +13,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createApp } from '../../src/app.factory.js';
 import { loadSatelliteConfig } from '../../src/config/config.loader.js';
 import { FakeBackend } from '../fake-backend/fake-backend.js';
+import { initializeRequest, postMcp } from '../support/mcp-http.js';
 import { waitFor } from '../support/satellite.js';
 import { MEMORY, type HttpPeer, startEverythingHttp } from '../support/upstreams.js';
 
@@ -67,25 +68,8 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
 
   /** A raw JSON-RPC POST to /mcp, to see status codes and headers the SDK client hides. */
   const post = (body: unknown, headers: Record<string, string>) =>
-    fetch(`${base}/mcp`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        ...headers,
-      },
-      body: JSON.stringify(body),
-    });
-  const initialize = {
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'initialize',
-    params: {
-      protocolVersion: '2025-11-25',
-      capabilities: {},
-      clientInfo: { name: 'raw', version: '1' },
-    },
-  };
+    postMcp(`${base}/mcp`, body, headers);
+  const initialize = initializeRequest('raw');
 
   beforeAll(async () => {
     backend = await FakeBackend.start();

@@ -69,9 +69,10 @@ export async function connectClient(url: string, name = 'e2e-client'): Promise<C
   return client;
 }
 
+/** Polls `fn` until it returns something other than undefined/false (bounded). */
 export async function waitFor<T>(
   what: string,
-  fn: () => T | undefined | Promise<T | undefined>,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 15_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
