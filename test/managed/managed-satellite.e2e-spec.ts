@@ -165,6 +165,11 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
       unknown
     >;
     expect(status).toMatchObject({ mode: 'managed', reachable: true, state: 'connected' });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^satellite_backend_connected 1$/m);
+    expect(metrics).toMatch(/^satellite_event_queue_depth \d+$/m);
+    expect(metrics).toMatch(/^satellite_events_dropped_total 0$/m);
+    expect(metrics).toMatch(/^satellite_backend_poll_consecutive_failures 0$/m);
     await waitFor(
       'discovered and online events at the backend',
       () => {
@@ -317,4 +322,49 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
     const b = await connect('token-b');
     expect((await discover(b)).total_found).toBe(0);
   });
+});
+
+describe('managed satellite whose backend is down at start', () => {
+  it('is live but not ready until the backend has been reached, then becomes ready', async () => {
+    const backend = await FakeBackend.start();
+    backend.addRegistrationToken(REGISTRATION);
+    backend.setPolling({ polling_mode: 'immediate', next_poll_interval: 1 });
+    backend.fail('*', { kind: 'status', status: 503 });
+    const dir = mkdtempSync(join(tmpdir(), 'satellite-managed-down-'));
+    const app = await createApp(
+      loadSatelliteConfig({
+        NODE_ENV: 'test',
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+        PORT: '0',
+        DEPLOYSTACK_DATA_DIR: join(dir, 'data'),
+        DEPLOYSTACK_SANDBOX: 'none',
+        DEPLOYSTACK_BACKEND_URL: backend.url,
+        DEPLOYSTACK_SATELLITE_NAME: 'managed-e2e-02',
+        DEPLOYSTACK_REGISTRATION_TOKEN: REGISTRATION,
+      }),
+    );
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.getHttpServer().address() as { port: number };
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor('a failed attempt', () => backend.calls('register') > 0 || undefined, 10_000);
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      const notReady = await fetch(`${base}/health/ready`);
+      expect(notReady.status).toBe(503);
+      expect(JSON.stringify(await notReady.json())).toMatch(/backend/);
+      expect(await (await fetch(`${base}/api/status/backend`)).json()).toMatchObject({
+        mode: 'managed',
+        reachable: false,
+      });
+      backend.clearFailures();
+      await waitFor(
+        'readiness after the backend came back',
+        async () => (await fetch(`${base}/health/ready`)).status === 200 || undefined,
+        30_000,
+      );
+    } finally {
+      await app.close();
+      await backend.stop();
+    }
+  }, 60_000);
 });
