@@ -27,8 +27,12 @@ import { MalformedJsonBody } from './json-body.js';
 import { endpointKey, META_ENDPOINT, type McpEndpoint } from './mcp-endpoint.js';
 import type { McpSession } from './mcp-session.js';
 import { OriginPolicyService } from './origin-policy.service.js';
+import { SessionEventStore } from './session-event-store.js';
 import { type SessionClaims, SessionIdCodec } from './session-id.codec.js';
 import { SessionRegistryService } from './session-registry.service.js';
+
+/** The SSE `retry` a client is told to wait before reconnecting a dropped stream. */
+const RECONNECT_AFTER_MS = 1000;
 
 /**
  * Streamable HTTP (MCP 2025-11-25) at `/mcp` and `/i/{slug}/mcp`: decides which session a request
@@ -211,6 +215,9 @@ export class McpTransportService {
     const { server, bind, id, endpoint, access } = made;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
+      // Resumable streams: a client reconnecting with Last-Event-ID gets what it missed.
+      eventStore: new SessionEventStore(),
+      retryInterval: RECONNECT_AFTER_MS,
       // Runs before the initialize response is written, so the id is known when the client uses it.
       onsessioninitialized: (sid) => {
         const now = this.clock.now();

@@ -229,10 +229,14 @@ export function podProblems(c: Container, config: SatelliteConfig): string[] {
         problems.push(`${c.where}: ${path} must be a volume under a read-only root filesystem`);
   }
   const grace = (c.pod.terminationGracePeriodSeconds as number | undefined) ?? 30;
-  const needed = preStopSleepSeconds(c) + config.shutdownTimeoutMs / 1000 + FORCED_EXIT_SLACK_S;
+  // main.ts forces the exit at shutdown timeout + process kill grace + slack.
+  const needed =
+    preStopSleepSeconds(c) +
+    (config.shutdownTimeoutMs + config.process.killGraceMs) / 1000 +
+    FORCED_EXIT_SLACK_S;
   if (grace <= needed) {
     problems.push(
-      `${c.where}: terminationGracePeriodSeconds ${grace} must exceed preStop ${preStopSleepSeconds(c)} s + shutdown ${config.shutdownTimeoutMs / 1000} s + ${FORCED_EXIT_SLACK_S} s`,
+      `${c.where}: terminationGracePeriodSeconds ${grace} must exceed preStop ${preStopSleepSeconds(c)} s + shutdown ${config.shutdownTimeoutMs / 1000} s + kill grace ${config.process.killGraceMs / 1000} s + ${FORCED_EXIT_SLACK_S} s`,
     );
   }
   if (preStopSleepSeconds(c) === 0)

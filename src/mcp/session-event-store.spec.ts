@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { RESUMABLE_EVENTS_MAX, SessionEventStore } from './session-event-store.js';
+
+const note = (n: number): JSONRPCMessage => ({
+  jsonrpc: '2.0',
+  method: 'notifications/progress',
+  params: { progressToken: 't', progress: n },
+});
+
+async function replay(store: SessionEventStore, after: string) {
+  const got: [string, JSONRPCMessage][] = [];
+  const stream = await store.replayEventsAfter(after, {
+    send: (id, message) => {
+      got.push([id, message]);
+      return Promise.resolve();
+    },
+  });
+  return { stream, got };
+}
+
+describe('SessionEventStore', () => {
+  it('replays only the later events of the same stream', async () => {
+    const store = new SessionEventStore();
+    const first = await store.storeEvent('a', note(1));
+    await store.storeEvent('b', note(2));
+    const third = await store.storeEvent('a', note(3));
+    const { stream, got } = await replay(store, first);
+    expect(stream).toBe('a');
+    expect(got).toEqual([[third, note(3)]]);
+    expect(await store.getStreamIdForEventId(third)).toBe('a');
+  });
+
+  it('keeps a bounded number of events, dropping the oldest', async () => {
+    const store = new SessionEventStore();
+    const first = await store.storeEvent('a', note(0));
+    for (let i = 1; i <= RESUMABLE_EVENTS_MAX + 10; i++) await store.storeEvent('a', note(i));
+    const { got } = await replay(store, first);
+    expect(got).toHaveLength(RESUMABLE_EVENTS_MAX);
+    expect(got[0][1]).toEqual(note(11));
+  });
+
+  it('refuses an event id it never issued', async () => {
+    await expect(replay(new SessionEventStore(), 'garbage')).rejects.toThrow(/unknown event id/);
+  });
+});

@@ -1,0 +1,67 @@
+import type { EventStore } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+interface StoredEvent {
+  readonly seq: number;
+  readonly streamId: string;
+  readonly message: JSONRPCMessage;
+  readonly bytes: number;
+}
+
+/** Events one session keeps for resumption, at most (oldest dropped first). */
+export const RESUMABLE_EVENTS_MAX = 500;
+/** Bytes of JSON one session keeps for resumption, at most. */
+export const RESUMABLE_BYTES_MAX = 1024 * 1024;
+
+/**
+ * The recent server-to-client messages of one session, so a client whose SSE stream dropped can
+ * reconnect with `Last-Event-ID` and get what it missed (MCP 2025-11-25 "Resumability and
+ * Redelivery"); the SDK transport also primes each stream with an event id because of it. Bounded
+ * per session by count and bytes: a client that stays away too long gets only the newest events.
+ * Event ids are `<seq>:<streamId>`, so a replay stays on the stream it was asked for.
+ */
+export class SessionEventStore implements EventStore {
+  private readonly events: StoredEvent[] = [];
+  private seq = 0;
+  private bytes = 0;
+
+  storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
+    const seq = ++this.seq;
+    const bytes = JSON.stringify(message).length;
+    this.events.push({ seq, streamId, message, bytes });
+    this.bytes += bytes;
+    while (
+      this.events.length > RESUMABLE_EVENTS_MAX ||
+      (this.bytes > RESUMABLE_BYTES_MAX && this.events.length > 1)
+    ) {
+      this.bytes -= this.events.shift()!.bytes;
+    }
+    return Promise.resolve(`${seq}:${streamId}`);
+  }
+
+  getStreamIdForEventId(eventId: string): Promise<string | undefined> {
+    return Promise.resolve(parse(eventId)?.streamId);
+  }
+
+  async replayEventsAfter(
+    lastEventId: string,
+    { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> },
+  ): Promise<string> {
+    const last = parse(lastEventId);
+    if (!last) throw new Error(`unknown event id "${lastEventId}"`);
+    for (const event of this.events) {
+      if (event.streamId === last.streamId && event.seq > last.seq) {
+        await send(`${event.seq}:${event.streamId}`, event.message);
+      }
+    }
+    return last.streamId;
+  }
+}
+
+function parse(eventId: string): { seq: number; streamId: string } | undefined {
+  const colon = eventId.indexOf(':');
+  if (colon <= 0) return undefined;
+  const seq = Number(eventId.slice(0, colon));
+  if (!Number.isSafeInteger(seq)) return undefined;
+  return { seq, streamId: eventId.slice(colon + 1) };
+}
