@@ -32,10 +32,42 @@ export function loadQueries(file = resolve(DATA_DIR, 'dev-queries.jsonl')): Benc
     .map((line) => JSON.parse(line) as BenchQuery);
 }
 
-/** Tuning set and held-out set: odd ids are for tuning, even ids check that gains carry over. */
-export function isHeldOut(q: BenchQuery): boolean {
-  const n = Number(/(\d+)$/.exec(q.id)?.[1] ?? 0);
-  return n % 2 === 0;
+/** The server of a tool path: the longest catalog slug it starts with (paths never split on '-'). */
+export function serverOfPath(path: string, slugs: readonly string[]): string {
+  let best = '';
+  for (const slug of slugs)
+    if (path.startsWith(`${slug}-`) && slug.length > best.length) best = slug;
+  return best;
+}
+
+/** The server a query is about: the server of its first expected tool. */
+export function serverOfQuery(q: BenchQuery, slugs: readonly string[]): string {
+  return serverOfPath(q.expected[0] ?? '', slugs);
+}
+
+/**
+ * Splits the catalog's servers into `k` folds of about equal query counts: servers by number of
+ * queries (then slug), each into the fold with the fewest queries so far. Deterministic, and by
+ * server, so a fold's queries are about tools whose names and descriptions were not looked at
+ * while tuning on the other folds.
+ */
+export function serverFolds(
+  queries: readonly BenchQuery[],
+  slugs: readonly string[],
+  k: number,
+): string[][] {
+  const counts = new Map(slugs.map((s) => [s, 0]));
+  for (const q of queries) {
+    const s = serverOfQuery(q, slugs);
+    counts.set(s, (counts.get(s) ?? 0) + 1);
+  }
+  const folds = Array.from({ length: k }, () => ({ servers: [] as string[], queries: 0 }));
+  for (const [slug, n] of [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
+    const fold = folds.reduce((min, f) => (f.queries < min.queries ? f : min));
+    fold.servers.push(slug);
+    fold.queries += n;
+  }
+  return folds.map((f) => f.servers.sort());
 }
 
 /** The catalog's tools for one server, as the index gets them from the satellite's catalog. */
@@ -69,4 +101,18 @@ export function replicate(catalog: Catalog, target: number): Map<string, Indexed
     }
   }
   return servers;
+}
+
+export interface QuerySplit {
+  readonly tuning: readonly string[];
+  readonly heldOut: readonly string[];
+  readonly isHeldOut: (q: BenchQuery) => boolean;
+}
+
+/** The tuning / held-out split of the queries, by the server each is about. */
+export function splitByServer(queries: readonly BenchQuery[], catalog: Catalog): QuerySplit {
+  const slugs = Object.keys(catalog);
+  const [tuning, heldOut] = serverFolds(queries, slugs, 2);
+  const held = new Set(heldOut);
+  return { tuning, heldOut, isHeldOut: (q) => held.has(serverOfQuery(q, slugs)) };
 }

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { countJsonTokens, countTokens } from '../../src/router/search/token-counter.js';
-import { DATA_DIR, isHeldOut, loadCatalog, loadQueries } from './bench-data.js';
+import { countJsonTokens, countTokens } from '../../src/discovery/token-counter.js';
+import { DATA_DIR, loadCatalog, loadQueries, splitByServer } from './bench-data.js';
 import { formatQuality, median, percentile, qualityTable, rankOf, type Ranked } from './metrics.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -75,6 +75,7 @@ async function discover(client: Client, query: string, limit: number) {
 async function main(): Promise<void> {
   const catalog = loadCatalog();
   const queries = loadQueries();
+  const split = splitByServer(queries, catalog);
   const toolCount = Object.values(catalog).reduce((n, t) => n + t.length, 0);
   const dir = mkdtempSync(join(tmpdir(), 'bench-search-'));
   const configPath = join(dir, 'mcp.json');
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
       const returned = structured.tools.map((t) => t.tool_path);
       ranked.push({ query, rank: rankOf(returned, query.expected), returned });
     }
-    console.log(formatQuality(qualityTable(ranked, isHeldOut)));
+    console.log(formatQuality(qualityTable(ranked, split.isHeldOut)));
     console.log(
       `\ndiscover_mcp_tools round trip (SDK client → /mcp → answer), limit 10: p50 ${percentile(latencies, 50).toFixed(2)} ms, p95 ${percentile(latencies, 95).toFixed(2)} ms`,
     );

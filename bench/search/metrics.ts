@@ -30,18 +30,18 @@ export interface Ranked {
   returned: string[];
 }
 
-/** Rows of the quality table: overall, per kind, and the tuning / held-out halves. */
+/** Rows of the quality table: overall, the tuning / held-out halves (by server), and per kind. */
 export function qualityTable(
   ranked: readonly Ranked[],
   heldOut: (q: BenchQuery) => boolean,
 ): Array<[string, Quality]> {
   const rows: Array<[string, Quality]> = [['all', quality(ranked.map((r) => r.rank))]];
   rows.push([
-    'tuning (odd ids)',
+    'tuning servers',
     quality(ranked.filter((r) => !heldOut(r.query)).map((r) => r.rank)),
   ]);
   rows.push([
-    'held-out (even ids)',
+    'held-out servers',
     quality(ranked.filter((r) => heldOut(r.query)).map((r) => r.rank)),
   ]);
   const kinds = [...new Set(ranked.map((r) => r.query.kind))].sort();

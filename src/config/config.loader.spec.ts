@@ -64,6 +64,39 @@ describe('loadSatelliteConfig', () => {
     expect(problems.join('\n')).toMatch(/mcpServers\.a\.url must be an http\(s\) URL/);
   });
 
+  it('turns the semantic search stage on only with an embeddings URL, and needs a model then', () => {
+    expect(loadSatelliteConfig({}).search).toEqual({});
+    expect(
+      loadSatelliteConfig({
+        DEPLOYSTACK_EMBEDDINGS_URL: 'http://127.0.0.1:11434/v1',
+        DEPLOYSTACK_EMBEDDINGS_MODEL: 'nomic-embed-text',
+        DEPLOYSTACK_EMBEDDINGS_API_KEY: 'sk-secret-value',
+      }).search.embeddings,
+    ).toEqual({
+      url: 'http://127.0.0.1:11434/v1',
+      model: 'nomic-embed-text',
+      apiKey: 'sk-secret-value',
+    });
+    let error: unknown;
+    try {
+      loadSatelliteConfig({
+        DEPLOYSTACK_EMBEDDINGS_URL: 'not a url',
+        DEPLOYSTACK_EMBEDDINGS_API_KEY: 'sk-secret-value',
+      });
+    } catch (err) {
+      error = err;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/DEPLOYSTACK_EMBEDDINGS_URL="not a url": must be an http\(s\) URL/);
+    expect(problems).toMatch(
+      /DEPLOYSTACK_EMBEDDINGS_MODEL=.*required when DEPLOYSTACK_EMBEDDINGS_URL/,
+    );
+    expect(problems).not.toContain('sk-secret-value');
+    expect(() =>
+      loadSatelliteConfig({ DEPLOYSTACK_EMBEDDINGS_URL: 'https://api.openai.com/v1' }),
+    ).toThrow(/DEPLOYSTACK_EMBEDDINGS_MODEL/);
+  });
+
   it('reports a missing config file by path', () => {
     expect(() => loadSatelliteConfig({ DEPLOYSTACK_MCP_CONFIG: '/nonexistent/mcp.json' })).toThrow(
       /\/nonexistent\/mcp\.json: cannot read the file \(ENOENT\)/,

@@ -93,6 +93,7 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
         : LOOPBACK_ORIGINS,
       sessionIdleTimeoutMs: dto.DEPLOYSTACK_SESSION_IDLE_TIMEOUT_MS ?? 30 * 60_000,
       maxSessions: dto.DEPLOYSTACK_MAX_SESSIONS ?? 1000,
+      ...(dto.DEPLOYSTACK_SESSION_SECRET ? { sessionSecret: dto.DEPLOYSTACK_SESSION_SECRET } : {}),
     },
     discovery: {
       configPath,
@@ -115,6 +116,20 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
       },
     },
     status: { showDebugRoute: dto.DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE ?? false },
+    search: {
+      // env.dto.ts guarantees the model when the URL is set; an empty API key means none.
+      ...(dto.DEPLOYSTACK_EMBEDDINGS_URL
+        ? {
+            embeddings: {
+              url: dto.DEPLOYSTACK_EMBEDDINGS_URL,
+              model: dto.DEPLOYSTACK_EMBEDDINGS_MODEL ?? '',
+              ...(dto.DEPLOYSTACK_EMBEDDINGS_API_KEY
+                ? { apiKey: dto.DEPLOYSTACK_EMBEDDINGS_API_KEY }
+                : {}),
+            },
+          }
+        : {}),
+    },
     // Managed mode (docs/managed-mode.md); env.dto.ts guarantees the name when the URL is set.
     jobs: { schedulerEnabled: dto.DEPLOYSTACK_SCHEDULER_ENABLED ?? true },
     ...(dto.DEPLOYSTACK_BACKEND_URL

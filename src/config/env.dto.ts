@@ -49,6 +49,11 @@ export class EnvDto {
   @Min(1000)
   DEPLOYSTACK_SESSION_IDLE_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_MAX_SESSIONS?: number;
+  /** Shared by every replica: signs session ids so any replica can serve any session (docs/operations.md). */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'DEPLOYSTACK_SESSION_SECRET must be at least 32 characters' })
+  DEPLOYSTACK_SESSION_SECRET?: string;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_DISCOVERY_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_TOOL_CALL_TIMEOUT_MS?: number;
@@ -95,4 +100,16 @@ export class EnvDto {
   @Max(100)
   DEPLOYSTACK_EVENT_BATCH_SIZE?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_EVENT_QUEUE_MAX?: number;
+
+  // Tool search's optional semantic stage (docs/search.md): DEPLOYSTACK_EMBEDDINGS_URL turns it on.
+  /** OpenAI-compatible base URL (`…/v1`) or the full `/embeddings` URL. */
+  @IsOptional()
+  @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' })
+  DEPLOYSTACK_EMBEDDINGS_URL?: string;
+  @ValidateIf((e: EnvDto) => e.DEPLOYSTACK_EMBEDDINGS_URL !== undefined)
+  @IsString()
+  @MinLength(1, { message: 'is required when DEPLOYSTACK_EMBEDDINGS_URL is set' })
+  DEPLOYSTACK_EMBEDDINGS_MODEL?: string;
+  /** A secret: no rule that could fail on it, so a validation error never quotes it. */
+  @IsOptional() @IsString() DEPLOYSTACK_EMBEDDINGS_API_KEY?: string;
 }

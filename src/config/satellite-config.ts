@@ -11,6 +11,15 @@ export interface ResourceLimits {
   readonly cpuSeconds: number;
 }
 
+/** An OpenAI-compatible embeddings endpoint (docs/search.md, "Optional semantic stage"). */
+export interface EmbeddingsConfig {
+  /** Base URL (`…/v1`) or the full `/embeddings` URL. */
+  readonly url: string;
+  readonly model: string;
+  /** Sent as `Authorization: Bearer …`; never logged. */
+  readonly apiKey?: string;
+}
+
 /**
  * The one typed configuration tree, validated at boot and injected by class token.
  * Nothing outside `src/config/` reads `process.env`.
@@ -27,6 +36,11 @@ export class SatelliteConfig {
     readonly allowedOrigins: readonly string[];
     readonly sessionIdleTimeoutMs: number;
     readonly maxSessions: number;
+    /**
+     * Set when several replicas share sessions: session ids are signed with it and carry what a
+     * replica needs to rebuild the session on first sight.
+     */
+    readonly sessionSecret?: string;
   };
   readonly discovery!: {
     readonly configPath: string;
@@ -61,6 +75,11 @@ export class SatelliteConfig {
     /** The satellite's public URL, as MCP clients reach it. */
     readonly satelliteUrl: string;
     readonly events: { readonly batchSize: number; readonly maxQueued: number };
+  };
+
+  readonly search!: {
+    /** The optional semantic stage of tool search: present only when DEPLOYSTACK_EMBEDDINGS_URL is set. */
+    readonly embeddings?: EmbeddingsConfig;
   };
 
   static of(value: SatelliteConfig): SatelliteConfig {

@@ -11,6 +11,8 @@ export interface CatalogEntry {
   readonly userId?: string;
   readonly transport: TransportKind;
   readonly tool: Tool;
+  /** Tokens of the tool definition as the upstream listed it (JSON, o200k_base; token-counter.ts). */
+  readonly tokenCount: number;
 }
 
 export type CatalogListener = (

@@ -3,6 +3,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDefinition } from '../config/server-definition.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import type { SatelliteEvent } from '../events/event-map.js';
+import { countJsonTokens } from './token-counter.js';
 import { ToolCatalogService } from './tool-catalog.service.js';
 
 const server = (id: string, slug = id): ServerDefinition => ({
@@ -63,5 +64,40 @@ describe('ToolCatalogService', () => {
       ['x', 1],
       ['y', undefined],
     ]);
+  });
+
+  it('counts each tool definition in tokens and reports them in mcp.tools.discovered', () => {
+    const bus = new EventBusService();
+    const seen: SatelliteEvent[] = [];
+    bus.subscribe((e) => seen.push(e));
+    const catalog = new ToolCatalogService(bus);
+    const long: Tool = {
+      name: 'search_issues',
+      description: 'Search issues by text, label and state. '.repeat(20),
+      inputSchema: { type: 'object', properties: { q: { type: 'string' } } },
+    };
+    catalog.setServerTools(server('github'), [tool('ping'), long]);
+    const [ping, search] = catalog.serverTools('github');
+    expect(ping.tokenCount).toBe(countJsonTokens(ping.tool));
+    expect(search.tokenCount).toBeGreaterThan(ping.tokenCount * 5);
+    expect(catalog.serverTokens('github')).toBe(ping.tokenCount + search.tokenCount);
+    const event = seen.find((e) => e.type === 'mcp.tools.discovered');
+    expect(event?.data).toMatchObject({
+      installation_id: 'github',
+      installation_name: 'github',
+      team_id: 'default',
+      server_slug: 'github',
+      tool_count: 2,
+      total_tokens: ping.tokenCount + search.tokenCount,
+      tools: [
+        { tool_name: 'ping', description: '', token_count: ping.tokenCount },
+        {
+          tool_name: 'search_issues',
+          description: long.description,
+          input_schema: long.inputSchema,
+          token_count: search.tokenCount,
+        },
+      ],
+    });
   });
 });

@@ -3,6 +3,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDefinition } from '../config/server-definition.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import type { CatalogEntry, CatalogListener } from './catalog-entry.js';
+import { countJsonTokens } from './token-counter.js';
 
 export interface Collision {
   readonly path: string;
@@ -59,6 +60,7 @@ export class ToolCatalogService {
         ...(def.userId ? { userId: def.userId } : {}),
         transport: def.transport,
         tool,
+        tokenCount: countJsonTokens(tool),
       };
       this.byPath.set(path, entry);
       kept.push(entry);
@@ -66,6 +68,7 @@ export class ToolCatalogService {
     this.byServer.set(def.id, kept);
     if (collisions.length > 0) this.collisions.set(def.id, collisions);
     this.notify(def.id, kept);
+    this.reportDiscovered(def, kept);
     return kept;
   }
 
@@ -99,6 +102,34 @@ export class ToolCatalogService {
   subscribe(listener: CatalogListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Tokens of one server's tool definitions: what listing them all would cost an agent. */
+  serverTokens(serverId: string): number {
+    return this.serverTools(serverId).reduce((sum, e) => sum + e.tokenCount, 0);
+  }
+
+  /**
+   * `mcp.tools.discovered` (backend-contract.md "Events"): the tools of one server with each
+   * one's token count. A server definition has no separate installation name, so its slug stands
+   * for it.
+   */
+  private reportDiscovered(def: ServerDefinition, kept: readonly CatalogEntry[]): void {
+    this.events.emit('mcp.tools.discovered', {
+      installation_id: def.id,
+      installation_name: def.slug,
+      team_id: def.team,
+      server_slug: def.slug,
+      tool_count: kept.length,
+      total_tokens: kept.reduce((sum, e) => sum + e.tokenCount, 0),
+      tools: kept.map((e) => ({
+        tool_name: e.tool.name,
+        description: e.tool.description ?? '',
+        input_schema: e.tool.inputSchema,
+        token_count: e.tokenCount,
+      })),
+      discovered_at: new Date().toISOString(),
+    });
   }
 
   private dropServer(serverId: string): void {

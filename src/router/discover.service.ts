@@ -3,18 +3,8 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { CallerContext } from './caller-context.js';
 import { DISCOVER_DEFAULT_LIMIT, DISCOVER_MAX_LIMIT } from './meta-tools.js';
+import { shapeDiscoverAnswer } from './search/discover-answer.js';
 import { ToolSearchService } from './tool-search.service.js';
-
-export interface DiscoveredTool {
-  tool_path: string;
-  server: string;
-  transport: string;
-  description: string;
-  input_schema: unknown;
-  score: number;
-}
-
-const MAX_DESCRIPTION = 400;
 
 /** `discover_mcp_tools`: validates the arguments, searches, and shapes a small answer. */
 @Injectable()
@@ -24,7 +14,7 @@ export class DiscoverService {
     private readonly metrics: MetricsService,
   ) {}
 
-  discover(args: Record<string, unknown>, caller: CallerContext): CallToolResult {
+  async discover(args: Record<string, unknown>, caller: CallerContext): Promise<CallToolResult> {
     const { query, limit = DISCOVER_DEFAULT_LIMIT, server } = args;
     if (typeof query !== 'string' || query.trim() === '') {
       throw new McpError(
@@ -50,35 +40,17 @@ export class DiscoverService {
       );
     }
     const stopTimer = this.metrics.discoverDuration.startTimer();
-    const { hits, totalFound } = this.search.search({
+    const { hits, totalFound } = await this.search.search({
       query: query.trim(),
       limit,
       ...(server ? { server } : {}),
       caller,
     });
-    const tools: DiscoveredTool[] = hits.map(({ tool, score }) => ({
-      tool_path: tool.path,
-      server: tool.serverSlug,
-      transport: tool.transport,
-      description: trimDescription(tool.description),
-      input_schema: tool.inputSchema,
-      score: Math.round(score * 1000) / 1000,
-    }));
-    const structured = { tools, total_found: totalFound, query: query.trim() };
+    const structured = shapeDiscoverAnswer({ query: query.trim(), hits, totalFound });
     stopTimer();
     return {
       content: [{ type: 'text', text: JSON.stringify(structured) }],
-      structuredContent: structured,
+      structuredContent: { ...structured },
     };
   }
-}
-
-/** Whitespace normalised, cut at a sentence or word boundary so a 5-hit answer stays small. */
-export function trimDescription(text: string, max = MAX_DESCRIPTION): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat.length <= max) return flat;
-  const cut = flat.slice(0, max);
-  const sentence = cut.lastIndexOf('. ');
-  const end = sentence > max * 0.5 ? sentence + 1 : cut.lastIndexOf(' ');
-  return `${cut.slice(0, end > 0 ? end : max).trimEnd()}…`;
 }

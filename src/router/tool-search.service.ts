@@ -1,8 +1,13 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { distance } from 'fastest-levenshtein';
+import { SatelliteConfig } from '../config/satellite-config.js';
+import { SecretRedactor } from '../config/secret-redactor.js';
 import type { CatalogEntry } from '../discovery/catalog-entry.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
+import { StatusContributors } from '../status/status-contributors.service.js';
 import { type CallerContext, canUse } from './caller-context.js';
+import { EmbeddingClient } from './search/embedding-client.js';
+import { HybridToolSearch } from './search/hybrid-tool-search.js';
 import type { IndexedTool } from './search/indexed-tool.js';
 import { ToolSearchIndex } from './search/tool-search-index.js';
 
@@ -11,42 +16,80 @@ export interface SearchHit {
   readonly score: number;
 }
 
-/** Keeps the search index in step with the catalog (incrementally, per server) and queries it. */
+export interface ToolSearchQuery {
+  readonly query: string;
+  readonly limit: number;
+  readonly server?: string;
+  readonly caller: CallerContext;
+}
+
+/**
+ * Keeps the search index in step with the catalog (incrementally, per server) and queries it:
+ * lexically, or fused with embedding similarity when an embeddings endpoint is configured
+ * (`search.embeddings`, docs/search.md). A failing endpoint costs one warning per outage, and
+ * searches stay lexical meanwhile.
+ */
 @Injectable()
 export class ToolSearchService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(ToolSearchService.name);
   private readonly index = new ToolSearchIndex();
+  private readonly hybrid: HybridToolSearch;
   private unsubscribe?: () => void;
 
-  constructor(private readonly catalog: ToolCatalogService) {}
+  constructor(
+    private readonly catalog: ToolCatalogService,
+    config: SatelliteConfig,
+    redactor: SecretRedactor,
+    private readonly status: StatusContributors,
+  ) {
+    const settings = config.search.embeddings;
+    if (settings?.apiKey) redactor.set('search:embeddings-api-key', [settings.apiKey]);
+    this.hybrid = new HybridToolSearch({
+      index: this.index,
+      ...(settings
+        ? {
+            embeddings: new EmbeddingClient({
+              url: settings.url,
+              model: settings.model,
+              ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+            }),
+          }
+        : {}),
+      onFailure: (err) =>
+        this.logger.warn(
+          `embeddings endpoint failed (${(err as Error).message}); tool search is lexical until it answers again`,
+        ),
+      onRecovery: () => this.logger.log('embeddings endpoint answers again; tool search is hybrid'),
+    });
+    if (settings) this.logger.log(`tool search fuses embeddings of model ${settings.model}`);
+  }
 
   onModuleInit(): void {
     this.unsubscribe = this.catalog.subscribe((serverId, entries) => {
       if (entries) this.index.replaceServer(serverId, entries.map(toIndexed));
       else this.index.removeServer(serverId);
+      void this.hybrid.refresh();
     });
+    this.status.register('search', () => ({
+      tools_indexed: this.index.size(),
+      semantic: this.hybrid.state,
+      ...(this.hybrid.state === 'off' ? {} : { tools_embedded: this.hybrid.embedded }),
+    }));
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
   }
 
-  search(opts: { query: string; limit: number; server?: string; caller: CallerContext }): {
-    hits: readonly SearchHit[];
-    totalFound: number;
-  } {
-    const { caller } = opts;
-    return this.index.search({
-      query: opts.query,
-      limit: opts.limit,
-      ...(opts.server ? { server: opts.server } : {}),
-      visible: (t) => canUse(caller, t),
-    });
+  /** The ranked tools the caller may use: filters first, then ranking, then the limit. */
+  search(opts: ToolSearchQuery): Promise<{ hits: readonly SearchHit[]; totalFound: number }> {
+    return this.hybrid.search(this.indexQuery(opts));
   }
 
   /**
    * The closest tool paths to a mistyped one, for "did you mean" answers: the visible paths within
    * a third of the path's length in edit distance (typos, transpositions), nearest first; when none
-   * is that close, the best search hits for the path's words (a wrong server, a renamed tool).
+   * is that close, the best lexical hits for the path's words (a wrong server, a renamed tool).
    */
   suggest(toolPath: string, caller: CallerContext, limit = 3): string[] {
     const wanted = toolPath.toLowerCase();
@@ -64,7 +107,19 @@ export class ToolSearchService implements OnModuleInit, OnModuleDestroy {
         .map((n) => n.path);
     }
     const words = toolPath.replace(/[-_:./]+/g, ' ');
-    return this.search({ query: words, limit, caller }).hits.map((h) => h.tool.path);
+    return this.index
+      .search(this.indexQuery({ query: words, limit, caller }))
+      .hits.map((h) => h.tool.path);
+  }
+
+  private indexQuery(opts: ToolSearchQuery) {
+    const { caller } = opts;
+    return {
+      query: opts.query,
+      limit: opts.limit,
+      ...(opts.server ? { server: opts.server } : {}),
+      visible: (t: IndexedTool) => canUse(caller, t),
+    };
   }
 }
 

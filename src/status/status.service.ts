@@ -4,6 +4,7 @@ import { ServerRegistryService } from '../discovery/server-registry.service.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
 import { ProcessManagerService } from '../process/process-manager.service.js';
+import { BackendStatusService } from './backend-status.service.js';
 import { StatusContributors } from './status-contributors.service.js';
 
 const started = Date.now();
@@ -18,10 +19,13 @@ export class StatusService {
     private readonly catalog: ToolCatalogService,
     private readonly processes: ProcessManagerService,
     private readonly contributors: StatusContributors,
+    private readonly backend: BackendStatusService,
   ) {}
 
   ready(): { ready: boolean; reason?: string } {
     if (this.contributors.isShuttingDown()) return { ready: false, reason: 'shutting down' };
+    if (!this.backend.backendReachedOnce())
+      return { ready: false, reason: 'the backend has not been reached yet' };
     if (!this.registry.isApplied())
       return { ready: false, reason: 'configuration not applied yet' };
     return { ready: true };
@@ -37,7 +41,7 @@ export class StatusService {
           ? 'ok'
           : 'starting',
       version: this.config.version,
-      mode: 'standalone',
+      mode: this.backend.mode,
       uptime_seconds: Math.round((Date.now() - started) / 1000),
       servers: {
         total: servers.length,
@@ -45,6 +49,7 @@ export class StatusService {
         error: servers.filter((s) => s.status === 'error').length,
       },
       tools: this.catalog.size(),
+      ...(this.backend.mode === 'managed' ? { backend: this.backend.report() } : {}),
       ...this.contributors.read(),
     };
   }
@@ -67,6 +72,11 @@ export class StatusService {
           ? { command: def.command, process: process ?? null }
           : { url: redactUrl(def.url) }),
         tools: this.catalog.serverTools(def.id).map((e) => e.path),
+        // Token accounting (docs/search.md "Tokens"): what each tool definition costs an agent.
+        total_tokens: this.catalog.serverTokens(def.id),
+        tool_tokens: Object.fromEntries(
+          this.catalog.serverTools(def.id).map((e) => [e.path, e.tokenCount]),
+        ),
         collisions: this.catalog.collisionsOf(def.id),
       });
     }

@@ -1,8 +1,10 @@
 // Invariant: the top hit of discover_mcp_tools is a tool_path that execute_mcp_tool can call, and
 // discovery answers with small, filtered, ranked results over real stdio upstreams.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { countJsonTokens } from '../../src/discovery/token-counter.js';
 import { connectClient, type Satellite, startSatellite, waitFor } from '../support/satellite.js';
 import { ROOT, stdioEntry } from '../support/upstreams.js';
 
@@ -86,5 +88,30 @@ describe('discover → execute', () => {
       [...found.tools.map((t) => t.tool_path)].sort(),
     );
     expect(found.tools.every((t) => t.server === 'slack')).toBe(true);
+  });
+
+  it("shows each tool's token count, per server and tool, on the debug route", async () => {
+    const debug = (await (await fetch(`${satellite.baseUrl}/api/status/debug`)).json()) as {
+      teams: Record<
+        string,
+        Record<
+          string,
+          Array<{ slug: string; total_tokens: number; tool_tokens: Record<string, number> }>
+        >
+      >;
+    };
+    const slack = Object.values(debug.teams.default)
+      .flat()
+      .find((s) => s.slug === 'slack')!;
+    const recorded = (
+      JSON.parse(readFileSync(CATALOG, 'utf8')) as Record<string, Array<{ name: string }>>
+    ).slack;
+    // The tool definitions as the upstream listed them, counted in o200k_base tokens.
+    expect(slack.tool_tokens).toEqual(
+      Object.fromEntries(recorded.map((t) => [`slack-${t.name}`, countJsonTokens(t)])),
+    );
+    expect(slack.total_tokens).toBe(
+      Object.values(slack.tool_tokens).reduce((sum, n) => sum + n, 0),
+    );
   });
 });

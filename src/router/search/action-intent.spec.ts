@@ -1,10 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { polarity, queryAction, toolAction } from './action-intent.js';
+import { actionFactor, polarity, queryAction, toolAction } from './action-intent.js';
 
 describe('toolAction', () => {
   it.each([
     ['create_issue', '', 'create'],
     ['get_file_contents', '', 'read'],
+    ['slack_get_thread_replies', '', 'read'],
+    ['slack_reply_to_thread', '', 'create'],
+    ['slack_post_message', '', 'create'],
     ['API-post-search', '', 'read'],
     ['API-post-page', '', 'create'],
     ['API-patch-page', '', 'update'],
@@ -30,5 +33,21 @@ describe('queryAction', () => {
     expect(polarity('create')).toBe('write');
     expect(polarity('delete')).toBe('write');
     expect(polarity('read')).toBe('read');
+  });
+});
+
+describe('actionFactor', () => {
+  const factor = (
+    wanted?: 'read' | 'create' | 'update' | 'run',
+    does?: 'read' | 'create' | 'run',
+  ) => actionFactor({ wanted, does, boost: 0.3, penalty: 0.4 });
+
+  it('lifts the same action, cuts reading for writing, and lets "run" read', () => {
+    expect(factor('read', 'read')).toBeCloseTo(1.3);
+    expect(factor('update', 'create')).toBeCloseTo(1.15);
+    expect(factor('read', 'create')).toBeCloseTo(0.6);
+    expect(factor('read', 'run')).toBeCloseTo(0.6);
+    expect(factor('run', 'read')).toBe(1);
+    expect(factor(undefined, 'read')).toBe(1);
   });
 });

@@ -80,6 +80,7 @@ const ACTION_VERBS: Readonly<Record<Action, readonly string[]>> = {
     'attach',
     'invite',
   ],
+  // Not "resolve": a tool resolves an issue (update) as often as a name to an id (read).
   update: [
     'update',
     'edit',
@@ -95,7 +96,6 @@ const ACTION_VERBS: Readonly<Record<Action, readonly string[]>> = {
     'replace',
     'overwrite',
     'close',
-    'resolve',
     'assign',
     'mark',
     'enable',
@@ -177,8 +177,11 @@ const QUESTION_WORDS = new Set([
   'anyone',
 ]);
 
-/** HTTP methods in generated names (`API-post-search`): the verb after them is the real action. */
-const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head']);
+/**
+ * POST in generated names (`API-post-search`) is how APIs send searches and queries as much as
+ * creations: a verb after it is the real action. Other methods mean what they say.
+ */
+const POST = 'post';
 
 /** Words a tool description opens with before its verb ("This tool retrieves…"). */
 const LEAD_IN = new Set([
@@ -206,15 +209,37 @@ function actionOf(word: string): Action | undefined {
   return ACTION_OF_STEM.get(stemWord(word));
 }
 
+/**
+ * How much a tool's action fits the query's: the same action lifts by `boost`, the same side
+ * (create vs update) by half of it; reading vs writing, or running for a question, cuts by
+ * `penalty`. "Run" may well mean reading (run a query, execute a search): no cut there.
+ */
+export function actionFactor(opts: {
+  wanted: Action | undefined;
+  does: Action | undefined;
+  boost: number;
+  penalty: number;
+}): number {
+  const { wanted, does, boost, penalty } = opts;
+  if (!wanted || !does) return 1;
+  if (wanted === does) return 1 + boost;
+  if (polarity(wanted) === polarity(does)) return 1 + boost / 2;
+  if (wanted === 'run' && does === 'read') return 1;
+  return 1 - penalty;
+}
+
 export function polarity(action: Action): 'read' | 'write' | 'run' {
   return action === 'read' || action === 'run' ? action : 'write';
 }
 
-/** A tool's action: its name's verb (past an HTTP method), else its description's opening verb. */
+/**
+ * A tool's action: its name's first verb (`get_thread_replies` reads; a verb after `post` wins
+ * over it), else its description's opening verb.
+ */
 export function toolAction(name: string, description: string): Action | undefined {
   const words = splitWords(name);
   const verbs = words.filter((w) => actionOf(w) !== undefined);
-  const chosen = verbs.find((w) => !HTTP_METHODS.has(w)) ?? verbs[0];
+  const chosen = verbs[0] === POST && verbs.length > 1 ? verbs[1] : verbs[0];
   if (chosen) return actionOf(chosen);
   for (const word of splitWords(description).slice(0, 4)) {
     if (LEAD_IN.has(word)) continue;
@@ -224,13 +249,12 @@ export function toolAction(name: string, description: string): Action | undefine
 }
 
 /**
- * A query's action: a query that opens with a question word reads ("Sentry: which projects…");
- * otherwise the first action verb decides; otherwise a question mark still means it asks.
+ * A query's action: a query that opens with a question word reads ("which projects…"); otherwise
+ * the first action verb decides; otherwise a question mark still means it asks. `text` comes
+ * without a leading label ("Sentry: "), `words` are its words with phrases joined.
  */
 export function queryAction(words: readonly string[], text: string): Action | undefined {
-  // A short label before a colon names the product ("Sentry: which projects…"); skip it.
-  const unlabelled = text.replace(/^\s*[^:]{1,40}:\s/, '');
-  const first = splitWords(unlabelled)[0] ?? words[0];
+  const first = splitWords(text)[0] ?? words[0];
   if (first !== undefined && QUESTION_WORDS.has(first)) return 'read';
   for (const word of words) {
     const action = actionOf(word);

@@ -1,5 +1,6 @@
 // The semantic stage against a fake OpenAI-compatible /embeddings endpoint on loopback: it fuses,
-// caches tool vectors, keeps filters, and falls back to the lexical ranking on any failure.
+// caches tool vectors, keeps filters, and falls back to the lexical ranking on any failure (one
+// notice per outage, retried after a pause).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -94,6 +95,19 @@ function buildIndex(): ToolSearchIndex {
   return index;
 }
 
+async function hybridOf(
+  options: Partial<ConstructorParameters<typeof HybridToolSearch>[0]> & { apiKey?: string } = {},
+): Promise<HybridToolSearch> {
+  const { apiKey, ...rest } = options;
+  const hybrid = new HybridToolSearch({
+    index: buildIndex(),
+    embeddings: new EmbeddingClient({ url, model: 'fake-embed', ...(apiKey ? { apiKey } : {}) }),
+    ...rest,
+  });
+  await hybrid.refresh();
+  return hybrid;
+}
+
 describe('HybridToolSearch', () => {
   it('finds by meaning what no word of the query matches, and fuses it with the lexical ranking', async () => {
     const index = buildIndex();
@@ -101,21 +115,18 @@ describe('HybridToolSearch', () => {
     expect(index.search({ query, limit: 5 }).hits.map((h) => h.tool.path)).not.toContain(
       'srv-get_forecast',
     );
-    const hybrid = new HybridToolSearch({
-      index,
-      embeddings: new EmbeddingClient({ url, model: 'fake-embed' }),
-    });
+    const hybrid = await hybridOf({ index });
     const { hits } = await hybrid.search({ query, limit: 2, visible: (t) => t.team === 'a' });
     expect(hits[0].tool.path).toBe('srv-get_forecast');
     expect(hits[0].score).toBeGreaterThan(hits[1].score);
   });
 
-  it('sends model, input and bearer key, and embeds each tool once', async () => {
-    const index = buildIndex();
-    const embeddings = new EmbeddingClient({ url, model: 'fake-embed', apiKey: 'sk-test' });
-    const hybrid = new HybridToolSearch({ index, embeddings });
+  it('sends model, input and bearer key; embeds tools once, in the background, and each query', async () => {
+    const hybrid = await hybridOf({ apiKey: 'sk-test' });
+    expect(hybrid.embedded).toBe(4);
     await hybrid.search({ query: 'pay what I owe', limit: 3 });
     await hybrid.search({ query: 'check my inbox', limit: 3 });
+    await hybrid.refresh();
     expect(
       requests.every((r) => r.authorization === 'Bearer sk-test' && r.body.model === 'fake-embed'),
     ).toBe(true);
@@ -125,52 +136,85 @@ describe('HybridToolSearch', () => {
     expect(embeddedTexts.filter((t) => t.includes('get forecast'))).toHaveLength(1);
   });
 
+  it('embeds only new or changed tools when the catalog changes, and forgets removed ones', async () => {
+    const index = buildIndex();
+    const hybrid = await hybridOf({ index });
+    requests = [];
+    index.replaceServer('srv-b', [tool('get_snow_report', 'Snow depth report', 'b')]);
+    await hybrid.refresh();
+    expect(requests.flatMap((r) => r.body.input)).toEqual([
+      expect.stringContaining('get snow report'),
+    ]);
+    expect(hybrid.embedded).toBe(4);
+  });
+
   it('never ranks a tool the caller may not see', async () => {
-    const hybrid = new HybridToolSearch({
-      index: buildIndex(),
-      embeddings: new EmbeddingClient({ url, model: 'm' }),
-    });
+    const hybrid = await hybridOf();
     const { hits } = await hybrid.search({
       query: 'will it rain',
       limit: 10,
       visible: (t) => t.team === 'a',
     });
     expect(hits.map((h) => h.tool.team)).not.toContain('b');
-    expect(requests.flatMap((r) => r.body.input).some((t) => t.includes('rain radar'))).toBe(false);
+    expect(hits.length).toBeGreaterThan(0);
   });
 
-  it('falls back to the lexical ranking when the endpoint fails', async () => {
-    behaviour = 'fail';
+  it('falls back to the lexical ranking on failure, says so once, and retries after a pause', async () => {
+    let now = 1_000;
+    const failures: unknown[] = [];
+    let recoveries = 0;
     const index = buildIndex();
-    const errors: unknown[] = [];
-    const hybrid = new HybridToolSearch({
+    const hybrid = await hybridOf({
       index,
-      embeddings: new EmbeddingClient({ url, model: 'm' }),
-      onFallback: (e) => errors.push(e),
+      now: () => now,
+      retryAfterMs: 30_000,
+      onFailure: (e) => failures.push(e),
+      onRecovery: () => recoveries++,
     });
-    const answer = await hybrid.search({ query: 'send an email', limit: 2 });
-    expect(answer).toEqual(index.search({ query: 'send an email', limit: 2 }));
-    expect(errors[0]).toBeInstanceOf(EmbeddingError);
+    behaviour = 'fail';
+    requests = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await hybrid.search({ query: 'send an email', limit: 2 });
+      expect(answer).toEqual(index.search({ query: 'send an email', limit: 2 }));
+    }
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toBeInstanceOf(EmbeddingError);
+    expect(hybrid.state).toBe('failing');
+    // Within the pause the endpoint is not asked again.
+    expect(requests).toHaveLength(1);
+
+    behaviour = 'ok';
+    now += 30_000;
+    const { hits } = await hybrid.search({
+      query: 'do I need an umbrella',
+      limit: 1,
+      visible: (t) => t.team === 'a',
+    });
+    expect(hits[0].tool.path).toBe('srv-get_forecast');
+    expect(recoveries).toBe(1);
+    expect(hybrid.state).toBe('ready');
+    expect(failures).toHaveLength(1);
   });
 
   it('falls back to the lexical ranking when the endpoint is too slow', async () => {
-    behaviour = 'slow';
     const index = buildIndex();
-    const errors: unknown[] = [];
+    const failures: unknown[] = [];
     const hybrid = new HybridToolSearch({
       index,
       embeddings: new EmbeddingClient({ url, model: 'm', timeoutMs: 100 }),
-      onFallback: (e) => errors.push(e),
+      onFailure: (e) => failures.push(e),
     });
+    behaviour = 'slow';
     const answer = await hybrid.search({ query: 'weather forecast', limit: 1 });
     expect(answer.hits.map((h) => h.tool.path)).toEqual(['srv-get_forecast']);
-    expect(errors[0]).toBeInstanceOf(EmbeddingError);
+    expect(failures[0]).toBeInstanceOf(EmbeddingError);
   });
 
   it('is the lexical ranking when no endpoint is configured', async () => {
     const index = buildIndex();
     const hybrid = new HybridToolSearch({ index });
-    expect(hybrid.semantic).toBe(false);
+    await hybrid.refresh();
+    expect(hybrid.state).toBe('off');
     expect(await hybrid.search({ query: 'list invoices', limit: 3 })).toEqual(
       index.search({ query: 'list invoices', limit: 3 }),
     );

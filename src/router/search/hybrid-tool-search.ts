@@ -2,7 +2,8 @@ import type { EmbeddingClient } from './embedding-client.js';
 import type { IndexedTool } from './indexed-tool.js';
 import { cosine, reciprocalRankFusion } from './rank-fusion.js';
 import { splitDescription } from './tool-document.js';
-import type { SearchAnswer, SearchOptions, ToolSearchIndex } from './tool-search-index.js';
+import type { SearchAnswer, SearchOptions } from './search-options.js';
+import type { ToolSearchIndex } from './tool-search-index.js';
 import { splitWords } from './text-normaliser.js';
 
 export interface HybridToolSearchOptions {
@@ -14,9 +15,17 @@ export interface HybridToolSearchOptions {
   readonly semanticWeight?: number;
   /** How deep each ranking goes into the fusion. Default 50. */
   readonly depth?: number;
-  /** Told when the semantic stage fails and the answer falls back to lexical ranking. */
-  readonly onFallback?: (error: unknown) => void;
+  /** After a failure the endpoint is left alone this long; searches are lexical. Default 30 s. */
+  readonly retryAfterMs?: number;
+  /** Told once when the semantic stage starts failing (not again until it has recovered). */
+  readonly onFailure?: (error: unknown) => void;
+  /** Told when the endpoint answers again after a failure. */
+  readonly onRecovery?: () => void;
+  readonly now?: () => number;
 }
+
+/** `off`: no endpoint configured; `failing`: answers are lexical until the endpoint is back. */
+export type SemanticState = 'off' | 'ready' | 'failing';
 
 interface CachedVector {
   readonly text: string;
@@ -25,86 +34,134 @@ interface CachedVector {
 
 /**
  * The optional semantic stage: lexical ranking (ToolSearchIndex) fused with embedding similarity
- * by reciprocal rank fusion. Tool vectors are computed once per tool text and cached; each search
- * embeds only the query. Any failure or timeout of the endpoint answers with the lexical ranking,
- * so search never depends on the endpoint being up.
+ * by reciprocal rank fusion. Tool vectors are computed in the background when the catalog changes
+ * (`refresh`) and cached by tool text; a search embeds only the query, and a tool without a vector
+ * yet is ranked lexically only. Any failure or timeout answers with the lexical ranking, so search
+ * never depends on the endpoint; after a failure the endpoint is left alone for `retryAfterMs`.
  */
 export class HybridToolSearch {
   private readonly options: HybridToolSearchOptions;
   private readonly vectors = new Map<string, CachedVector>();
+  private readonly now: () => number;
+  private failing = false;
+  private retryAt = 0;
+  private refreshing?: Promise<void>;
+  private refreshAgain = false;
 
   constructor(options: HybridToolSearchOptions) {
     this.options = options;
+    this.now = options.now ?? Date.now;
   }
 
-  get semantic(): boolean {
-    return this.options.embeddings !== undefined;
+  get state(): SemanticState {
+    if (!this.options.embeddings) return 'off';
+    return this.failing ? 'failing' : 'ready';
+  }
+
+  /** Tools that have a vector now. */
+  get embedded(): number {
+    return this.vectors.size;
   }
 
   async search(opts: SearchOptions): Promise<SearchAnswer> {
     const { index, embeddings } = this.options;
     const query = opts.query.trim();
+    if (!embeddings || query === '*') return index.search(opts);
     const depth = Math.max(opts.limit, this.options.depth ?? 50);
     const lexical = index.search({ ...opts, limit: depth });
-    if (!embeddings || query === '*')
-      return { ...lexical, hits: lexical.hits.slice(0, opts.limit) };
+    const lexicalOnly = { ...lexical, hits: lexical.hits.slice(0, opts.limit) };
+    if (!this.mayCall()) return lexicalOnly;
+    let queryVector: number[];
     try {
-      // Filters apply before ranking here too: only visible tools are embedded and compared.
-      const { visible, server } = opts;
-      const tools = index
-        .search({
-          query: '*',
-          limit: index.size(),
-          ...(server !== undefined ? { server } : {}),
-          ...(visible ? { visible } : {}),
-        })
-        .hits.map((h) => h.tool);
-      const [queryVector] = await embeddings.embed([query]);
-      const toolVectors = await this.vectorsOf(tools, embeddings);
-      const semanticIds = tools
-        .map((tool, i) => ({ path: tool.path, similarity: cosine(queryVector, toolVectors[i]) }))
-        .sort((a, b) => b.similarity - a.similarity)
-        .slice(0, depth)
-        .map((s) => s.path);
-      const fused = reciprocalRankFusion([
-        { ids: lexical.hits.map((h) => h.tool.path), weight: this.options.lexicalWeight ?? 1 },
-        { ids: semanticIds, weight: this.options.semanticWeight ?? 1 },
-      ]);
-      const byPath = new Map(tools.map((t) => [t.path, t]));
-      const hits = [...fused]
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-        .slice(0, opts.limit)
-        .map(([path, score]) => ({ tool: byPath.get(path)!, score }));
-      return { hits, totalFound: Math.max(lexical.totalFound, fused.size) };
+      [queryVector] = await embeddings.embed([query]);
     } catch (err) {
-      this.options.onFallback?.(err);
-      return { ...lexical, hits: lexical.hits.slice(0, opts.limit) };
+      this.failed(err);
+      return lexicalOnly;
+    }
+    this.succeeded();
+    // Filters apply before ranking here too: only visible tools are compared.
+    const semantic: Array<{ tool: IndexedTool; similarity: number }> = [];
+    for (const tool of index.entries(opts)) {
+      const cached = this.vectors.get(tool.path);
+      if (cached) semantic.push({ tool, similarity: cosine(queryVector, cached.vector) });
+    }
+    if (semantic.length === 0) return lexicalOnly;
+    semantic.sort((a, b) => b.similarity - a.similarity);
+    const fused = reciprocalRankFusion([
+      { ids: lexical.hits.map((h) => h.tool.path), weight: this.options.lexicalWeight ?? 1 },
+      {
+        ids: semantic.slice(0, depth).map((s) => s.tool.path),
+        weight: this.options.semanticWeight ?? 1,
+      },
+    ]);
+    const byPath = new Map<string, IndexedTool>();
+    for (const h of lexical.hits) byPath.set(h.tool.path, h.tool);
+    for (const s of semantic.slice(0, depth)) byPath.set(s.tool.path, s.tool);
+    const hits = [...fused]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, opts.limit)
+      .map(([path, score]) => ({ tool: byPath.get(path)!, score }));
+    return { hits, totalFound: Math.max(lexical.totalFound, fused.size) };
+  }
+
+  /**
+   * Embeds the tools of the index that have no vector for their current text, and forgets tools
+   * that left it. One run at a time: a call during a run schedules one more run. Never rejects.
+   */
+  refresh(): Promise<void> {
+    if (!this.options.embeddings) return Promise.resolve();
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.refreshAgain = false;
+        await this.embedMissing();
+      } while (this.refreshAgain);
+    };
+    this.refreshing = run().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async embedMissing(): Promise<void> {
+    const client = this.options.embeddings;
+    if (!client || !this.mayCall()) return;
+    const current = new Set<string>();
+    const missing: Array<{ path: string; text: string }> = [];
+    for (const tool of this.options.index.entries()) {
+      current.add(tool.path);
+      const text = embeddingText(tool);
+      if (this.vectors.get(tool.path)?.text !== text) missing.push({ path: tool.path, text });
+    }
+    for (const path of this.vectors.keys()) if (!current.has(path)) this.vectors.delete(path);
+    if (missing.length === 0) return;
+    try {
+      const fresh = await client.embed(missing.map((m) => m.text));
+      missing.forEach((m, i) => this.vectors.set(m.path, { text: m.text, vector: fresh[i] }));
+      this.succeeded();
+    } catch (err) {
+      this.failed(err);
     }
   }
 
-  /** Vectors of these tools, embedding only those whose text is new or changed. */
-  private async vectorsOf(
-    tools: readonly IndexedTool[],
-    client: EmbeddingClient,
-  ): Promise<number[][]> {
-    const texts = tools.map(embeddingText);
-    const missing = tools
-      .map((t, i) => i)
-      .filter((i) => this.vectors.get(tools[i].path)?.text !== texts[i]);
-    if (missing.length > 0) {
-      const fresh = await client.embed(missing.map((i) => texts[i]));
-      missing.forEach((i, j) =>
-        this.vectors.set(tools[i].path, { text: texts[i], vector: fresh[j] }),
-      );
-    }
-    // Forget tools that left the catalog (bounded by what the index holds).
-    if (this.vectors.size > this.options.index.size() * 2) this.prune(tools);
-    return tools.map((t) => this.vectors.get(t.path)!.vector);
+  private mayCall(): boolean {
+    return !this.failing || this.now() >= this.retryAt;
   }
 
-  private prune(current: readonly IndexedTool[]): void {
-    const keep = new Set(current.map((t) => t.path));
-    for (const path of this.vectors.keys()) if (!keep.has(path)) this.vectors.delete(path);
+  private failed(err: unknown): void {
+    this.retryAt = this.now() + (this.options.retryAfterMs ?? 30_000);
+    if (this.failing) return;
+    this.failing = true;
+    this.options.onFailure?.(err);
+  }
+
+  private succeeded(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.options.onRecovery?.();
+    // Tools that changed while the endpoint was down still need their vectors.
+    void this.refresh();
   }
 }
 

@@ -29,6 +29,29 @@ describe('QueryAnalyser', () => {
     expect(commit.terms.get('histori')).toBe(0.3);
   });
 
+  it('keeps a CamelCase product name one word, its parts a weak alternative', () => {
+    const [github] = analyser.analyse('GitHub').concepts;
+    expect(github.stem).toBe('github');
+    expect(github.terms.get('git')).toBeLessThan(1);
+  });
+
+  it('weighs quoted text, file and repository names as data, below the words of the request', () => {
+    const { concepts } = analyser.analyse("move the page 'Old roadmap' to the trash");
+    const weight = (stem: string) => concepts.find((c) => c.stem === stem)?.terms.get(stem);
+    expect(weight('move')).toBe(1);
+    expect(weight('roadmap')).toBeLessThan(0.5);
+    const repo = analyser.analyse('open tickets in acme/webapp').concepts;
+    expect(repo.find((c) => c.stem === 'repositori')?.terms.get('repositori')).toBe(1);
+    expect(repo.find((c) => c.stem === 'webapp')?.terms.get('webapp')).toBeLessThan(0.5);
+  });
+
+  it('reads a leading label, and the action after it', () => {
+    const analysed = analyser.analyse('Google Maps: which places are open now?');
+    expect(analysed.label).toEqual(['google', 'maps']);
+    expect(analysed.action).toBe('read');
+    expect(analyser.analyse('pull up PR #77: its title').label).toEqual([]);
+  });
+
   it('reads what the query asks to do', () => {
     expect(analyser.analyse('which issues are open?').action).toBe('read');
     expect(analyser.analyse('remove the old branch').action).toBe('delete');
@@ -42,13 +65,25 @@ describe('annotateEntities', () => {
     expect(annotateEntities('open https://docs.acme.io/start')).toContain(
       'url page docs acme start',
     );
-    expect(annotateEntities('read notes.txt')).toContain('file notes txt');
-    expect(annotateEntities('load diagram.png')).toContain('image file diagram png');
+    expect(annotateEntities('read notes.txt')).toContain('file "notes"');
+    expect(annotateEntities('tail logs/server.log')).toContain('file "logs server"');
+    expect(annotateEntities('load diagram.png')).toContain('image file "diagram"');
+    expect(annotateEntities('show the Dockerfile')).toContain('file "Dockerfile"');
+    expect(annotateEntities('edit .env')).toContain('file "env"');
+    expect(annotateEntities('create src/components/ui')).toContain(
+      'directory path "src components ui"',
+    );
+    expect(annotateEntities('files under docs/ please')).toContain('directory path "docs"');
+    expect(annotateEntities('issues of octocat/hello-world?')).toContain(
+      'repository "octocat hello world"',
+    );
     expect(annotateEntities('history of #incidents')).toContain('channel incidents');
     expect(annotateEntities('SELECT id FROM users')).toContain('sql query database');
   });
 
-  it('leaves plain words alone', () => {
+  it('leaves plain words, fractions and abbreviations alone', () => {
     expect(annotateEntities('delete from the list')).toBe('delete from the list');
+    expect(annotateEntities('3/4 of runs, 24/7')).toBe('3/4 of runs, 24/7');
+    expect(annotateEntities('a script w/ mocks')).toBe('a script w/ mocks');
   });
 });

@@ -16,6 +16,8 @@ export interface AnalysedQuery {
   readonly concepts: QueryConcept[];
   /** What the query asks to do, when it says so (a verb, or being a question). */
   readonly action: Action | undefined;
+  /** Words of a leading label ("Google Maps: …", "memory server: …"), as written, lowercase. */
+  readonly label: string[];
 }
 
 export interface QueryAnalyserOptions {
@@ -25,16 +27,31 @@ export interface QueryAnalyserOptions {
   readonly abbreviationWeight?: number;
   /** Weight of a word of the same domain (commit → history, log). */
   readonly relatedWeight?: number;
+  /** Weight of a quoted word ('Old roadmap'), or a file or repository name: data, not intent. */
+  readonly quotedWeight?: number;
 }
 
 const MAX_PHRASE_WORDS = 3;
+const CAMEL_WORD = /\b[\p{L}\p{N}]*\p{Ll}\p{Lu}[\p{L}\p{N}]*\b/gu;
+const CAMEL_PART_WEIGHT = 0.5;
+/** A short leading label before a colon names the product ("Sentry: which projects…"). */
+const LABEL = /^\s*([\p{L}\p{N}][\p{L}\p{N} .-]{0,30}):\s/u;
+/**
+ * Text in quotes: 'Old roadmap', "Payment successful", “Bugs”. A quote opens after a space or
+ * bracket and closes before one, so apostrophes (it's, Jenny's, users') never open one.
+ */
+const QUOTED = /(?<=^|[\s(])(['"‘“])(.+?)(?:['"’”])(?=[\s.,;:!?)]|$)/g;
 
 /** Turns a query into concepts: phrases joined, stop words dropped, words stemmed and expanded. */
 export class QueryAnalyser {
   private readonly expansions = new Map<string, Map<string, number>>();
   private readonly phrases = new Map<string, string>();
+  private readonly quotedWeight: number;
+  /** The parts of the CamelCase words of the query being analysed. */
+  private camelParts = new Map<string, Map<string, number>>();
 
   constructor(options: QueryAnalyserOptions = {}) {
+    this.quotedWeight = options.quotedWeight ?? 0.3;
     const synonymWeight = options.synonymWeight ?? 0.5;
     const abbreviationWeight = options.abbreviationWeight ?? 0.9;
     const relatedWeight = options.relatedWeight ?? 0.3;
@@ -63,18 +80,49 @@ export class QueryAnalyser {
 
   analyse(query: string): AnalysedQuery {
     const concepts = new Map<string, QueryConcept>();
-    const words = this.joinPhrases(splitWords(annotateEntities(query)));
+    const quoted: string[] = [];
+    // A CamelCase word is one word here (GitHub, CircleCI), its parts only a weak alternative.
+    const parts = new Map<string, Map<string, number>>();
+    const plain = annotateEntities(query)
+      .replace(QUOTED, (_m, _open, text: string) => {
+        quoted.push(text);
+        return ' ';
+      })
+      .replace(CAMEL_WORD, (word) => {
+        const joined = stemWord(word.toLowerCase());
+        const split = splitWords(word).filter(isContentWord).map(stemWord);
+        parts.set(joined, new Map(split.map((p) => [p, CAMEL_PART_WEIGHT])));
+        return word.toLowerCase();
+      });
+    this.camelParts = parts;
+    const label = LABEL.exec(plain);
+    const unlabelled = label ? plain.slice(label[0].length) : plain;
+    const words = this.joinPhrases(splitWords(plain));
+    this.addConcepts(concepts, words, 1);
+    // Quoted text names a thing (a page title, a label, a button's text): it tells which tool
+    // only a little, and never what the query asks to do.
+    this.addConcepts(concepts, this.joinPhrases(splitWords(quoted.join(' '))), this.quotedWeight);
+    return {
+      concepts: [...concepts.values()],
+      action: queryAction(this.joinPhrases(splitWords(unlabelled)), unlabelled),
+      label: label ? splitWords(label[1]) : [],
+    };
+  }
+
+  private addConcepts(into: Map<string, QueryConcept>, words: string[], scale: number): void {
     for (const word of words) {
       if (!isContentWord(word)) continue;
       const stem = stemWord(word);
-      if (concepts.has(stem)) continue;
-      const terms = new Map<string, number>([[stem, 1]]);
-      for (const [term, weight] of this.expansions.get(stem) ?? []) {
-        if (!terms.has(term)) terms.set(term, weight);
+      if (into.has(stem)) continue;
+      const terms = new Map<string, number>([[stem, scale]]);
+      for (const [term, weight] of [
+        ...(this.expansions.get(stem) ?? []),
+        ...(this.camelParts.get(stem) ?? []),
+      ]) {
+        if (!terms.has(term)) terms.set(term, weight * scale);
       }
-      concepts.set(stem, { stem, terms });
+      into.set(stem, { stem, terms });
     }
-    return { concepts: [...concepts.values()], action: queryAction(words, query) };
   }
 
   private joinPhrases(words: string[]): string[] {

@@ -1,6 +1,7 @@
 /**
  * Things in a query that say what kind of object it is about, though no tool shares their words:
- * a URL means a web page, `report.pdf` a file, `diagram.png` an image, `#general` a channel,
+ * a URL means a web page, `report.pdf` or `Dockerfile` a file, `diagram.png` an image,
+ * `src/components/` a directory, `octocat/hello-world` a repository, `#general` a channel,
  * `SELECT … FROM` SQL. Each is replaced by its kind plus the words worth keeping (host labels,
  * file names), so "open https://example.com" reads as "open url page example".
  */
@@ -13,6 +14,10 @@ const IMAGE_EXTENSIONS = 'png|jpe?g|gif|svg|webp|bmp|ico|tiff?';
 const FILE_EXTENSIONS =
   'txt|md|markdown|json|ya?ml|toml|ini|cfg|conf|env|csv|tsv|log|pdf|docx?|xlsx?|pptx?|html?|css|' +
   'xml|js|mjs|cjs|jsx|tsx?|py|rb|go|rs|java|kt|c|h|cpp|cs|php|sh|sql|lock|zip|gz|tar|tgz';
+/** Files named without an extension that every repository may hold. */
+const WELL_KNOWN_FILES =
+  'Dockerfile|Containerfile|Makefile|Procfile|Gemfile|Rakefile|Jenkinsfile|Vagrantfile|' +
+  'Brewfile|Justfile|README|LICENSE|CHANGELOG|CONTRIBUTING|CODEOWNERS';
 /** Host labels that say nothing about the site. */
 const GENERIC_HOST_LABELS = new Set([
   'www',
@@ -26,6 +31,16 @@ const GENERIC_HOST_LABELS = new Set([
   'co',
   'html',
 ]);
+
+/** Names of things (files, repositories): quoted, so the analyser weighs them as data. */
+function named(text: string): string {
+  return `"${words(text)}"`;
+}
+
+/** A path without the file's extension: `logs/server.log` → `logs/server`. */
+function withoutExtension(path: string): string {
+  return path.replace(/\.[^./]*$/, '') || path;
+}
 
 function words(text: string): string {
   return text
@@ -42,21 +57,37 @@ const RULES: readonly EntityRule[] = [
   { pattern: /\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g, replace: () => ' email address ' },
   {
     pattern: new RegExp(`(?:[\\w-]+/)*[\\w-]+\\.(?:${IMAGE_EXTENSIONS})\\b`, 'gi'),
-    replace: (m) => ` image file ${words(m)} `,
+    replace: (m) => ` image file ${named(withoutExtension(m))} `,
   },
   {
     pattern: new RegExp(`(?:[\\w./-]+/)?\\.?[\\w-]+\\.(?:${FILE_EXTENSIONS})\\b`, 'gi'),
-    replace: (m) => ` file ${words(m)} `,
+    replace: (m) => ` file ${named(withoutExtension(m))} `,
   },
   {
     pattern: /\b(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|app|ai|co)\b(?:\/\S*)?/gi,
     replace: (m) => ` website url ${words(m)} `,
   },
+  // Extensionless files every repository has, and dotfiles (.env, .gitignore).
+  {
+    pattern: new RegExp(`(?:^|(?<=[\\s/]))(?:${WELL_KNOWN_FILES})\\b`, 'g'),
+    replace: (m) => ` file ${named(m)} `,
+  },
+  { pattern: /(?<=^|\s)\.[a-z][\w.-]*\b/gi, replace: (m) => ` file ${named(m)} ` },
+  // A path of three or more segments, or one ending in a slash, is a directory.
+  {
+    pattern: /(?<=^|\s)(?:[\w.-]+\/){2,}[\w.-]*|(?<=^|\s)[\w.-]{2,}\/(?=[\s,.;:!?)]|$)/g,
+    replace: (m) => ` directory path ${named(m)} `,
+  },
+  // owner/name: how code hosts, registries and model hubs name a repository.
+  {
+    pattern: /(?<=^|\s)[a-z][\w.-]*\/[a-z][\w-]*(?=[\s,;:!?)]|[.?!](?:\s|$)|$)/gi,
+    replace: (m) => ` repository ${named(m)} `,
+  },
   { pattern: /(^|\s)#[a-z][\w-]*/gi, replace: (m) => ` channel ${words(m)} ` },
   { pattern: /(^|\s)@[a-z][\w.-]*/gi, replace: () => ' user ' },
   {
     pattern: /\b(?:SELECT|INSERT|UPDATE|DELETE|WITH)\b[\s\S]*\b(?:FROM|INTO|SET|WHERE)\b/g,
-    replace: (m) => ` sql query database ${m} `,
+    replace: (m) => ` sql query database ${named(m)} `,
   },
 ];
 

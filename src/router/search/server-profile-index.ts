@@ -1,7 +1,7 @@
 import MiniSearch from 'minisearch';
 import type { IndexedTool } from './indexed-tool.js';
 import { nameTerms, splitDescription } from './tool-document.js';
-import { analyse } from './text-normaliser.js';
+import { analyse, splitWords, stemWord } from './text-normaliser.js';
 
 interface ServerDocument {
   readonly id: string;
@@ -22,8 +22,30 @@ export interface ServerProfileWeights {
 }
 
 const SPACE = ' ';
-/** A slug word that at most this share of other servers use in their tools still names a product. */
-const MENTION_MAX_SHARE = 0.1;
+/**
+ * A slug word names a product when at most this share of the other servers' tools use it ("github"
+ * in a CI server's descriptions is rare; "search", a word of `brave-search`, is everywhere).
+ */
+const MENTION_MAX_SHARE = 0.05;
+/** Label words that say nothing about which server ("memory server: …", "GitHub MCP: …"). */
+const LABEL_FILLERS = new Set([
+  'server',
+  'servers',
+  'mcp',
+  'tool',
+  'tools',
+  'api',
+  'the',
+  'my',
+  'our',
+]);
+
+export interface Mentions {
+  /** Servers the query names. */
+  readonly servers: Set<string>;
+  /** The query stems that name them. */
+  readonly stems: Set<string>;
+}
 
 /**
  * The first stage of ranking: one document per server instance (its slug, description and the
@@ -33,12 +55,16 @@ const MENTION_MAX_SHARE = 0.1;
  */
 export class ServerProfileIndex {
   private readonly index: MiniSearch<ServerDocument>;
-  /** serverId → its slug terms, and every term of its tools' names and lead descriptions. */
-  private readonly terms = new Map<string, { slug: Set<string>; tools: Set<string> }>();
-  /** slug term → servers whose slug holds it. */
+  private readonly servers = new Map<
+    string,
+    { slugTerms: Set<string>; slugWords: Set<string>; terms: Map<string, number>; tools: number }
+  >();
+  /** slug term (stemmed) and slug word (as written) → servers whose slug holds it. */
   private readonly slugOwners = new Map<string, Set<string>>();
-  /** tool term → servers whose tools use it. */
-  private readonly toolUsers = new Map<string, Set<string>>();
+  private readonly slugWordOwners = new Map<string, Set<string>>();
+  /** term → number of tools, over all servers, whose document holds it. */
+  private readonly toolsUsing = new Map<string, number>();
+  private toolCount = 0;
   private readonly weights: ServerProfileWeights;
 
   constructor(weights: ServerProfileWeights) {
@@ -50,7 +76,12 @@ export class ServerProfileIndex {
     });
   }
 
-  upsert(serverId: string, tools: readonly IndexedTool[]): void {
+  /** `toolTerms`: the distinct terms of each tool's document, as the tool index analysed them. */
+  upsert(
+    serverId: string,
+    tools: readonly IndexedTool[],
+    toolTerms: readonly (readonly string[])[],
+  ): void {
     this.remove(serverId);
     const first = tools[0];
     if (!first) return;
@@ -62,40 +93,77 @@ export class ServerProfileIndex {
       text: tools.flatMap((t) => analyse(splitDescription(t.description).lead)).join(SPACE),
     };
     this.index.add(doc);
-    const terms = {
-      slug: new Set(doc.slug.split(SPACE).filter(Boolean)),
-      tools: new Set(`${doc.names} ${doc.text}`.split(SPACE).filter(Boolean)),
+    const terms = new Map<string, number>();
+    for (const list of toolTerms)
+      for (const term of list) terms.set(term, (terms.get(term) ?? 0) + 1);
+    const entry = {
+      slugTerms: new Set(doc.slug.split(SPACE).filter(Boolean)),
+      slugWords: new Set(splitWords(first.serverSlug)),
+      terms,
+      tools: tools.length,
     };
-    this.terms.set(serverId, terms);
-    for (const term of terms.slug) addTo(this.slugOwners, term, serverId);
-    for (const term of terms.tools) addTo(this.toolUsers, term, serverId);
+    this.servers.set(serverId, entry);
+    for (const term of entry.slugTerms) addTo(this.slugOwners, term, serverId);
+    for (const word of entry.slugWords) addTo(this.slugWordOwners, word, serverId);
+    for (const [term, n] of terms) this.toolsUsing.set(term, (this.toolsUsing.get(term) ?? 0) + n);
+    this.toolCount += entry.tools;
   }
 
   remove(serverId: string): void {
     if (this.index.has(serverId)) this.index.discard(serverId);
-    const terms = this.terms.get(serverId);
-    if (!terms) return;
-    for (const term of terms.slug) removeFrom(this.slugOwners, term, serverId);
-    for (const term of terms.tools) removeFrom(this.toolUsers, term, serverId);
-    this.terms.delete(serverId);
+    const entry = this.servers.get(serverId);
+    if (!entry) return;
+    for (const term of entry.slugTerms) removeFrom(this.slugOwners, term, serverId);
+    for (const word of entry.slugWords) removeFrom(this.slugWordOwners, word, serverId);
+    for (const [term, n] of entry.terms) {
+      const left = (this.toolsUsing.get(term) ?? n) - n;
+      if (left > 0) this.toolsUsing.set(term, left);
+      else this.toolsUsing.delete(term);
+    }
+    this.toolCount -= entry.tools;
+    this.servers.delete(serverId);
   }
 
   /**
-   * Servers the query names: a query word that is a word of a server's slug ("Sentry: …",
-   * "use Brave to …", "in our Postgres database") and that other servers' tools rarely use, so
-   * that it names a product rather than a topic ("search" in `brave-search` is a topic word).
+   * Servers the query names: by a query word (or its abbreviation or long form: mem → memory)
+   * that is a word of a server's slug and that the other servers' tools rarely use ("Sentry: …",
+   * "use Brave to …", "in our Postgres database"; the topic word "search" of `brave-search`
+   * names nothing), or by a leading label that holds a word of its slug as written
+   * ("everything server: …", even though "everything" is no term).
    */
-  mentioned(stems: readonly string[]): Set<string> {
+  mentioned(
+    words: ReadonlyArray<{ readonly stem: string; readonly forms: readonly string[] }>,
+    label: readonly string[] = [],
+  ): Mentions {
+    const servers = new Set<string>();
     const named = new Set<string>();
-    for (const stem of stems) {
-      const owners = this.slugOwners.get(stem);
-      if (!owners) continue;
-      let usedElsewhere = 0;
-      for (const id of this.toolUsers.get(stem) ?? []) if (!owners.has(id)) usedElsewhere++;
-      if (usedElsewhere <= MENTION_MAX_SHARE * this.terms.size)
-        for (const id of owners) named.add(id);
+    for (const word of words) {
+      for (const form of word.forms) if (this.names(form, servers)) named.add(word.stem);
     }
-    return named;
+    for (const word of label) {
+      const owners = this.slugWordOwners.get(word);
+      if (!owners || LABEL_FILLERS.has(word)) continue;
+      for (const id of owners) servers.add(id);
+      named.add(stemWord(word));
+    }
+    return { servers, stems: named };
+  }
+
+  /** Whether a term names servers by their slug (adding them to `into`). */
+  private names(stem: string, into: Set<string>): boolean {
+    const owners = this.slugOwners.get(stem);
+    if (!owners) return false;
+    let inside = 0;
+    let insideTools = 0;
+    for (const id of owners) {
+      const entry = this.servers.get(id)!;
+      inside += entry.terms.get(stem) ?? 0;
+      insideTools += entry.tools;
+    }
+    const elsewhere = (this.toolsUsing.get(stem) ?? 0) - inside;
+    if (elsewhere > MENTION_MAX_SHARE * (this.toolCount - insideTools)) return false;
+    for (const id of owners) into.add(id);
+    return true;
   }
 
   /** serverId → score relative to the best server for these weighted terms (0..1]. */

@@ -12,6 +12,7 @@ describe('splitWords', () => {
     ['what’s in config/settings.yaml?', ['whats', 'in', 'config', 'settings', 'yaml']],
     ['v2Api', ['v2', 'api']],
     ['Größe ändern', ['größe', 'ändern']],
+    ["I'd like the library ID", ['i', 'like', 'the', 'library', 'id']],
   ])('%s', (text, words) => {
     expect(splitWords(text)).toEqual(words);
   });
@@ -20,6 +21,18 @@ describe('splitWords', () => {
 describe('analyse', () => {
   it('drops stop words and numbers, keeps words with letters, stems', () => {
     expect(analyse('What are the 3 newest issues in k8s?')).toEqual(['newest', 'issu', 'k8']);
+  });
+
+  it('indexes a CamelCase word both whole and split (GitHub → github, git, hub)', () => {
+    expect(analyse('Search GitHub and CircleCI')).toEqual([
+      'search',
+      'git',
+      'hub',
+      'circl',
+      'ci',
+      'github',
+      'circleci',
+    ]);
   });
 
   it('stems inflections to one term', () => {

@@ -13,6 +13,8 @@ export function normaliseWhitespace(text: string): string {
  */
 export function splitWords(text: string): string[] {
   const spaced = text
+    // I'd, we'd: the contraction would read as "id", a word tools use a lot.
+    .replace(/(\p{L})['’]d\b/gu, '$1')
     .replace(/['’]/g, '')
     // fooBar → foo Bar, HTMLParser → HTML Parser, v2Api → v2 Api; an acronym's plural stays
     // one word (PRs, URLs, IDs).
@@ -20,6 +22,20 @@ export function splitWords(text: string): string[] {
     .replace(/([A-Z]+)([A-Z][a-z]{2,})/g, '$1 $2');
   const words = spaced.toLowerCase().match(/[\p{L}\p{N}]+/gu);
   return words ?? [];
+}
+
+/** A word written in CamelCase: GitHub, CircleCI, PostgreSQL, getUserProfile. */
+const CAMEL_WORD = /\b[\p{L}\p{N}]*\p{Ll}\p{Lu}[\p{L}\p{N}]*\b/gu;
+
+/**
+ * CamelCase words as one lowercase word each ("GitHub" → github): splitWords splits them, which
+ * suits identifiers but breaks product names, so text is indexed and queried both ways.
+ */
+export function camelWords(text: string): Array<{ joined: string; parts: string[] }> {
+  return [...text.matchAll(CAMEL_WORD)].map(([word]) => ({
+    joined: word.toLowerCase(),
+    parts: splitWords(word),
+  }));
 }
 
 /** Porter stem of one lowercase word (words of two letters or fewer are left as they are). */
@@ -32,11 +48,17 @@ export function isContentWord(word: string): boolean {
   return !STOP_WORDS.has(word) && /\p{L}/u.test(word);
 }
 
-/** Text → index terms: split, drop stop words and numbers, stem. Used for documents and queries. */
+/**
+ * Text → index terms: split, drop stop words and numbers, stem; a CamelCase word gives its parts
+ * and itself (GitHub → git, hub, github). Used for documents and server profiles.
+ */
 export function analyse(text: string): string[] {
   const terms: string[] = [];
   for (const word of splitWords(text)) {
     if (isContentWord(word)) terms.push(stemWord(word));
+  }
+  for (const { joined } of camelWords(text)) {
+    if (isContentWord(joined)) terms.push(stemWord(joined));
   }
   return terms;
 }

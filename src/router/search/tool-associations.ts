@@ -33,7 +33,6 @@ export const RELATED_GROUPS: readonly (readonly string[])[] = [
   // chat
   ['channel', 'history', 'recent', 'conversation'],
   ['thread', 'replies', 'discussion'],
-  ['profile', 'title', 'timezone', 'status', 'phone'],
   // files
   ['info', 'size', 'modified', 'metadata', 'created', 'permissions', 'timestamps', 'stat'],
   ['tree', 'recursive', 'structure', 'hierarchy', 'nested'],
@@ -47,8 +46,7 @@ export const RELATED_GROUPS: readonly (readonly string[])[] = [
   ['directions', 'route', 'walking', 'walk', 'driving', 'transit', 'bicycling'],
   ['distance', 'travel', 'far', 'duration', 'drive'],
   ['geocode', 'coordinates', 'latitude', 'longitude', 'address'],
-  ['place', 'business', 'restaurant', 'shop', 'store', 'nearby', 'near', 'local'],
-  ['hours', 'reviews', 'rating', 'phone', 'website'],
+  ['place', 'business', 'restaurant', 'shop', 'nearby', 'near', 'local'],
   // web search and scraping
   ['web', 'news', 'online', 'internet', 'google'],
   ['crawl', 'spider', 'scrape', 'site', 'deep', 'depth'],
@@ -79,9 +77,9 @@ export const RELATED_GROUPS: readonly (readonly string[])[] = [
   // reasoning
   ['thinking', 'reason', 'reasoning', 'step', 'chain', 'thought', 'reflect', 'reflective'],
   // small utilities
-  ['sum', 'add', 'plus', 'calculate', 'math', 'numbers', 'arithmetic'],
+  ['sum', 'plus', 'calculate', 'math', 'numbers', 'arithmetic'],
   ['echo', 'repeat', 'mirror'],
-  ['progress', 'operation', 'steps', 'running'],
+  ['progress', 'operation', 'steps'],
   ['notification', 'subscribe', 'subscription', 'updates'],
   ['time', 'date', 'timezone', 'clock'],
   ['weather', 'forecast', 'temperature'],
@@ -89,6 +87,30 @@ export const RELATED_GROUPS: readonly (readonly string[])[] = [
   ['calendar', 'schedule', 'meeting', 'event'],
   ['payment', 'charge', 'invoice', 'customer', 'refund'],
   ['container', 'docker', 'image', 'pod'],
+  // Domains of MCP servers beyond this catalog's: trackers, CRM, cloud, monitoring, office
+  // documents, media, security, deployment, shells, package registries, markets, languages.
+  ['sprint', 'backlog', 'epic', 'story', 'estimate', 'points'],
+  ['priority', 'severity', 'urgent', 'blocker'],
+  ['assignee', 'owner', 'responsible', 'assigned'],
+  ['contact', 'lead', 'deal', 'opportunity', 'company', 'crm'],
+  ['bucket', 'object', 'storage', 'blob', 'upload'],
+  ['instance', 'vm', 'compute', 'region', 'zone'],
+  ['lambda', 'function', 'serverless'],
+  ['alert', 'incident', 'oncall', 'escalation', 'outage'],
+  ['dashboard', 'metric', 'chart', 'panel', 'graph'],
+  ['uptime', 'availability', 'outage', 'downtime', 'health'],
+  ['spreadsheet', 'cell', 'row', 'column', 'formula', 'range'],
+  ['slide', 'presentation', 'deck'],
+  ['video', 'transcript', 'caption', 'subtitle', 'youtube'],
+  ['audio', 'speech', 'voice', 'transcribe', 'podcast'],
+  ['vulnerability', 'cve', 'security', 'advisory', 'scan'],
+  ['permission', 'role', 'access', 'grant', 'policy'],
+  ['deployment', 'service', 'namespace', 'replica', 'helm'],
+  ['command', 'shell', 'terminal', 'cli', 'script', 'process'],
+  ['package', 'version', 'dependency', 'npm', 'pypi', 'registry'],
+  ['stock', 'price', 'ticker', 'market', 'quote'],
+  ['translate', 'language', 'locale'],
+  ['invoice', 'subscription', 'plan', 'billing'],
 ];
 
 /** Multiword expressions of these domains → one word a tool would use. */
@@ -99,6 +121,5 @@ export const RELATED_PHRASES: Readonly<Record<string, string>> = {
   'how far': 'distance',
   'how many': 'count',
   'hold on': 'wait',
-  'went red': 'failed',
   'root cause': 'analyze',
 };

@@ -85,6 +85,16 @@ describe('parameterText', () => {
     expect(parameterText(schema)).toBe('channel id The channel params project slug');
   });
 
+  it('lists the allowed values of a parameter: they say what the tool can do', () => {
+    const schema = {
+      properties: {
+        state: { type: 'string', enum: ['open', 'closed'] },
+        kinds: { type: 'array', items: { enum: ['merge', 'squash', 7] } },
+      },
+    };
+    expect(parameterText(schema)).toBe('state open closed kinds merge squash');
+  });
+
   it('tolerates schemas that are not objects', () => {
     expect(parameterText(undefined)).toBe('');
     expect(parameterText({ properties: [] })).toBe('');

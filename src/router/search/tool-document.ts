@@ -20,6 +20,9 @@ const LEAD_CHARS = 240;
 const BODY_CHARS = 1500;
 /** Per parameter description. */
 const PARAM_DESCRIPTION_CHARS = 160;
+/** Enum values per parameter, and their length, indexed with the parameter. */
+const ENUM_VALUES = 20;
+const ENUM_VALUE_CHARS = 40;
 /** Nested object properties are indexed this deep (e.g. CircleCI's single `params` object). */
 const PARAM_DEPTH = 2;
 
@@ -35,14 +38,16 @@ export function buildToolDocument(
   const { lead, body } = splitDescription(tool.description);
   return {
     id: tool.path,
-    name: [
-      ...analyse(dropPrefix(nameWords(tool.name, tool.serverSlug), sharedPrefix).join(' ')),
-      ...analyse(tool.title ?? ''),
-    ].join(' '),
+    name: [...toolNameTerms(tool, sharedPrefix), ...analyse(tool.title ?? '')].join(' '),
     lead: analyse(lead).join(' '),
     body: analyse(body).join(' '),
     params: analyse(parameterText(tool.inputSchema)).join(' '),
   };
+}
+
+/** The terms of a tool's name as its document holds them: slug repeat and shared prefix dropped. */
+export function toolNameTerms(tool: IndexedTool, sharedPrefix: readonly string[] = []): string[] {
+  return analyse(dropPrefix(nameWords(tool.name, tool.serverSlug), sharedPrefix).join(' '));
 }
 
 /** Name terms; a leading repeat of the server slug (`slack_post_message` on `slack`) is dropped. */
@@ -123,6 +128,16 @@ export function parameterText(schema: unknown, depth = 0): string {
       parts.push(normaliseWhitespace(description).slice(0, PARAM_DESCRIPTION_CHARS));
     }
     const items = value['items'];
+    const options = isObject(items) ? items['enum'] : value['enum'];
+    // Allowed values say what a tool can do (state: open | closed; method: merge | squash).
+    if (Array.isArray(options)) {
+      parts.push(
+        options
+          .filter((o): o is string => typeof o === 'string' && o.length <= ENUM_VALUE_CHARS)
+          .slice(0, ENUM_VALUES)
+          .join(' '),
+      );
+    }
     parts.push(parameterText(isObject(items) ? items : value, depth + 1));
   }
   return parts.filter((p) => p !== '').join(' ');

@@ -56,6 +56,14 @@ describe('ToolSearchIndex ranking', () => {
     ['serch github repositries', 'github-search_repositories'],
     ['Sentry: which projects exist', 'sentry-find_projects'],
     ['run sql against the postgres database', 'postgres-query'],
+    // A product named in CamelCase picks its server over a same-named tool elsewhere.
+    ['close a GitHub issue', 'github-update_issue'],
+    // Reading replies is not replying: the name's first verb says what a tool does.
+    ['show the replies in a Slack thread', 'slack-slack_get_thread_replies'],
+    // Of two tools that match the same words, the one whose name says no more.
+    ['trigger a new CircleCI pipeline', 'circleci-run_pipeline'],
+    // An abbreviation finds its long form even where that word is everywhere (organizationSlug).
+    ['list the orgs I can see in Sentry', 'sentry-find_organizations'],
   ])('"%s" → %s first', (query, expected) => {
     expect(top(index, query)[0]).toBe(expected);
   });
@@ -66,6 +74,10 @@ describe('ToolSearchIndex ranking', () => {
       .hits.map((h) => h.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(scores.every((s) => s > 0)).toBe(true);
+  });
+
+  it("answers with a named server's tools even when no other word matches them", () => {
+    expect(top(index, 'Slack: who is U123?').every((p) => p.startsWith('slack-'))).toBe(true);
   });
 
   it('finds nothing for a query without meaningful words', () => {

@@ -1,55 +1,21 @@
 import MiniSearch from 'minisearch';
-import { type Action, polarity, toolAction } from './action-intent.js';
+import { type Action, actionFactor, toolAction } from './action-intent.js';
 import type { IndexedTool } from './indexed-tool.js';
-import { QueryAnalyser, type QueryAnalyserOptions, type QueryConcept } from './query-analyser.js';
+import { QueryAnalyser, type QueryConcept } from './query-analyser.js';
 import { ServerProfileIndex, type ServerProfileWeights } from './server-profile-index.js';
-import { buildToolDocument, sharedNamePrefix, type ToolDocument } from './tool-document.js';
+import type {
+  SearchAnswer,
+  SearchOptions,
+  ToolFieldWeights,
+  ToolSearchIndexOptions,
+} from './search-options.js';
+import {
+  buildToolDocument,
+  sharedNamePrefix,
+  type ToolDocument,
+  toolNameTerms,
+} from './tool-document.js';
 import { TopHits } from './top-hits.js';
-
-export interface ToolFieldWeights {
-  readonly name: number;
-  readonly lead: number;
-  readonly body: number;
-  readonly params: number;
-}
-
-export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
-  /** BM25 weight of each tool field. */
-  readonly fieldWeights?: Partial<ToolFieldWeights>;
-  /** BM25 weight of each field of the server stage. */
-  readonly serverWeights?: Partial<ServerProfileWeights>;
-  /** How much the server stage lifts a tool: score × (1 + serverBoost × server relevance 0..1). */
-  readonly serverBoost?: number;
-  /** Lift for the tools of a server the query names ("Sentry: …"): score × (1 + mentionBoost). */
-  readonly mentionBoost?: number;
-  /** Typo tolerance for words the catalog doesn't know: max edits as a share of word length. */
-  readonly fuzzy?: number;
-  /** Lift for a tool whose action (read, create, update, delete, run) is the query's. */
-  readonly actionBoost?: number;
-  /** Cut for a tool that reads when the query writes, or the other way round. */
-  readonly actionPenalty?: number;
-}
-
-export interface SearchOptions {
-  readonly query: string;
-  readonly limit: number;
-  /** Only tools of this server slug (exact). */
-  readonly server?: string;
-  /** Applied before ranking: invisible tools are never scored, counted or returned. */
-  readonly visible?: (tool: IndexedTool) => boolean;
-}
-
-export interface SearchHit {
-  readonly tool: IndexedTool;
-  /** Higher is better; comparable within one answer only. */
-  readonly score: number;
-}
-
-export interface SearchAnswer {
-  readonly hits: SearchHit[];
-  /** Visible tools that matched at all (or, for '*', that exist), before the limit. */
-  readonly totalFound: number;
-}
 
 interface ServerEntry {
   readonly tools: IndexedTool[];
@@ -70,8 +36,16 @@ const TWO_STAGE_MIN_SERVERS = 40;
 /** …namely of this share of the servers, but at least TWO_STAGE_MIN_KEEP of them. */
 const TWO_STAGE_KEEP_SHARE = 0.1;
 const TWO_STAGE_MIN_KEEP = 20;
-/** Expansion terms held by more than this share of tools are skipped. */
+/** Loose expansion terms held by more than this share of tools are skipped. */
 const COMMON_TERM_SHARE = 0.2;
+/** An expansion at least this close in weight to the word itself says the same (abbreviations). */
+const EXACT_TERM_WEIGHT = 0.75;
+
+/** A query word and the forms that say the same (its abbreviation or long form). */
+function exactTerms(concept: QueryConcept): string[] {
+  const own = concept.terms.get(concept.stem) ?? 1;
+  return [...concept.terms].filter(([, w]) => w >= EXACT_TERM_WEIGHT * own).map(([t]) => t);
+}
 
 /** Concepts past the 31st share the last bit: coverage just stops telling them apart. */
 function conceptBit(i: number): number {
@@ -79,6 +53,8 @@ function conceptBit(i: number): number {
 }
 /** Unknown words shorter than this get no typo tolerance (too many accidental neighbours). */
 const FUZZY_MIN_LENGTH = 4;
+/** …and shorter than this no prefix matching. */
+const PREFIX_MIN_LENGTH = 3;
 
 /**
  * Lexical tool search over the unified catalog: BM25 (MiniSearch) over analysed tool fields,
@@ -89,6 +65,8 @@ const FUZZY_MIN_LENGTH = 4;
 export class ToolSearchIndex {
   private readonly tools = new Map<string, IndexedTool>();
   private readonly actions = new Map<string, Action | undefined>();
+  /** path → the distinct terms of the tool's name (without server prefixes). */
+  private readonly nameTerms = new Map<string, readonly string[]>();
   private readonly servers = new Map<string, ServerEntry>();
   /** term → number of tool documents holding it; a query word outside it gets typo tolerance. */
   private readonly vocabulary = new Map<string, number>();
@@ -101,14 +79,18 @@ export class ToolSearchIndex {
   private readonly fuzzy: number;
   private readonly actionBoost: number;
   private readonly actionPenalty: number;
+  private readonly nameBoost: number;
+  private readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
 
   constructor(options: ToolSearchIndexOptions = {}) {
     this.fieldWeights = { ...DEFAULT_FIELDS, ...options.fieldWeights };
     this.serverBoost = options.serverBoost ?? 0.5;
-    this.mentionBoost = options.mentionBoost ?? 1;
+    this.mentionBoost = options.mentionBoost ?? 3;
     this.fuzzy = options.fuzzy ?? 0.25;
     this.actionBoost = options.actionBoost ?? 0.3;
     this.actionPenalty = options.actionPenalty ?? 0.4;
+    this.nameBoost = options.nameBoost ?? 1;
+    if (options.bm25) this.bm25 = options.bm25;
     this.analyser = new QueryAnalyser(options);
     this.serverProfiles = new ServerProfileIndex({
       ...DEFAULT_SERVER_FIELDS,
@@ -130,20 +112,22 @@ export class ToolSearchIndex {
     if (accepted.length === 0) return;
     const prefix = sharedNamePrefix(accepted);
     const terms: string[] = [];
+    const perTool: string[][] = [];
     for (const tool of accepted) {
       const doc = buildToolDocument(tool, prefix);
       this.index.add(doc);
       this.tools.set(tool.path, tool);
       this.actions.set(tool.path, toolAction(tool.name, tool.description));
-      for (const term of new Set(
-        `${doc.name} ${doc.lead} ${doc.body} ${doc.params}`.split(SPACE),
-      )) {
-        if (term) terms.push(term);
-      }
+      this.nameTerms.set(tool.path, [...new Set(toolNameTerms(tool, prefix))]);
+      const distinct = [
+        ...new Set(`${doc.name} ${doc.lead} ${doc.body} ${doc.params}`.split(SPACE)),
+      ].filter(Boolean);
+      perTool.push(distinct);
+      terms.push(...distinct);
     }
     for (const term of terms) this.vocabulary.set(term, (this.vocabulary.get(term) ?? 0) + 1);
     this.servers.set(serverId, { tools: accepted, terms });
-    this.serverProfiles.upsert(serverId, accepted);
+    this.serverProfiles.upsert(serverId, accepted, perTool);
   }
 
   removeServer(serverId: string): void {
@@ -153,6 +137,7 @@ export class ToolSearchIndex {
       this.index.discard(tool.path);
       this.tools.delete(tool.path);
       this.actions.delete(tool.path);
+      this.nameTerms.delete(tool.path);
     }
     for (const term of entry.terms) {
       const left = (this.vocabulary.get(term) ?? 1) - 1;
@@ -167,10 +152,29 @@ export class ToolSearchIndex {
     return this.tools.size;
   }
 
+  /** The indexed tools, unordered; with `server` / `visible`, only those the filters admit. */
+  *entries(filter: Pick<SearchOptions, 'server' | 'visible'> = {}): Generator<IndexedTool> {
+    for (const tool of this.tools.values()) {
+      if (filter.server !== undefined && tool.serverSlug !== filter.server) continue;
+      if (filter.visible && !filter.visible(tool)) continue;
+      yield tool;
+    }
+  }
+
   search(opts: SearchOptions): SearchAnswer {
     const query = opts.query.trim();
     if (query === '*') return this.list(this.admission(opts), opts.limit);
-    const { concepts, action } = this.analyser.analyse(query);
+    const analysed = this.analyser.analyse(query);
+    const { action } = analysed;
+    const mentions = this.serverProfiles.mentioned(
+      analysed.concepts.map((c) => ({ stem: c.stem, forms: exactTerms(c) })),
+      analysed.label,
+    );
+    const named = mentions.servers;
+    // A word that names a server picks the server (below); within it, it would only favour the
+    // tools that happen to repeat the product's name, so tools are ranked on the other words.
+    let concepts = analysed.concepts.filter((c) => !mentions.stems.has(c.stem));
+    if (concepts.length === 0) concepts = analysed.concepts;
     if (concepts.length === 0) return { hits: [], totalFound: 0 };
 
     // Every term of every concept; a term that stands for several query words counts for each
@@ -186,14 +190,17 @@ export class ToolSearchIndex {
     const unknown = new Set(
       concepts.map((c) => c.stem).filter((stem) => !this.vocabulary.has(stem)),
     );
-    // An expansion that most tools hold (get, list, all) adds no ranking signal, only work.
+    // A loose expansion (a synonym, a related word) that most tools hold (get, list, all) adds
+    // no ranking signal, only work. The words themselves and their long forms (org → organization)
+    // always stay: they say what the query says.
     const common = this.tools.size * COMMON_TERM_SHARE;
-    const originals = new Set(concepts.map((c) => c.stem));
+    const exact = new Set(concepts.flatMap(exactTerms));
     for (const term of weights.keys()) {
-      if (!originals.has(term) && (this.vocabulary.get(term) ?? 0) > common) weights.delete(term);
+      if (!exact.has(term) && (this.vocabulary.get(term) ?? 0) > common) weights.delete(term);
     }
-    const serverScores = this.serverProfiles.score(weights);
-    const named = this.serverProfiles.mentioned([...originals]);
+    const serverScores = this.serverProfiles.score(
+      new Map([...weights, ...analysed.concepts.map((c) => [c.stem, 1] as const)]),
+    );
     const candidates =
       opts.server === undefined
         ? this.candidateServers(serverScores, named, opts.visible)
@@ -202,42 +209,82 @@ export class ToolSearchIndex {
     const results = this.index.search([...weights.keys()].join(SPACE), {
       boost: { ...this.fieldWeights },
       boostTerm: (term) => weights.get(term) ?? 0,
+      ...(this.bm25 ? { bm25: this.bm25 } : {}),
       ...(admit ? { boostDocument: (id: unknown) => (admit(String(id)) ? 1 : 0) } : {}),
       // Typo tolerance and prefixes only for a word the catalog doesn't know (alowed, geocod):
       // on known words they mostly add noise.
       fuzzy: (term) => unknown.has(term) && term.length >= FUZZY_MIN_LENGTH && this.fuzzy,
-      prefix: (term) => unknown.has(term) && term.length >= FUZZY_MIN_LENGTH - 1,
+      prefix: (term) => unknown.has(term) && term.length >= PREFIX_MIN_LENGTH,
     });
-    if (results.length === 0) return { hits: [], totalFound: 0 };
-
-    const matched = results.map((r) => {
+    const found = results.map((r) => {
       let mask = 0;
       for (const term of r.queryTerms) mask |= conceptsOf.get(term) ?? 0;
-      return mask;
+      // MiniSearch multiplies by the number of query terms matched; undo it, coverage is ours.
+      return { path: String(r.id), lexical: r.score / Math.max(1, r.queryTerms.length), mask };
     });
-    const conceptWeights = this.conceptWeights(concepts, matched);
+    this.addNamedServerTools(found, named, admit);
+    if (found.length === 0) return { hits: [], totalFound: 0 };
+
+    const conceptWeights = this.conceptWeights(
+      concepts,
+      found.map((f) => f.mask),
+    );
     // Coverage counts each query word by how telling it is (IDF); a word that matches nothing
     // in the catalog (a name, an id, a product nobody serves) counts for no tool, so it is left
-    // out instead of lowering every tool alike.
-    const coverable = conceptWeights.reduce((sum, w) => sum + w, 0);
+    // out instead of lowering every tool alike. A word that names a server is covered by every
+    // tool of that server, and by no other.
+    const namedByWords = concepts !== analysed.concepts;
+    const mentionWeight = namedByWords ? this.mentionWeight(named) : 0;
+    const coverable = conceptWeights.reduce((sum, w) => sum + w, mentionWeight);
 
     const top = new TopHits(opts.limit);
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i];
-      const tool = this.tools.get(String(r.id))!;
-      // MiniSearch multiplies by the number of query terms matched; undo it, coverage is ours.
-      const lexical = r.score / Math.max(1, r.queryTerms.length);
-      let covered = 0;
+    for (const { path, lexical, mask } of found) {
+      const tool = this.tools.get(path)!;
+      let covered = named.has(tool.serverId) ? mentionWeight : 0;
       for (let c = 0; c < conceptWeights.length; c++) {
-        if (matched[i] & conceptBit(c)) covered += conceptWeights[c];
+        if (mask & conceptBit(c)) covered += conceptWeights[c];
       }
       const coverage = covered / coverable;
-      const intent = this.actionFactor(action, this.actions.get(tool.path));
+      const intent = actionFactor({
+        wanted: action,
+        does: this.actions.get(tool.path),
+        boost: this.actionBoost,
+        penalty: this.actionPenalty,
+      });
       const server = 1 + this.serverBoost * (serverScores.get(tool.serverId) ?? 0);
       const mention = named.has(tool.serverId) ? 1 + this.mentionBoost : 1;
-      top.offer({ tool, score: lexical * coverage * intent * server * mention });
+      const name = 1 + this.nameBoost * this.nameShare(tool.path, weights);
+      const score = lexical * coverage * intent * server * mention * name;
+      top.offer({
+        tool,
+        score,
+        ...(opts.explain ? { factors: { lexical, coverage, intent, server, mention, name } } : {}),
+      });
     }
-    return { hits: top.sorted(), totalFound: results.length };
+    return { hits: top.sorted(), totalFound: found.length };
+  }
+
+  /**
+   * The tools of a server the query names are candidates even when no other word of the query
+   * matches them ("Slack: who is U123?"): the caller asked for that server.
+   * They enter at half the median lexical match, so a tool of theirs that matches well stays
+   * ahead of them.
+   */
+  private addNamedServerTools(
+    found: Array<{ path: string; lexical: number; mask: number }>,
+    named: ReadonlySet<string>,
+    admit: ((path: string) => boolean) | undefined,
+  ): void {
+    if (named.size === 0) return;
+    const have = new Set(found.map((f) => f.path));
+    const lexical = found.map((f) => f.lexical).sort((a, b) => a - b);
+    const floor = lexical.length > 0 ? 0.5 * lexical[Math.floor(lexical.length / 2)] : 1;
+    for (const id of named) {
+      for (const tool of this.servers.get(id)?.tools ?? []) {
+        if (have.has(tool.path) || (admit && !admit(tool.path))) continue;
+        found.push({ path: tool.path, lexical: floor, mask: 0 });
+      }
+    }
   }
 
   /**
@@ -260,14 +307,27 @@ export class ToolSearchIndex {
     });
   }
 
-  private actionFactor(wanted: Action | undefined, does: Action | undefined): number {
-    if (!wanted || !does) return 1;
-    if (wanted === does) return 1 + this.actionBoost;
-    if (polarity(wanted) === polarity(does)) return 1 + this.actionBoost / 2;
-    return 1 - this.actionPenalty;
+  /** How telling the naming of servers is: the IDF of "is a tool of one of these servers". */
+  private mentionWeight(named: ReadonlySet<string>): number {
+    if (named.size === 0) return 0;
+    let tools = 0;
+    for (const id of named) tools += this.servers.get(id)?.tools.length ?? 0;
+    return Math.log(1 + this.tools.size / Math.max(1, tools));
   }
 
-  /** Visibility and server filter, memoised per search (MiniSearch asks once per term and field). */
+  /**
+   * The share of a tool's name words that the query holds (itself or by expansion): of two tools
+   * that match the same words, the one whose name says no more than the query asks is the one
+   * meant (`run_pipeline` over `run_rollback_pipeline` for "run the pipeline").
+   */
+  private nameShare(path: string, weights: ReadonlyMap<string, number>): number {
+    const terms = this.nameTerms.get(path) ?? [];
+    if (terms.length === 0) return 0;
+    let held = 0;
+    for (const term of terms) if (weights.has(term)) held++;
+    return held / terms.length;
+  }
+
   /**
    * Two-stage ranking for large catalogs: only the tools of the servers the server stage ranks
    * best (and of servers the query names) are scored. Small catalogs score every tool.
@@ -296,7 +356,8 @@ export class ToolSearchIndex {
 
   /**
    * The filter MiniSearch applies while scoring (visibility, server, two-stage candidates),
-   * memoised per search since it asks once per term and field; undefined when nothing filters.
+   * undefined when nothing filters. Worked out once per search over the servers that may hold
+   * admitted tools: MiniSearch asks for every posting of every query term.
    */
   private admission(
     opts: SearchOptions,
@@ -304,20 +365,16 @@ export class ToolSearchIndex {
   ): ((path: string) => boolean) | undefined {
     if (opts.server === undefined && opts.visible === undefined && candidates === undefined)
       return undefined;
-    const memo = new Map<string, boolean>();
-    return (path) => {
-      let ok = memo.get(path);
-      if (ok === undefined) {
-        const tool = this.tools.get(path);
-        ok =
-          tool !== undefined &&
-          (candidates === undefined || candidates.has(tool.serverId)) &&
-          (opts.server === undefined || tool.serverSlug === opts.server) &&
-          (opts.visible === undefined || opts.visible(tool));
-        memo.set(path, ok);
+    const admitted = new Set<string>();
+    for (const [id, entry] of this.servers) {
+      if (candidates !== undefined && !candidates.has(id)) continue;
+      for (const tool of entry.tools) {
+        if (opts.server !== undefined && tool.serverSlug !== opts.server) continue;
+        if (opts.visible !== undefined && !opts.visible(tool)) continue;
+        admitted.add(tool.path);
       }
-      return ok;
-    };
+    }
+    return (path) => admitted.has(path);
   }
 
   private list(admit: ((path: string) => boolean) | undefined, limit: number): SearchAnswer {

@@ -3,6 +3,7 @@ import type { IndexedTool } from './indexed-tool.js';
 export interface ScoredTool {
   readonly tool: IndexedTool;
   readonly score: number;
+  readonly factors?: Readonly<Record<string, number>>;
 }
 
 /**

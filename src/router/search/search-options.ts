@@ -1,0 +1,56 @@
+/** The options, queries and answers of the lexical tool search (`ToolSearchIndex`). */
+import type { IndexedTool } from './indexed-tool.js';
+import type { QueryAnalyserOptions } from './query-analyser.js';
+import type { ServerProfileWeights } from './server-profile-index.js';
+
+export interface ToolFieldWeights {
+  readonly name: number;
+  readonly lead: number;
+  readonly body: number;
+  readonly params: number;
+}
+
+export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
+  /** BM25 weight of each tool field. */
+  readonly fieldWeights?: Partial<ToolFieldWeights>;
+  /** BM25 weight of each field of the server stage. */
+  readonly serverWeights?: Partial<ServerProfileWeights>;
+  /** How much the server stage lifts a tool: score × (1 + serverBoost × server relevance 0..1). */
+  readonly serverBoost?: number;
+  /** Lift for the tools of a server the query names ("Sentry: …"): score × (1 + mentionBoost). */
+  readonly mentionBoost?: number;
+  /** Typo tolerance for words the catalog doesn't know: max edits as a share of word length. */
+  readonly fuzzy?: number;
+  /** Lift for a tool whose action (read, create, update, delete, run) is the query's. */
+  readonly actionBoost?: number;
+  /** Cut for a tool that reads when the query writes, or the other way round. */
+  readonly actionPenalty?: number;
+  /** Lift for a tool by the share of its name's words the query holds: × (1 + nameBoost × share). */
+  readonly nameBoost?: number;
+  /** BM25+ parameters (MiniSearch's defaults: k 1.2, b 0.7, d 0.5). */
+  readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
+}
+
+export interface SearchOptions {
+  readonly query: string;
+  readonly limit: number;
+  /** Only tools of this server slug (exact). */
+  readonly server?: string;
+  /** Applied before ranking: invisible tools are never scored, counted or returned. */
+  readonly visible?: (tool: IndexedTool) => boolean;
+  /** Development aid (bench/search/explain.ts): each hit carries the factors of its score. */
+  readonly explain?: boolean;
+}
+
+export interface SearchHit {
+  readonly tool: IndexedTool;
+  /** Higher is better; comparable within one answer only. */
+  readonly score: number;
+  readonly factors?: Readonly<Record<string, number>>;
+}
+
+export interface SearchAnswer {
+  readonly hits: SearchHit[];
+  /** Visible tools that matched at all (or, for '*', that exist), before the limit. */
+  readonly totalFound: number;
+}
