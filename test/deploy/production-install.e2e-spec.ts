@@ -166,8 +166,9 @@ describe('production install (npm ci --omit=dev)', () => {
       body: '',
     });
     expect(init.headers.get('mcp-session-id')).toMatch(/^[\x21-\x7e]{16,}$/);
-    // A JSON body or one SSE event carries the JSON-RPC result.
-    const message = JSON.parse(/^data: (.*)$/m.exec(body)?.[1] ?? body) as {
+    // A JSON body or an SSE event carries the JSON-RPC result (after the stream's priming event,
+    // whose data is empty).
+    const message = JSON.parse(/^data: (.+)$/m.exec(body)?.[1] ?? body) as {
       id?: number;
       result?: { serverInfo?: { name?: string } };
     };
