@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadSatelliteConfig } from './config/config.loader.js';
 import { McpTransportService } from './mcp/mcp-transport.service.js';
@@ -16,7 +17,9 @@ async function main(): Promise<void> {
   }
   const app = await createApp(config);
   await app.listen({ port: config.http.port, host: config.http.host });
-  const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}`;
+  // The bound port, which differs from the configured one when PORT=0 (an ephemeral port).
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
   process.stdout.write(
     `satellite listening on ${url} (MCP endpoint ${url}/mcp, docs ${url}/documentation)\n`,
   );

@@ -1,15 +1,13 @@
 // Invariant: SIGTERM stops the satellite cleanly (exit 0, within 10 s) and no process it spawned,
 // nor any grandchild of a wrapper, is left behind.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { connectClient, waitFor } from './support/satellite.js';
-import { EVERYTHING, freePort, MEMORY, ROOT } from './support/upstreams.js';
-
-const MAIN = resolve(ROOT, 'dist', 'main.js');
+import { connectClient } from './support/satellite.js';
+import { spawnSatellite } from './support/satellite-process.js';
+import { EVERYTHING, MEMORY } from './support/upstreams.js';
 
 /** Processes whose environment carries the marker (the satellite's children and their children). */
 function processesWithMarker(marker: string): number[] {
@@ -28,8 +26,6 @@ function processesWithMarker(marker: string): number[] {
 
 describe('shutdown of the real satellite process', () => {
   it('exits 0 on SIGTERM within 10 s and leaves no child or grandchild behind', async () => {
-    if (!existsSync(MAIN))
-      throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
     const marker = `SATELLITE_TEST_MARKER=${randomUUID()}`;
     const [key, value] = marker.split('=') as [string, string];
     const dir = mkdtempSync(join(tmpdir(), 'satellite-shutdown-'));
@@ -53,33 +49,15 @@ describe('shutdown of the real satellite process', () => {
         },
       }),
     );
-    const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        PORT: String(port),
-        DEPLOYSTACK_MCP_CONFIG: config,
-        DEPLOYSTACK_DATA_DIR: join(dir, 'data'),
-        DEPLOYSTACK_SANDBOX: 'none',
-        DEPLOYSTACK_ALLOW_UNSANDBOXED: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { child, base, output, exited } = await spawnSatellite({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      DEPLOYSTACK_MCP_CONFIG: config,
+      DEPLOYSTACK_DATA_DIR: join(dir, 'data'),
+      DEPLOYSTACK_SANDBOX: 'none',
+      DEPLOYSTACK_ALLOW_UNSANDBOXED: 'true',
     });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-
-    await waitFor(
-      'ready',
-      async () =>
-        (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok ||
-        undefined,
-      30_000,
-    );
-    const client = await connectClient(`http://127.0.0.1:${port}/mcp`);
+    const client = await connectClient(`${base}/mcp`);
     const result = await client.callTool({
       name: 'execute_mcp_tool',
       arguments: { tool_path: 'wrapped-echo', arguments: { message: 'hi' } },
@@ -91,7 +69,7 @@ describe('shutdown of the real satellite process', () => {
     const t0 = Date.now();
     child.kill('SIGTERM');
     const code = await exited;
-    expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+    expect({ code, output: code === 0 ? '' : output() }).toEqual({ code: 0, output: '' });
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(processesWithMarker(value)).toEqual([]);
   }, 60_000);

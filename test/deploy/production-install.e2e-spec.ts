@@ -13,7 +13,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '../support/satellite.js';
 import { initializeRequest, postMcp } from '../support/mcp-http.js';
-import { freePort } from '../support/upstreams.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
@@ -122,8 +121,7 @@ describe('production install (npm ci --omit=dev)', () => {
       ),
     ).toEqual([]);
 
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
+    // PORT=0: the satellite binds an ephemeral port and prints it (no race for a "free" port).
     child = spawn(process.execPath, ['dist/main.js'], {
       cwd: dir,
       env: {
@@ -131,7 +129,7 @@ describe('production install (npm ci --omit=dev)', () => {
         NODE_ENV: 'production',
         LOG_LEVEL: 'warn',
         HOST: '127.0.0.1',
-        PORT: String(port),
+        PORT: '0',
         DEPLOYSTACK_MCP_CONFIG: join(dir, 'config', 'mcp-servers.empty.json'),
         DEPLOYSTACK_DATA_DIR: join(dir, 'data'),
         DEPLOYSTACK_SANDBOX: 'none',
@@ -142,6 +140,15 @@ describe('production install (npm ci --omit=dev)', () => {
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const exited = new Promise<number | null>((res) => child!.once('exit', (code) => res(code)));
+    const base = await waitFor(
+      'the "listening on" line',
+      () => {
+        if (child!.exitCode !== null)
+          throw new Error(`the satellite exited with ${child!.exitCode}:\n${output}`);
+        return /satellite listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      },
+      30_000,
+    );
 
     await waitFor(
       'GET /health/ready = 200',
