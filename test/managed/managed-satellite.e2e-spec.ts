@@ -3,11 +3,15 @@
 // server for team B), and lets in only clients whose tokens the backend vouches for, each seeing
 // and calling only its own team's tools.
 import { mkdtempSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createApp } from '../../src/app.factory.js';
@@ -20,6 +24,38 @@ import { MEMORY, type HttpPeer, startEverythingHttp } from '../support/upstreams
 const SATELLITE_URL = 'https://satellite.example.com';
 const REGISTRATION = 'deploystack_satellite_global_managed_e2e';
 
+/**
+ * A Streamable HTTP MCP server (stateless, SDK) that records the Authorization header of every
+ * request it gets: the client's token must never be among them.
+ */
+async function startRecordingUpstream(): Promise<{
+  url: string;
+  authorizations: (string | undefined)[];
+  stop(): Promise<void>;
+}> {
+  const authorizations: (string | undefined)[] = [];
+  const http: HttpServer = createServer((req, res) => {
+    authorizations.push(req.headers.authorization);
+    const server = new McpServer({ name: 'recorder', version: '1.0.0' });
+    server.registerTool('ping_upstream', { description: 'Answers pong' }, () => ({
+      content: [{ type: 'text', text: 'pong' }],
+    }));
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on('close', () => void transport.close());
+    void server.connect(transport).then(() => transport.handleRequest(req, res));
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    authorizations,
+    stop: () => {
+      http.closeAllConnections();
+      return new Promise((r) => http.close(() => r()));
+    },
+  };
+}
+
 interface Discovered {
   tools: { tool_path: string; server: string }[];
   total_found: number;
@@ -28,6 +64,7 @@ interface Discovered {
 describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
   let backend: FakeBackend;
   let everything: HttpPeer;
+  let recorder: Awaited<ReturnType<typeof startRecordingUpstream>>;
   let app: NestFastifyApplication;
   let base: string;
   const clients: Client[] = [];
@@ -74,6 +111,7 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
   beforeAll(async () => {
     backend = await FakeBackend.start();
     everything = await startEverythingHttp('streamableHttp');
+    recorder = await startRecordingUpstream();
     backend.addRegistrationToken(REGISTRATION);
     backend.setPolling({ polling_mode: 'immediate', next_poll_interval: 1 });
     backend.setConfig({
@@ -90,6 +128,18 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
           command: process.execPath,
           args: [MEMORY],
           env: { MEMORY_FILE_PATH: join(mkdtempSync(join(tmpdir(), 'mem-')), 'memory.jsonl') },
+        },
+        'team-a-recorder-5e6f': {
+          installation_id: 'inst-recorder',
+          installation_name: 'team-a-recorder-5e6f',
+          team_id: 'team-a',
+          team_slug: 'alpha',
+          server_name: 'Recorder',
+          server_slug: 'recorder',
+          transport_type: 'http',
+          enabled: true,
+          url: recorder.url,
+          headers: { Authorization: 'Bearer upstream-credential' },
         },
         'team-b-everything-3c4d': {
           installation_id: 'inst-everything',
@@ -155,6 +205,7 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
     await app?.close();
     await everything?.stop();
+    await recorder?.stop();
     await backend?.stop();
   });
 
@@ -216,7 +267,7 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
     const seenByA = await discover(a);
     const seenByB = await discover(b);
     expect(seenByA.total_found).toBeGreaterThan(0);
-    expect(new Set(seenByA.tools.map((t) => t.server))).toEqual(new Set(['memory']));
+    expect(new Set(seenByA.tools.map((t) => t.server))).toEqual(new Set(['memory', 'recorder']));
     expect(new Set(seenByB.tools.map((t) => t.server))).toEqual(new Set(['everything']));
 
     const created = await call(a, 'execute_mcp_tool', {
@@ -237,6 +288,17 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
     });
     expect(crossed.isError).toBe(true);
     expect(JSON.stringify(crossed.content)).not.toContain('not yours');
+  });
+
+  it("never sends the client's token upstream, only the server's configured credentials", async () => {
+    const a = await connect('token-a');
+    const pong = await call(a, 'execute_mcp_tool', {
+      tool_path: 'recorder-ping_upstream',
+      arguments: {},
+    });
+    expect(JSON.stringify(pong.content)).toContain('pong');
+    expect(recorder.authorizations.length).toBeGreaterThan(0);
+    expect(new Set(recorder.authorizations)).toEqual(new Set(['Bearer upstream-credential']));
   });
 
   it('reports the calls to the backend as mcp.request.logs', async () => {
