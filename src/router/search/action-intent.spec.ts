@@ -29,6 +29,16 @@ describe('queryAction', () => {
     expect(queryAction(['weather', 'tomorrow'], 'weather tomorrow')).toBeUndefined();
   });
 
+  it('reads "how do I …" as the verb that follows, not as a question', () => {
+    const action = (text: string) => queryAction(text.split(' '), text);
+    expect(action('how do I delete a branch?')).toBe('delete');
+    expect(action('how to create a page')).toBe('create');
+    expect(action('is there a way to rename a file?')).toBe('update');
+    expect(action('how do I see my issues')).toBe('read');
+    expect(action('how many issues are open?')).toBe('read');
+    expect(action('how did the deploy go')).toBe('read');
+  });
+
   it('groups create, update and delete as writes', () => {
     expect(polarity('create')).toBe('write');
     expect(polarity('delete')).toBe('write');

@@ -178,6 +178,13 @@ const QUESTION_WORDS = new Set([
 ]);
 
 /**
+ * A question about how to do something asks to do it: "how do I create a branch?", "how to
+ * delete a key", "is there a way to rename a file?" want the verb that follows, not a read.
+ */
+const ASKS_HOW_TO =
+  /^(how (do|can|could|should|would|will|shall) (i|we|you|one)|how (to|would i go about)|(is|are) there (a|any) ways? to|is it possible to)\b/;
+
+/**
  * POST in generated names (`API-post-search`) is how APIs send searches and queries as much as
  * creations: a verb after it is the real action. Other methods mean what they say.
  */
@@ -249,13 +256,15 @@ export function toolAction(name: string, description: string): Action | undefine
 }
 
 /**
- * A query's action: a query that opens with a question word reads ("which projects…"); otherwise
+ * A query's action: a query that opens with a question word reads ("which projects…"), unless it
+ * asks how to do something ("how do I delete…"); otherwise
  * the first action verb decides; otherwise a question mark still means it asks. `text` comes
  * without a leading label ("Sentry: "), `words` are its words with phrases joined.
  */
 export function queryAction(words: readonly string[], text: string): Action | undefined {
+  const opening = splitWords(text).slice(0, 5).join(' ');
   const first = splitWords(text)[0] ?? words[0];
-  if (first !== undefined && QUESTION_WORDS.has(first)) return 'read';
+  if (first !== undefined && QUESTION_WORDS.has(first) && !ASKS_HOW_TO.test(opening)) return 'read';
   for (const word of words) {
     const action = actionOf(word);
     if (action) return action;

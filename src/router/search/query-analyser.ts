@@ -10,6 +10,11 @@ export interface QueryConcept {
   readonly stem: string;
   /** stem → weight: the word itself at 1, its abbreviation forms and synonyms lower. */
   readonly terms: ReadonlyMap<string, number>;
+  /**
+   * Where the word first stands among the query's meaningful words (stop words skipped): words
+   * one apart stand together (phrases). Quoted words come after a gap.
+   */
+  readonly position: number;
 }
 
 export interface AnalysedQuery {
@@ -98,10 +103,15 @@ export class QueryAnalyser {
     const label = LABEL.exec(plain);
     const unlabelled = label ? plain.slice(label[0].length) : plain;
     const words = this.joinPhrases(splitWords(plain));
-    this.addConcepts(concepts, words, 1);
+    const next = this.addConcepts(concepts, words, 1, 0);
     // Quoted text names a thing (a page title, a label, a button's text): it tells which tool
     // only a little, and never what the query asks to do.
-    this.addConcepts(concepts, this.joinPhrases(splitWords(quoted.join(' '))), this.quotedWeight);
+    this.addConcepts(
+      concepts,
+      this.joinPhrases(splitWords(quoted.join(' '))),
+      this.quotedWeight,
+      next + 1,
+    );
     return {
       concepts: [...concepts.values()],
       action: queryAction(this.joinPhrases(splitWords(unlabelled)), unlabelled),
@@ -109,11 +119,20 @@ export class QueryAnalyser {
     };
   }
 
-  private addConcepts(into: Map<string, QueryConcept>, words: string[], scale: number): void {
+  /** Adds the concepts of `words` from `position` on; answers the position after the last. */
+  private addConcepts(
+    into: Map<string, QueryConcept>,
+    words: string[],
+    scale: number,
+    position: number,
+  ): number {
     for (const word of words) {
       if (!isContentWord(word)) continue;
       const stem = stemWord(word);
-      if (into.has(stem)) continue;
+      if (into.has(stem)) {
+        position++;
+        continue;
+      }
       const terms = new Map<string, number>([[stem, scale]]);
       for (const [term, weight] of [
         ...(this.expansions.get(stem) ?? []),
@@ -121,8 +140,9 @@ export class QueryAnalyser {
       ]) {
         if (!terms.has(term)) terms.set(term, weight * scale);
       }
-      into.set(stem, { stem, terms });
+      into.set(stem, { stem, terms, position: position++ });
     }
+    return position;
   }
 
   private joinPhrases(words: string[]): string[] {

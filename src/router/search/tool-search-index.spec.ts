@@ -80,6 +80,29 @@ describe('ToolSearchIndex ranking', () => {
     expect(top(index, 'Slack: who is U123?').every((p) => p.startsWith('slack-'))).toBe(true);
   });
 
+  it('prefers the tool whose text holds consecutive query words together', () => {
+    const tool = (name: string, description: string): IndexedTool => ({
+      path: `s-${name}`,
+      serverId: 's',
+      serverSlug: 's',
+      team: 'default',
+      transport: 'stdio',
+      name,
+      description,
+      inputSchema: {},
+    });
+    const small = new ToolSearchIndex();
+    small.replaceServer('s', [
+      tool('inspect_one', 'Shows where a branch came from, and the base commit.'),
+      tool('inspect_two', 'Shows the base branch of a merge.'),
+    ]);
+    const hits = small.search({ query: 'which base branch', limit: 2, explain: true }).hits;
+    expect(hits.map((h) => [h.tool.name, h.factors?.['phrase']])).toEqual([
+      ['inspect_two', 3],
+      ['inspect_one', 1],
+    ]);
+  });
+
   it('finds nothing for a query without meaningful words', () => {
     expect(index.search({ query: 'the of and', limit: 5 })).toEqual({ hits: [], totalFound: 0 });
   });

@@ -1,6 +1,7 @@
 import MiniSearch from 'minisearch';
 import { type Action, actionFactor, toolAction } from './action-intent.js';
 import type { IndexedTool } from './indexed-tool.js';
+import { phraseShare, phraseText, queryPairs } from './phrase-match.js';
 import { QueryAnalyser, type QueryConcept } from './query-analyser.js';
 import { ServerProfileIndex, type ServerProfileWeights } from './server-profile-index.js';
 import type {
@@ -67,6 +68,8 @@ export class ToolSearchIndex {
   private readonly actions = new Map<string, Action | undefined>();
   /** path → the distinct terms of the tool's name (without server prefixes). */
   private readonly nameTerms = new Map<string, readonly string[]>();
+  /** path → the tool's name, lead and parameter terms in order, for phrases (`phraseText`). */
+  private readonly phraseTexts = new Map<string, string>();
   private readonly servers = new Map<string, ServerEntry>();
   /** term → number of tool documents holding it; a query word outside it gets typo tolerance. */
   private readonly vocabulary = new Map<string, number>();
@@ -80,6 +83,7 @@ export class ToolSearchIndex {
   private readonly actionBoost: number;
   private readonly actionPenalty: number;
   private readonly nameBoost: number;
+  private readonly phraseBoost: number;
   private readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
 
   constructor(options: ToolSearchIndexOptions = {}) {
@@ -90,6 +94,7 @@ export class ToolSearchIndex {
     this.actionBoost = options.actionBoost ?? 0.3;
     this.actionPenalty = options.actionPenalty ?? 0.4;
     this.nameBoost = options.nameBoost ?? 1;
+    this.phraseBoost = options.phraseBoost ?? 2;
     if (options.bm25) this.bm25 = options.bm25;
     this.analyser = new QueryAnalyser(options);
     this.serverProfiles = new ServerProfileIndex({
@@ -119,6 +124,7 @@ export class ToolSearchIndex {
       this.tools.set(tool.path, tool);
       this.actions.set(tool.path, toolAction(tool.name, tool.description));
       this.nameTerms.set(tool.path, [...new Set(toolNameTerms(tool, prefix))]);
+      this.phraseTexts.set(tool.path, phraseText([doc.name, doc.lead, doc.params]));
       const distinct = [
         ...new Set(`${doc.name} ${doc.lead} ${doc.body} ${doc.params}`.split(SPACE)),
       ].filter(Boolean);
@@ -138,6 +144,7 @@ export class ToolSearchIndex {
       this.tools.delete(tool.path);
       this.actions.delete(tool.path);
       this.nameTerms.delete(tool.path);
+      this.phraseTexts.delete(tool.path);
     }
     for (const term of entry.terms) {
       const left = (this.vocabulary.get(term) ?? 1) - 1;
@@ -237,6 +244,20 @@ export class ToolSearchIndex {
     const mentionWeight = namedByWords ? this.mentionWeight(named) : 0;
     const coverable = conceptWeights.reduce((sum, w) => sum + w, mentionWeight);
 
+    // Phrases: consecutive query words (not quoted names) that the tool's text also has together.
+    const n = this.tools.size;
+    const pairs = queryPairs(
+      concepts.flatMap((c, i) =>
+        (c.terms.get(c.stem) ?? 0) >= 1
+          ? [{ position: c.position, terms: exactTerms(c), bit: conceptBit(i) }]
+          : [],
+      ),
+      (term) => {
+        const df = this.vocabulary.get(term);
+        return df ? Math.log(1 + n / df) : 0;
+      },
+    );
+
     const top = new TopHits(opts.limit);
     for (const { path, lexical, mask } of found) {
       const tool = this.tools.get(path)!;
@@ -254,11 +275,21 @@ export class ToolSearchIndex {
       const server = 1 + this.serverBoost * (serverScores.get(tool.serverId) ?? 0);
       const mention = named.has(tool.serverId) ? 1 + this.mentionBoost : 1;
       const name = 1 + this.nameBoost * this.nameShare(tool.path, weights);
-      const score = lexical * coverage * intent * server * mention * name;
+      const unphrased = lexical * coverage * intent * server * mention * name;
+      // Phrases are looked up only where they could still lift the tool into the answer.
+      const phrase =
+        pairs.length > 0 &&
+        this.phraseBoost > 0 &&
+        (opts.explain || unphrased * (1 + this.phraseBoost) >= top.floor())
+          ? 1 + this.phraseBoost * phraseShare(this.phraseTexts.get(path) ?? '', pairs, mask)
+          : 1;
+      const score = unphrased * phrase;
       top.offer({
         tool,
         score,
-        ...(opts.explain ? { factors: { lexical, coverage, intent, server, mention, name } } : {}),
+        ...(opts.explain
+          ? { factors: { lexical, coverage, intent, server, mention, name, phrase } }
+          : {}),
       });
     }
     return { hits: top.sorted(), totalFound: found.length };

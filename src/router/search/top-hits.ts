@@ -29,6 +29,13 @@ export class TopHits {
     this.hits.splice(i, 0, hit);
   }
 
+  /** The score a hit must beat to enter (or tie, with a smaller path); -Infinity until full. */
+  floor(): number {
+    return this.limit > 0 && this.hits.length >= this.limit
+      ? this.hits[this.hits.length - 1].score
+      : -Infinity;
+  }
+
   sorted(): ScoredTool[] {
     return [...this.hits];
   }
