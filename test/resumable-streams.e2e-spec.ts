@@ -4,29 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { initializeRequest, postMcp } from './support/mcp-http.js';
 import { type Satellite, startSatellite } from './support/satellite.js';
-
-interface SseEvent {
-  id?: string;
-  retry?: number;
-  data: string;
-}
-
-function parseSse(text: string): SseEvent[] {
-  return text
-    .split(/\n\n/)
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const event: SseEvent = { data: '' };
-      for (const line of block.split('\n')) {
-        const [field, ...rest] = line.split(':');
-        const value = rest.join(':').replace(/^ /, '');
-        if (field === 'id') event.id = value;
-        else if (field === 'retry') event.retry = Number(value);
-        else if (field === 'data') event.data += value;
-      }
-      return event;
-    });
-}
+import { parseSse, readSse } from './support/sse.js';
 
 describe('resumable /mcp streams', () => {
   let sat: Satellite;
@@ -63,20 +41,11 @@ describe('resumable /mcp streams', () => {
     expect(JSON.parse(answer.data)).toMatchObject({ id: 2, result: { tools: expect.any(Array) } });
 
     // As if the stream had dropped right after the priming event: the answer is replayed.
-    const controller = new AbortController();
     const replay = await fetch(sat.mcpUrl, {
       headers: { ...headers(), accept: 'text/event-stream', 'last-event-id': priming.id! },
-      signal: controller.signal,
     });
     expect(replay.status).toBe(200);
-    const reader = replay.body!.getReader();
-    let text = '';
-    while (!text.includes('"id":2')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    controller.abort();
+    const text = await readSse(replay, (t) => t.includes('"id":2'));
     const replayed = parseSse(text).find((e) => e.data.includes('"id":2'));
     expect(replayed?.id).toBe(answer.id);
   });

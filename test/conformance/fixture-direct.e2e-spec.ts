@@ -12,56 +12,11 @@ import {
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { FIXTURE_STDIO_ENTRY, type FixtureHttp, startFixtureHttp } from './fixture-process.js';
+import { parseSse, readSse } from '../support/sse.js';
 import { EXPECTED_FAILURES_FILE, runConformance } from './run-conformance.js';
 
 const ACCEPT = 'application/json, text/event-stream';
 const V2025_11_25 = '2025-11-25';
-
-interface SseEvent {
-  id?: string;
-  retry?: number;
-  data: string;
-}
-
-function parseSse(text: string): SseEvent[] {
-  return text
-    .split(/\n\n/)
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const event: SseEvent = { data: '' };
-      for (const line of block.split('\n')) {
-        const [field, ...rest] = line.split(':');
-        const value = rest.join(':').replace(/^ /, '');
-        if (field === 'id') event.id = value;
-        else if (field === 'retry') event.retry = Number(value);
-        else if (field === 'data') event.data += value;
-      }
-      return event;
-    });
-}
-
-/** Reads an SSE body until `until` matches the text so far, the stream ends, or `ms` pass. */
-async function readSse(
-  res: Response,
-  until: (text: string) => boolean,
-  ms = 5_000,
-): Promise<string> {
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const timer = setTimeout(() => void reader.cancel(), ms);
-  let text = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-      if (until(text)) break;
-    }
-  } finally {
-    clearTimeout(timer);
-    await reader.cancel().catch(() => undefined);
-  }
-  return text;
-}
 
 async function waitFor(condition: () => boolean, ms = 2_000): Promise<void> {
   const deadline = Date.now() + ms;
