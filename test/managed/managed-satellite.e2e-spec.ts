@@ -15,6 +15,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createApp } from '../../src/app.factory.js';
+import { BackendConnectionService } from '../../src/backend/backend-connection.service.js';
 import { loadSatelliteConfig } from '../../src/config/config.loader.js';
 import { FakeBackend } from '../fake-backend/fake-backend.js';
 import { initializeRequest, postMcp } from '../support/mcp-http.js';
@@ -243,6 +244,24 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
         );
       },
       15_000,
+    );
+    // The next heartbeat reports each server instance's real state (the job would send it
+    // within 30 s; the test sends it now).
+    await app.get(BackendConnectionService).heartbeat();
+    const beat = backend.heartbeats.at(-1)!.body as {
+      status: string;
+      processes: { id: string; status: string; health_status: string }[];
+    };
+    expect(beat.status).toBe('active');
+    expect(beat.processes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'inst-memory', status: 'running', health_status: 'healthy' }),
+        expect.objectContaining({
+          id: 'inst-everything',
+          status: 'running',
+          health_status: 'healthy',
+        }),
+      ]),
     );
     expect(backend.rejections).toEqual([]);
   });
