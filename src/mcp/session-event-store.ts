@@ -9,9 +9,12 @@ interface StoredEvent {
 }
 
 /** Events one session keeps for resumption, at most (oldest dropped first). */
-export const RESUMABLE_EVENTS_MAX = 500;
-/** Bytes of JSON one session keeps for resumption, at most. */
-export const RESUMABLE_BYTES_MAX = 1024 * 1024;
+export const RESUMABLE_EVENTS_MAX = 200;
+/**
+ * Bytes of JSON one session keeps for resumption, at most: with the default cap of 1,000 sessions
+ * the stores hold at most about 256 MB, and usually far less (most sessions are quiet).
+ */
+export const RESUMABLE_BYTES_MAX = 256 * 1024;
 
 /**
  * The recent server-to-client messages of one session, so a client whose SSE stream dropped can
