@@ -3,6 +3,16 @@ import { resolve } from 'node:path';
 import type { IndexedTool } from '../../src/router/search/indexed-tool.js';
 
 export const DATA_DIR = resolve(import.meta.dirname, '..', 'data', 'tool-search');
+/**
+ * The catalog and queries scored; another set in the same format (README.md beside them) is
+ * scored with `TOOL_SEARCH_CATALOG=… TOOL_SEARCH_QUERIES=… npm run bench:search`.
+ */
+export const CATALOG_FILE = resolve(
+  process.env.TOOL_SEARCH_CATALOG ?? resolve(DATA_DIR, 'dev-catalog.json'),
+);
+export const QUERIES_FILE = resolve(
+  process.env.TOOL_SEARCH_QUERIES ?? resolve(DATA_DIR, 'dev-queries.jsonl'),
+);
 
 export interface CatalogTool {
   name: string;
@@ -21,11 +31,11 @@ export interface BenchQuery {
   kind: string;
 }
 
-export function loadCatalog(file = resolve(DATA_DIR, 'dev-catalog.json')): Catalog {
+export function loadCatalog(file = CATALOG_FILE): Catalog {
   return JSON.parse(readFileSync(file, 'utf8')) as Catalog;
 }
 
-export function loadQueries(file = resolve(DATA_DIR, 'dev-queries.jsonl')): BenchQuery[] {
+export function loadQueries(file = QUERIES_FILE): BenchQuery[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')

@@ -8,13 +8,13 @@ import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { countJsonTokens, countTokens } from '../../src/discovery/token-counter.js';
-import { DATA_DIR, loadCatalog, loadQueries, splitByServer } from './bench-data.js';
+import { CATALOG_FILE, loadCatalog, loadQueries, splitByServer } from './bench-data.js';
 import { formatQuality, median, percentile, qualityTable, rankOf, type Ranked } from './metrics.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
 const REPLAY = join(import.meta.dirname, 'replay-server.ts');
-const CATALOG = join(DATA_DIR, 'dev-catalog.json');
+const CATALOG = CATALOG_FILE;
 const BOOT_TIMEOUT_MS = 90_000;
 
 interface DiscoverResult {

@@ -82,7 +82,7 @@ function answerTokens(): number[] {
 
 const ranked = measureQuality(catalog);
 console.log(
-  `\n## Ranking quality: ${queries.length} dev queries, ${toolCount} tools, 15 servers (in-process)\n`,
+  `\n## Ranking quality: ${queries.length} queries, ${toolCount} tools, ${Object.keys(catalog).length} servers (in-process)\n`,
 );
 console.log(formatQuality(qualityTable(ranked, split.isHeldOut)));
 console.log(
@@ -120,7 +120,9 @@ if (args.misses) {
 }
 
 if (!args['quality-only']) {
-  console.log('\n## Latency of one search (in-process, 150 queries × 3 rounds after a warm-up)\n');
+  console.log(
+    `\n## Latency of one search (in-process, ${queries.length} queries × 3 rounds after a warm-up)\n`,
+  );
   console.log('| tools | p50 ms | p95 ms | index build ms |\n|---:|---:|---:|---:|');
   const latency = [400, 10_000].map((target) => {
     const l = measureLatency(target);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { actionFactor, polarity, queryAction, toolAction } from './action-intent.js';
+import {
+  actionFactor,
+  polarity,
+  queryAction,
+  queryReadScope,
+  toolAction,
+  toolReadScope,
+} from './action-intent.js';
+import { annotateEntities } from './query-entities.js';
 
 describe('toolAction', () => {
   it.each([
@@ -59,5 +67,42 @@ describe('actionFactor', () => {
     expect(factor('read', 'run')).toBeCloseTo(0.6);
     expect(factor('run', 'read')).toBe(1);
     expect(factor(undefined, 'read')).toBe(1);
+  });
+});
+
+describe('read scope', () => {
+  it.each([
+    ['get_pull_request', 'one'],
+    ['API-retrieve-a-database', 'one'],
+    ['read_text_file', 'one'],
+    ['get_user_details', 'one'],
+    ['get_file_contents', 'one'],
+    ['get_latest_pipeline_status', 'one'],
+    ['get_pull_request_reviews', 'many'],
+    ['slack_get_users', 'many'],
+    ['list_pull_requests', 'many'],
+    ['search_code', 'many'],
+    ['API-post-search', 'many'],
+    ['API-query-data-source', 'many'],
+    ['maps_geocode', undefined],
+    ['create_issue', undefined],
+  ])('tool %s reads %s', (name, scope) => {
+    expect(toolReadScope(name)).toBe(scope);
+  });
+
+  const scopeOf = (query: string) => queryReadScope(query.split(' '), annotateEntities(query));
+  it.each([
+    ['pull up PR #77 and its title', 'one'],
+    ['who is U02ABC on slack', 'one'],
+    ["what's in the 'Bugs' data source", 'one'],
+    ['show me README.md of the docs repo', 'one'],
+    ['octocat/hello-world description', 'one'],
+    ['which PRs touch #77', 'many'],
+    ['find all pages about roadmaps', 'many'],
+    ['did anyone approve it', 'many'],
+    ['what changed on main', undefined],
+    ['the 3 latest builds', undefined],
+  ])('query "%s" reads %s', (query, scope) => {
+    expect(scopeOf(query)).toBe(scope);
   });
 });

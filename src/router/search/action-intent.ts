@@ -271,3 +271,101 @@ export function queryAction(words: readonly string[], text: string): Action | un
   }
   return text.includes('?') ? 'read' : undefined;
 }
+
+/**
+ * Of the tools that read, some fetch one thing by its id or name (`get_pull_request`,
+ * `retrieve-a-database`), others find or list many (`list_pull_requests`, `query-data-source`,
+ * `get_pull_request_reviews`). A query that names one thing (an id, `#77`, a quoted title, a
+ * file, a repository, a URL) and doesn't ask "which", "all" or to find wants the first kind; a
+ * query that asks which, any or all, or to find, search or list, wants the second.
+ */
+export type ReadScope = 'one' | 'many';
+
+/** Reading verbs that find or list. */
+const MANY_VERBS = new Set(
+  [
+    'list',
+    'search',
+    'find',
+    'query',
+    'lookup',
+    'browse',
+    'enumerate',
+    'scan',
+    'discover',
+    'explore',
+  ].map(stemWord),
+);
+/** Reading verbs that fetch a thing: one, unless the thing named is plural (`get_issues`). */
+const ONE_VERBS = new Set(
+  [
+    'get',
+    'read',
+    'retrieve',
+    'fetch',
+    'view',
+    'show',
+    'describe',
+    'inspect',
+    'load',
+    'display',
+    'see',
+  ].map(stemWord),
+);
+/** Plurals that name the parts of one thing: `get_user_details`, `get_file_contents`. */
+const ASPECTS = new Set([
+  'details',
+  'contents',
+  'properties',
+  'settings',
+  'attributes',
+  'stats',
+  'metrics',
+  'specs',
+]);
+/** A plural word: `reviews`, `files`; not `status`, `access`, `analysis`. */
+const PLURAL = /[^sui]s$/;
+/** Query words that ask for many things (after phrases are joined: "look for" → search). */
+const MANY_WORDS = new Set([
+  'all',
+  'every',
+  'which',
+  'any',
+  'anyone',
+  'anything',
+  'list',
+  'search',
+  'find',
+  'lookup',
+  'browse',
+]);
+/**
+ * A reference to one thing: `#77`, an id of letters and digits (`U02ABC`, `8a3f2c`), quoted
+ * text; entities are quoted by `annotateEntities` (files, repositories), URLs carry `url`.
+ */
+const REFERENCE = /#\d+|\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,}\b|['"‘“][^'"’”]+['"’”]|\burl page\b/i;
+
+/** A reading tool's scope, from its name's verb and whether the thing it names is plural. */
+export function toolReadScope(name: string): ReadScope | undefined {
+  const words = splitWords(name);
+  let at = words.findIndex((w) => actionOf(w) !== undefined);
+  if (at < 0) return undefined;
+  if (words[at] === POST) {
+    const next = words.findIndex((w, i) => i > at && actionOf(w) !== undefined);
+    if (next > 0) at = next;
+  }
+  const verb = stemWord(words[at]);
+  if (MANY_VERBS.has(verb)) return 'many';
+  if (!ONE_VERBS.has(verb)) return undefined;
+  const last = words[words.length - 1];
+  return at < words.length - 1 && PLURAL.test(last) && !ASPECTS.has(last) ? 'many' : 'one';
+}
+
+/**
+ * A query's read scope: words that ask for many, else a reference to one thing, else unknown.
+ * `words` are the query's words with phrases joined, `text` the query with entities annotated.
+ */
+export function queryReadScope(words: readonly string[], text: string): ReadScope | undefined {
+  if (words.some((w) => MANY_WORDS.has(w))) return 'many';
+  return REFERENCE.test(text) ? 'one' : undefined;
+}

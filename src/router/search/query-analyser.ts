@@ -1,4 +1,4 @@
-import { type Action, queryAction } from './action-intent.js';
+import { type Action, queryAction, queryReadScope, type ReadScope } from './action-intent.js';
 import { annotateEntities } from './query-entities.js';
 import { RELATED_GROUPS, RELATED_PHRASES } from './tool-associations.js';
 import { isContentWord, splitWords, stemWord } from './text-normaliser.js';
@@ -21,6 +21,8 @@ export interface AnalysedQuery {
   readonly concepts: QueryConcept[];
   /** What the query asks to do, when it says so (a verb, or being a question). */
   readonly action: Action | undefined;
+  /** Whether a read is about one named thing or asks which / all / to find (`ReadScope`). */
+  readonly scope: ReadScope | undefined;
   /** Words of a leading label ("Google Maps: …", "memory server: …"), as written, lowercase. */
   readonly label: string[];
 }
@@ -88,7 +90,8 @@ export class QueryAnalyser {
     const quoted: string[] = [];
     // A CamelCase word is one word here (GitHub, CircleCI), its parts only a weak alternative.
     const parts = new Map<string, Map<string, number>>();
-    const plain = annotateEntities(query)
+    const annotated = annotateEntities(query);
+    const plain = annotated
       .replace(QUOTED, (_m, _open, text: string) => {
         quoted.push(text);
         return ' ';
@@ -115,6 +118,8 @@ export class QueryAnalyser {
     return {
       concepts: [...concepts.values()],
       action: queryAction(this.joinPhrases(splitWords(unlabelled)), unlabelled),
+      // Entities count as references: a file, a repository, a URL is one thing.
+      scope: queryReadScope(this.joinPhrases(splitWords(unlabelled)), annotated),
       label: label ? splitWords(label[1]) : [],
     };
   }

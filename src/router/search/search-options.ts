@@ -32,6 +32,11 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
    * numbers", "base branch"): score × (1 + phraseBoost × share of the query's word pairs, by IDF).
    */
   readonly phraseBoost?: number;
+  /**
+   * Lift for a reading tool whose scope is the query's: one thing by id or name
+   * (`get_pull_request` for "PR #77") or many (`list_pull_requests` for "which PRs…").
+   */
+  readonly scopeBoost?: number;
   /** BM25+ parameters (MiniSearch's defaults: k 1.2, b 0.7, d 0.5). */
   readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
 }

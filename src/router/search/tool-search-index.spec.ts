@@ -103,6 +103,36 @@ describe('ToolSearchIndex ranking', () => {
     ]);
   });
 
+  it("lifts reading tools whose scope is the query's: one thing by reference, or many", () => {
+    const factor = (query: string, path: string) =>
+      index.search({ query, limit: 200, explain: true }).hits.find((h) => h.tool.path === path)
+        ?.factors?.['scope'];
+    expect(factor('show pull request #77', 'github-get_pull_request')).toBeCloseTo(1.3);
+    expect(factor('show pull request #77', 'github-list_pull_requests')).toBe(1);
+    expect(factor('which pull requests are open', 'github-list_pull_requests')).toBeCloseTo(1.3);
+    expect(factor('which pull requests are open', 'github-get_pull_request')).toBe(1);
+    // Writing is not reading: no scope.
+    expect(factor('update pull request #77', 'github-get_pull_request')).toBe(1);
+  });
+
+  it('gives ids no typo tolerance: abc123 is not a misspelt abc124', () => {
+    const small = new ToolSearchIndex();
+    small.replaceServer('s', [
+      {
+        path: 's-get_item',
+        serverId: 's',
+        serverSlug: 's',
+        team: 'default',
+        transport: 'stdio',
+        name: 'get_item',
+        description: 'Fetches item abc124 or any other.',
+        inputSchema: {},
+      },
+    ]);
+    expect(small.search({ query: 'abc124', limit: 5 }).totalFound).toBe(1);
+    expect(small.search({ query: 'abc123', limit: 5 }).totalFound).toBe(0);
+  });
+
   it('finds nothing for a query without meaningful words', () => {
     expect(index.search({ query: 'the of and', limit: 5 })).toEqual({ hits: [], totalFound: 0 });
   });

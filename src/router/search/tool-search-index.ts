@@ -1,5 +1,12 @@
 import MiniSearch from 'minisearch';
-import { type Action, actionFactor, toolAction } from './action-intent.js';
+import {
+  type Action,
+  actionFactor,
+  polarity,
+  type ReadScope,
+  toolAction,
+  toolReadScope,
+} from './action-intent.js';
 import type { IndexedTool } from './indexed-tool.js';
 import { phraseShare, phraseText, queryPairs } from './phrase-match.js';
 import { QueryAnalyser, type QueryConcept } from './query-analyser.js';
@@ -66,6 +73,7 @@ const PREFIX_MIN_LENGTH = 3;
 export class ToolSearchIndex {
   private readonly tools = new Map<string, IndexedTool>();
   private readonly actions = new Map<string, Action | undefined>();
+  private readonly scopes = new Map<string, ReadScope | undefined>();
   /** path → the distinct terms of the tool's name (without server prefixes). */
   private readonly nameTerms = new Map<string, readonly string[]>();
   /** path → the tool's name, lead and parameter terms in order, for phrases (`phraseText`). */
@@ -84,6 +92,7 @@ export class ToolSearchIndex {
   private readonly actionPenalty: number;
   private readonly nameBoost: number;
   private readonly phraseBoost: number;
+  private readonly scopeBoost: number;
   private readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
 
   constructor(options: ToolSearchIndexOptions = {}) {
@@ -95,6 +104,7 @@ export class ToolSearchIndex {
     this.actionPenalty = options.actionPenalty ?? 0.4;
     this.nameBoost = options.nameBoost ?? 1;
     this.phraseBoost = options.phraseBoost ?? 2;
+    this.scopeBoost = options.scopeBoost ?? 0.3;
     if (options.bm25) this.bm25 = options.bm25;
     this.analyser = new QueryAnalyser(options);
     this.serverProfiles = new ServerProfileIndex({
@@ -122,7 +132,9 @@ export class ToolSearchIndex {
       const doc = buildToolDocument(tool, prefix);
       this.index.add(doc);
       this.tools.set(tool.path, tool);
-      this.actions.set(tool.path, toolAction(tool.name, tool.description));
+      const action = toolAction(tool.name, tool.description);
+      this.actions.set(tool.path, action);
+      this.scopes.set(tool.path, action === 'read' ? toolReadScope(tool.name) : undefined);
       this.nameTerms.set(tool.path, [...new Set(toolNameTerms(tool, prefix))]);
       this.phraseTexts.set(tool.path, phraseText([doc.name, doc.lead, doc.params]));
       const distinct = [
@@ -143,6 +155,7 @@ export class ToolSearchIndex {
       this.index.discard(tool.path);
       this.tools.delete(tool.path);
       this.actions.delete(tool.path);
+      this.scopes.delete(tool.path);
       this.nameTerms.delete(tool.path);
       this.phraseTexts.delete(tool.path);
     }
@@ -194,8 +207,9 @@ export class ToolSearchIndex {
         conceptsOf.set(term, (conceptsOf.get(term) ?? 0) | conceptBit(i));
       }
     });
+    // Words with digits are ids and versions (8a3f2c, v2), never misspellings.
     const unknown = new Set(
-      concepts.map((c) => c.stem).filter((stem) => !this.vocabulary.has(stem)),
+      concepts.map((c) => c.stem).filter((stem) => !this.vocabulary.has(stem) && !/\d/.test(stem)),
     );
     // A loose expansion (a synonym, a related word) that most tools hold (get, list, all) adds
     // no ranking signal, only work. The words themselves and their long forms (org → organization)
@@ -272,10 +286,17 @@ export class ToolSearchIndex {
         boost: this.actionBoost,
         penalty: this.actionPenalty,
       });
+      // Among reading tools: one thing by its id or name, or many (search, list)?
+      const scope =
+        analysed.scope !== undefined &&
+        (action === undefined || polarity(action) !== 'write') &&
+        analysed.scope === this.scopes.get(tool.path)
+          ? 1 + this.scopeBoost
+          : 1;
       const server = 1 + this.serverBoost * (serverScores.get(tool.serverId) ?? 0);
       const mention = named.has(tool.serverId) ? 1 + this.mentionBoost : 1;
       const name = 1 + this.nameBoost * this.nameShare(tool.path, weights);
-      const unphrased = lexical * coverage * intent * server * mention * name;
+      const unphrased = lexical * coverage * intent * scope * server * mention * name;
       // Phrases are looked up only where they could still lift the tool into the answer.
       const phrase =
         pairs.length > 0 &&
@@ -288,7 +309,7 @@ export class ToolSearchIndex {
         tool,
         score,
         ...(opts.explain
-          ? { factors: { lexical, coverage, intent, server, mention, name, phrase } }
+          ? { factors: { lexical, coverage, intent, scope, server, mention, name, phrase } }
           : {}),
       });
     }

@@ -44,7 +44,7 @@ export const SYNONYM_GROUPS: readonly (readonly string[])[] = [
   ['search', 'find', 'query', 'lookup', 'locate', 'seek', 'filter', 'discover', 'grep'],
   ['send', 'post', 'notify', 'publish', 'announce', 'broadcast', 'tell', 'share'],
   ['reply', 'respond', 'answer'],
-  ['run', 'execute', 'trigger', 'launch', 'invoke', 'exec', 'eval', 'evaluate'],
+  ['run', 'execute', 'trigger', 'launch', 'invoke', 'exec', 'eval', 'evaluate', 'start'],
   ['start', 'begin', 'launch', 'enable', 'activate', 'toggle'],
   ['stop', 'cancel', 'abort', 'halt', 'kill', 'terminate', 'disable', 'deactivate', 'toggle'],
   ['move', 'relocate', 'rename', 'transfer', 'migrate'],
