@@ -26,6 +26,7 @@ describe('mapBackendServers', () => {
       {
         id: 'i-1',
         slug: 'filesystem',
+        name: 'whatever-the-backend-calls-it',
         team: 't-1',
         userId: 'u-1',
         enabled: true,
@@ -39,6 +40,7 @@ describe('mapBackendServers', () => {
     ]);
     expect(secrets).toEqual(['s3cr3t-value']);
     expect(idsByName.get('name-a')).toBe('i-1');
+    expect(idsByName.get('whatever-the-backend-calls-it')).toBe('i-1');
   });
 
   it('maps HTTP/SSE: query params merged into the URL, header secrets case-insensitive, Authorization always secret', () => {

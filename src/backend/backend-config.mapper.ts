@@ -80,9 +80,15 @@ export function mapBackendServers(entries: Readonly<Record<string, unknown>>): M
     const entryProblems: string[] = [];
 
     const meta = isRecord(raw.secret_metadata) ? raw.secret_metadata : {};
+    // The key is the installation name (backend-contract.md "Configuration"); the entry repeats it.
+    const installationName =
+      typeof raw.installation_name === 'string' && raw.installation_name !== ''
+        ? raw.installation_name
+        : name;
     const base = {
       id,
       slug,
+      ...(installationName !== slug ? { name: installationName } : {}),
       team,
       ...(typeof raw.user_id === 'string' && raw.user_id !== '' ? { userId: raw.user_id } : {}),
       enabled: raw.enabled !== false,
@@ -152,6 +158,7 @@ export function mapBackendServers(entries: Readonly<Record<string, unknown>>): M
     }
     seen.add(id);
     idsByName.set(name, id);
+    idsByName.set(installationName, id);
     secrets.push(...def.secrets);
     servers.push(def);
   }

@@ -6,6 +6,8 @@ interface ServerDefinitionBase {
   readonly id: string;
   /** The slug that prefixes tool paths (`{slug}-{tool}`) and names the direct endpoint. */
   readonly slug: string;
+  /** The installation's name where it differs from the slug (managed mode: `installation_name`). */
+  readonly name?: string;
   readonly team: string;
   /** Set for per-user instances (managed mode): only that user sees the server. */
   readonly userId?: string;

@@ -111,13 +111,12 @@ export class ToolCatalogService {
 
   /**
    * `mcp.tools.discovered` (backend-contract.md "Events"): the tools of one server with each
-   * one's token count. A server definition has no separate installation name, so its slug stands
-   * for it.
+   * one's token count. In standalone mode the slug is the installation's name.
    */
   private reportDiscovered(def: ServerDefinition, kept: readonly CatalogEntry[]): void {
     this.events.emit('mcp.tools.discovered', {
       installation_id: def.id,
-      installation_name: def.slug,
+      installation_name: def.name ?? def.slug,
       team_id: def.team,
       server_slug: def.slug,
       tool_count: kept.length,

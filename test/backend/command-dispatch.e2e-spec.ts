@@ -89,6 +89,7 @@ describe('command dispatch', () => {
     expect(h.servers.servers.get('inst-stdio')).toEqual({
       id: 'inst-stdio',
       slug: 'memory',
+      name: 'team-a-memory-7f3a',
       team: 'team-a',
       userId: 'user-1',
       enabled: true,

@@ -245,6 +245,12 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
       },
       15_000,
     );
+    // Events name the installation as the backend does, not by its slug.
+    expect(
+      backend.events.find(
+        (e) => e.type === 'mcp.tools.discovered' && e.data.installation_id === 'inst-memory',
+      )?.data,
+    ).toMatchObject({ installation_name: 'team-a-memory-1a2b', server_slug: 'memory' });
     // The next heartbeat reports each server instance's real state (the job would send it
     // within 30 s; the test sends it now).
     await app.get(BackendConnectionService).heartbeat();
