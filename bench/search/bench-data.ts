@@ -31,6 +31,11 @@ export interface BenchQuery {
   kind: string;
 }
 
+/** The unseen set (bench/data/tool-search-extra/README.md): other servers, other queries. */
+export const EXTRA_DIR = resolve(import.meta.dirname, '..', 'data', 'tool-search-extra');
+export const EXTRA_CATALOG_FILE = resolve(EXTRA_DIR, 'extra-catalog.json');
+export const EXTRA_QUERIES_FILE = resolve(EXTRA_DIR, 'extra-queries.jsonl');
+
 export function loadCatalog(file = CATALOG_FILE): Catalog {
   return JSON.parse(readFileSync(file, 'utf8')) as Catalog;
 }

@@ -85,6 +85,7 @@ describe('read scope', () => {
     ['API-post-search', 'many'],
     ['API-query-data-source', 'many'],
     ['maps_geocode', undefined],
+    ['kubectl_get', undefined],
     ['create_issue', undefined],
   ])('tool %s reads %s', (name, scope) => {
     expect(toolReadScope(name)).toBe(scope);
@@ -101,6 +102,8 @@ describe('read scope', () => {
     ['find all pages about roadmaps', 'many'],
     ['did anyone approve it', 'many'],
     ['what changed on main', undefined],
+    ['show the plan chosen for this search', undefined],
+    ['search for pages titled #77', 'many'],
     ['the 3 latest builds', undefined],
   ])('query "%s" reads %s', (query, scope) => {
     expect(scopeOf(query)).toBe(scope);

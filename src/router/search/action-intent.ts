@@ -325,20 +325,8 @@ const ASPECTS = new Set([
 ]);
 /** A plural word: `reviews`, `files`; not `status`, `access`, `analysis`. */
 const PLURAL = /[^sui]s$/;
-/** Query words that ask for many things (after phrases are joined: "look for" → search). */
-const MANY_WORDS = new Set([
-  'all',
-  'every',
-  'which',
-  'any',
-  'anyone',
-  'anything',
-  'list',
-  'search',
-  'find',
-  'lookup',
-  'browse',
-]);
+/** Words that ask for many things whatever the verb: "which pods…", "all pages…". */
+const QUANTIFIERS = new Set(['all', 'every', 'which', 'any', 'anyone', 'anything']);
 /**
  * A reference to one thing: `#77`, an id of letters and digits (`U02ABC`, `8a3f2c`), quoted
  * text; entities are quoted by `annotateEntities` (files, repositories), URLs carry `url`.
@@ -358,14 +346,20 @@ export function toolReadScope(name: string): ReadScope | undefined {
   if (MANY_VERBS.has(verb)) return 'many';
   if (!ONE_VERBS.has(verb)) return undefined;
   const last = words[words.length - 1];
+  // A bare verb (`kubectl_get`) says nothing about how many.
+  if (at === words.length - 1) return undefined;
   return at < words.length - 1 && PLURAL.test(last) && !ASPECTS.has(last) ? 'many' : 'one';
 }
 
 /**
- * A query's read scope: words that ask for many, else a reference to one thing, else unknown.
+ * A query's read scope: "which / all / any", or a first action verb that finds or lists, ask for
+ * many; else a reference to one thing asks for one; else unknown. A finding word later in the
+ * query is an object, not the ask ("show the plan chosen for this search").
  * `words` are the query's words with phrases joined, `text` the query with entities annotated.
  */
 export function queryReadScope(words: readonly string[], text: string): ReadScope | undefined {
-  if (words.some((w) => MANY_WORDS.has(w))) return 'many';
+  if (words.some((w) => QUANTIFIERS.has(w))) return 'many';
+  const verb = words.find((w) => actionOf(w) !== undefined);
+  if (verb !== undefined && MANY_VERBS.has(stemWord(verb))) return 'many';
   return REFERENCE.test(text) ? 'one' : undefined;
 }
