@@ -79,11 +79,14 @@ describe('annotateEntities', () => {
     );
     expect(annotateEntities('history of #incidents')).toContain('channel incidents');
     expect(annotateEntities('SELECT id FROM users')).toContain('sql query database');
+    expect(annotateEntities('delete the job cleanup-42.')).toContain('"cleanup 42"');
+    expect(annotateEntities('mappings of logs-2024, please')).toContain('"logs 2024"');
   });
 
   it('leaves plain words, fractions and abbreviations alone', () => {
     expect(annotateEntities('delete from the list')).toBe('delete from the list');
     expect(annotateEntities('3/4 of runs, 24/7')).toBe('3/4 of runs, 24/7');
     expect(annotateEntities('a script w/ mocks')).toBe('a script w/ mocks');
+    expect(annotateEntities('a read-only, built-in k8s pod')).toBe('a read-only, built-in k8s pod');
   });
 });

@@ -2,7 +2,7 @@
  * Things in a query that say what kind of object it is about, though no tool shares their words:
  * a URL means a web page, `report.pdf` or `Dockerfile` a file, `diagram.png` an image,
  * `src/components/` a directory, `octocat/hello-world` a repository, `#general` a channel,
- * `SELECT … FROM` SQL. Each is replaced by its kind plus the words worth keeping (host labels,
+ * `SELECT … FROM` SQL; a name with a number in it (`cleanup-42`) is a name, not words to match. Each is replaced by its kind plus the words worth keeping (host labels,
  * file names), so "open https://example.com" reads as "open url page example".
  */
 interface EntityRule {
@@ -84,6 +84,12 @@ const RULES: readonly EntityRule[] = [
     replace: (m) => ` repository ${named(m)} `,
   },
   { pattern: /(^|\s)#[a-z][\w-]*/gi, replace: (m) => ` channel ${words(m)} ` },
+  // A name with a number in it (`cleanup-42`, `logs-2024`, `web_v2`): the name of a thing.
+  {
+    pattern:
+      /(?<=^|\s)(?=[\w-]*\d)(?=[\w-]*[a-z])[a-z\d]+(?:[-_][a-z\d]+)+(?=[\s,;:!?)]|[.?!](?:\s|$)|$)/gi,
+    replace: (m) => ` ${named(m)} `,
+  },
   { pattern: /(^|\s)@[a-z][\w.-]*/gi, replace: () => ' user ' },
   {
     pattern: /\b(?:SELECT|INSERT|UPDATE|DELETE|WITH)\b[\s\S]*\b(?:FROM|INTO|SET|WHERE)\b/g,
