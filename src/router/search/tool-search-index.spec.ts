@@ -115,6 +115,27 @@ describe('ToolSearchIndex ranking', () => {
     expect(factor('update pull request #77', 'github-get_pull_request')).toBe(1);
   });
 
+  it('reads two swapped letters as the word (one typo, though two edits)', () => {
+    const small = new ToolSearchIndex();
+    const tool = (name: string, description: string): IndexedTool => ({
+      path: `s-${name}`,
+      serverId: 's',
+      serverSlug: 's',
+      team: 'default',
+      transport: 'stdio',
+      name,
+      description,
+      inputSchema: {},
+    });
+    small.replaceServer('s', [
+      tool('list_clusters', 'Lists the clusters of a project.'),
+      tool('list_alerts', 'Lists the alerts of a project.'),
+    ]);
+    const hits = small.search({ query: 'project alrets', limit: 2 }).hits;
+    expect(hits.map((h) => h.tool.name)).toEqual(['list_alerts', 'list_clusters']);
+    expect(hits[0].score).toBeGreaterThan(hits[1].score);
+  });
+
   it('gives ids no typo tolerance: abc123 is not a misspelt abc124', () => {
     const small = new ToolSearchIndex();
     small.replaceServer('s', [

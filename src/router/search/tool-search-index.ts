@@ -10,6 +10,7 @@ import {
 import type { IndexedTool } from './indexed-tool.js';
 import { phraseShare, phraseText, queryPairs } from './phrase-match.js';
 import { QueryAnalyser, type QueryConcept } from './query-analyser.js';
+import { stemWord } from './text-normaliser.js';
 import { ServerProfileIndex, type ServerProfileWeights } from './server-profile-index.js';
 import type {
   SearchAnswer,
@@ -59,6 +60,8 @@ function exactTerms(concept: QueryConcept): string[] {
 function conceptBit(i: number): number {
   return 1 << Math.min(i, 30);
 }
+/** Weight of a catalog word that is the query's with two neighbouring letters swapped. */
+const TRANSPOSED_WEIGHT = 0.9;
 /** Unknown words shorter than this get no typo tolerance (too many accidental neighbours). */
 const FUZZY_MIN_LENGTH = 4;
 /** …and shorter than this no prefix matching. */
@@ -196,6 +199,9 @@ export class ToolSearchIndex {
     let concepts = analysed.concepts.filter((c) => !mentions.stems.has(c.stem));
     if (concepts.length === 0) concepts = analysed.concepts;
     if (concepts.length === 0) return { hits: [], totalFound: 0 };
+
+    // Two letters swapped is the commonest typo ("alrets"), and two edits to typo tolerance.
+    concepts = concepts.map((c) => this.withTranspositions(c));
 
     // Every term of every concept; a term that stands for several query words counts for each
     // (as if each word were searched on its own). `conceptsOf`: term → bit mask of its concepts.
@@ -357,6 +363,27 @@ export class ToolSearchIndex {
       }
       return best > 0 ? best : 0.5 * Math.log(1 + n / hits);
     });
+  }
+
+  /**
+   * A word the catalog doesn't know, with the catalog's words that are it with two neighbouring
+   * letters swapped (`alrets` → alert) as alternatives at the weight of an abbreviation.
+   */
+  private withTranspositions(concept: QueryConcept): QueryConcept {
+    const { stem } = concept;
+    if (stem.length < FUZZY_MIN_LENGTH || /\d/.test(stem) || this.vocabulary.has(stem))
+      return concept;
+    const own = concept.terms.get(stem) ?? 1;
+    const terms = new Map(concept.terms);
+    for (let i = 0; i + 1 < stem.length; i++) {
+      if (stem[i] === stem[i + 1]) continue;
+      const swapped = stem.slice(0, i) + stem[i + 1] + stem[i] + stem.slice(i + 2);
+      const forms = [swapped, stemWord(swapped)];
+      for (const form of forms) {
+        if (this.vocabulary.has(form) && !terms.has(form)) terms.set(form, TRANSPOSED_WEIGHT * own);
+      }
+    }
+    return terms.size === concept.terms.size ? concept : { ...concept, terms };
   }
 
   /** How telling the naming of servers is: the IDF of "is a tool of one of these servers". */
