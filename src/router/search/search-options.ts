@@ -37,6 +37,11 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
    * (`get_pull_request` for "PR #77") or many (`list_pull_requests` for "which PRs…").
    */
   readonly scopeBoost?: number;
+  /**
+   * Weight of the share of the query's words a tool's server covers with any of its tools:
+   * score × share^serverCoveragePower (0 turns it off).
+   */
+  readonly serverCoveragePower?: number;
   /** BM25+ parameters (MiniSearch's defaults: k 1.2, b 0.7, d 0.5). */
   readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
 }

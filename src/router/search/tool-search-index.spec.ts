@@ -136,6 +136,37 @@ describe('ToolSearchIndex ranking', () => {
     expect(hits[0].score).toBeGreaterThan(hits[1].score);
   });
 
+  it("prefers the tool whose server also covers the query's other words", () => {
+    const tool = (server: string, name: string, description: string): IndexedTool => ({
+      path: `${server}-${name}`,
+      serverId: server,
+      serverSlug: server,
+      team: 'default',
+      transport: 'stdio',
+      name,
+      description,
+      inputSchema: {},
+    });
+    const small = new ToolSearchIndex();
+    small.replaceServer('courier', [
+      tool('courier', 'ship_parcel', 'Ships a parcel.'),
+      tool('courier', 'list_vans', 'Lists the vans.'),
+    ]);
+    small.replaceServer('depot', [
+      tool('depot', 'ship_parcel', 'Ships a parcel.'),
+      tool('depot', 'list_warehouses', 'Lists the warehouses.'),
+    ]);
+    const hits = small.search({
+      query: 'ship a parcel from the warehouse',
+      limit: 4,
+      explain: true,
+    }).hits;
+    expect(hits[0].tool.path).toBe('depot-ship_parcel');
+    const courier = hits.find((h) => h.tool.path === 'courier-ship_parcel')!;
+    expect(hits[0].score).toBeGreaterThan(courier.score);
+    expect(courier.factors?.['serverCoverage']).toBeLessThan(1);
+  });
+
   it('gives ids no typo tolerance: abc123 is not a misspelt abc124', () => {
     const small = new ToolSearchIndex();
     small.replaceServer('s', [

@@ -96,6 +96,7 @@ export class ToolSearchIndex {
   private readonly nameBoost: number;
   private readonly phraseBoost: number;
   private readonly scopeBoost: number;
+  private readonly serverCoveragePower: number;
   private readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
 
   constructor(options: ToolSearchIndexOptions = {}) {
@@ -108,6 +109,7 @@ export class ToolSearchIndex {
     this.nameBoost = options.nameBoost ?? 1;
     this.phraseBoost = options.phraseBoost ?? 2;
     this.scopeBoost = options.scopeBoost ?? 0.3;
+    this.serverCoveragePower = options.serverCoveragePower ?? 0.5;
     if (options.bm25) this.bm25 = options.bm25;
     this.analyser = new QueryAnalyser(options);
     this.serverProfiles = new ServerProfileIndex({
@@ -278,14 +280,28 @@ export class ToolSearchIndex {
       },
     );
 
-    const top = new TopHits(opts.limit);
-    for (const { path, lexical, mask } of found) {
-      const tool = this.tools.get(path)!;
-      let covered = named.has(tool.serverId) ? mentionWeight : 0;
+    // The query's words that each server covers with any of its tools: of two tools that match
+    // alike, the one whose server answers the rest of the query too is about the right product.
+    const serverMasks = new Map<string, number>();
+    for (const { path, mask } of found) {
+      const id = this.tools.get(path)!.serverId;
+      serverMasks.set(id, (serverMasks.get(id) ?? 0) | mask);
+    }
+    const coveredBy = (mask: number, serverId: string) => {
+      let covered = named.has(serverId) ? mentionWeight : 0;
       for (let c = 0; c < conceptWeights.length; c++) {
         if (mask & conceptBit(c)) covered += conceptWeights[c];
       }
-      const coverage = covered / coverable;
+      return covered / coverable;
+    };
+
+    const top = new TopHits(opts.limit);
+    for (const { path, lexical, mask } of found) {
+      const tool = this.tools.get(path)!;
+      const coverage = coveredBy(mask, tool.serverId);
+      const serverCoverage =
+        coveredBy(serverMasks.get(tool.serverId) ?? mask, tool.serverId) **
+        this.serverCoveragePower;
       const intent = actionFactor({
         wanted: action,
         does: this.actions.get(tool.path),
@@ -302,7 +318,8 @@ export class ToolSearchIndex {
       const server = 1 + this.serverBoost * (serverScores.get(tool.serverId) ?? 0);
       const mention = named.has(tool.serverId) ? 1 + this.mentionBoost : 1;
       const name = 1 + this.nameBoost * this.nameShare(tool.path, weights);
-      const unphrased = lexical * coverage * intent * scope * server * mention * name;
+      const unphrased =
+        lexical * coverage * serverCoverage * intent * scope * server * mention * name;
       // Phrases are looked up only where they could still lift the tool into the answer.
       const phrase =
         pairs.length > 0 &&
@@ -315,7 +332,19 @@ export class ToolSearchIndex {
         tool,
         score,
         ...(opts.explain
-          ? { factors: { lexical, coverage, intent, scope, server, mention, name, phrase } }
+          ? {
+              factors: {
+                lexical,
+                coverage,
+                serverCoverage,
+                intent,
+                scope,
+                server,
+                mention,
+                name,
+                phrase,
+              },
+            }
           : {}),
       });
     }
