@@ -40,6 +40,20 @@ function fullIndex(): ToolSearchIndex {
   return index;
 }
 
+/** A made-up tool of a made-up server, for small indexes that show one behaviour. */
+function smallTool(server: string, name: string, description: string): IndexedTool {
+  return {
+    path: `${server}-${name}`,
+    serverId: server,
+    serverSlug: server,
+    team: 'default',
+    transport: 'stdio',
+    name,
+    description,
+    inputSchema: {},
+  };
+}
+
 const top = (index: ToolSearchIndex, query: string, limit = 5) =>
   index.search({ query, limit }).hits.map((h) => h.tool.path);
 
@@ -81,16 +95,7 @@ describe('ToolSearchIndex ranking', () => {
   });
 
   it('prefers the tool whose text holds consecutive query words together', () => {
-    const tool = (name: string, description: string): IndexedTool => ({
-      path: `s-${name}`,
-      serverId: 's',
-      serverSlug: 's',
-      team: 'default',
-      transport: 'stdio',
-      name,
-      description,
-      inputSchema: {},
-    });
+    const tool = (name: string, description: string) => smallTool('s', name, description);
     const small = new ToolSearchIndex();
     small.replaceServer('s', [
       tool('inspect_one', 'Shows where a branch came from, and the base commit.'),
@@ -117,16 +122,7 @@ describe('ToolSearchIndex ranking', () => {
 
   it('reads two swapped letters as the word (one typo, though two edits)', () => {
     const small = new ToolSearchIndex();
-    const tool = (name: string, description: string): IndexedTool => ({
-      path: `s-${name}`,
-      serverId: 's',
-      serverSlug: 's',
-      team: 'default',
-      transport: 'stdio',
-      name,
-      description,
-      inputSchema: {},
-    });
+    const tool = (name: string, description: string) => smallTool('s', name, description);
     small.replaceServer('s', [
       tool('list_clusters', 'Lists the clusters of a project.'),
       tool('list_alerts', 'Lists the alerts of a project.'),
@@ -137,24 +133,14 @@ describe('ToolSearchIndex ranking', () => {
   });
 
   it("prefers the tool whose server also covers the query's other words", () => {
-    const tool = (server: string, name: string, description: string): IndexedTool => ({
-      path: `${server}-${name}`,
-      serverId: server,
-      serverSlug: server,
-      team: 'default',
-      transport: 'stdio',
-      name,
-      description,
-      inputSchema: {},
-    });
     const small = new ToolSearchIndex();
     small.replaceServer('courier', [
-      tool('courier', 'ship_parcel', 'Ships a parcel.'),
-      tool('courier', 'list_vans', 'Lists the vans.'),
+      smallTool('courier', 'ship_parcel', 'Ships a parcel.'),
+      smallTool('courier', 'list_vans', 'Lists the vans.'),
     ]);
     small.replaceServer('depot', [
-      tool('depot', 'ship_parcel', 'Ships a parcel.'),
-      tool('depot', 'list_warehouses', 'Lists the warehouses.'),
+      smallTool('depot', 'ship_parcel', 'Ships a parcel.'),
+      smallTool('depot', 'list_warehouses', 'Lists the warehouses.'),
     ]);
     const hits = small.search({
       query: 'ship a parcel from the warehouse',
@@ -169,18 +155,7 @@ describe('ToolSearchIndex ranking', () => {
 
   it('gives ids no typo tolerance: abc123 is not a misspelt abc124', () => {
     const small = new ToolSearchIndex();
-    small.replaceServer('s', [
-      {
-        path: 's-get_item',
-        serverId: 's',
-        serverSlug: 's',
-        team: 'default',
-        transport: 'stdio',
-        name: 'get_item',
-        description: 'Fetches item abc124 or any other.',
-        inputSchema: {},
-      },
-    ]);
+    small.replaceServer('s', [smallTool('s', 'get_item', 'Fetches item abc124 or any other.')]);
     expect(small.search({ query: 'abc124', limit: 5 }).totalFound).toBe(1);
     expect(small.search({ query: 'abc123', limit: 5 }).totalFound).toBe(0);
   });
