@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallerContext } from '../router/caller-context.js';
+import type { SessionEventStore } from './session-event-store.js';
 
 /** One client session: its transport (Streamable HTTP or legacy SSE), its SDK server, its owner. */
 export interface McpSession {
@@ -15,6 +16,8 @@ export interface McpSession {
   readonly owner: string;
   readonly createdAt: number;
   lastSeenAt: number;
+  /** What the session's streams carried, for resumption (Streamable HTTP sessions). */
+  readonly events?: SessionEventStore;
   /** Serves one HTTP request of a Streamable HTTP session (absent for legacy SSE sessions). */
   readonly handle?: (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void>;
   /** Releases what the session holds elsewhere (direct-endpoint bindings, subscriptions). */

@@ -134,7 +134,7 @@ export class McpTransportService {
         return rpcError(reply, 404, SESSION_NOT_FOUND, 'Session not found');
       }
       reply.hijack();
-      await session.handle(req.raw, reply.raw, body);
+      if (!resumeSettled(req, reply, session)) await session.handle(req.raw, reply.raw, body);
       return;
     }
     if (req.method !== 'POST' || !containsInitialize(body)) {
@@ -213,10 +213,11 @@ export class McpTransportService {
     access: ClientAccess;
   }): WebStandardStreamableHTTPServerTransport {
     const { server, bind, id, endpoint, access } = made;
+    const events = new SessionEventStore();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       // Resumable streams: a client reconnecting with Last-Event-ID gets what it missed.
-      eventStore: new SessionEventStore(),
+      eventStore: events,
       retryInterval: RECONNECT_AFTER_MS,
       // Runs before the initialize response is written, so the id is known when the client uses it.
       onsessioninitialized: (sid) => {
@@ -230,6 +231,7 @@ export class McpTransportService {
           owner: access.owner,
           createdAt: now,
           lastSeenAt: now,
+          events,
           handle: (req, res, body) => bridge(transport, req, res, body),
           ...(bind ? { onClose: bind(sid) } : {}),
         });
@@ -323,6 +325,32 @@ export class McpTransportService {
 }
 
 /** Node request/response ↔ the SDK's web-standard transport (what the SDK's Node wrapper does). */
+/**
+ * A GET resuming a stream that already carried its response: the events it missed on it, then
+ * the end (204 when there are none), instead of a stream the transport would hold open though
+ * nothing more can come. Answers whether it replied.
+ */
+function resumeSettled(req: FastifyRequest, reply: FastifyReply, session: McpSession): boolean {
+  const lastEventId = req.headers['last-event-id'];
+  if (req.method !== 'GET' || typeof lastEventId !== 'string' || !session.events) return false;
+  const missed = session.events.settledAfter(lastEventId);
+  if (!missed) return false;
+  const res = reply.raw;
+  if (missed.length === 0) {
+    res.writeHead(204, { 'mcp-session-id': session.id }).end();
+    return true;
+  }
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache, no-transform',
+    'mcp-session-id': session.id,
+  });
+  for (const { id, message } of missed)
+    res.write(`event: message\nid: ${id}\ndata: ${JSON.stringify(message)}\n\n`);
+  res.end();
+  return true;
+}
+
 function bridge(
   transport: WebStandardStreamableHTTPServerTransport,
   req: IncomingMessage,

@@ -40,6 +40,25 @@ describe('SessionEventStore', () => {
     expect(got[0][1]).toEqual(note(11));
   });
 
+  it('tells a stream that carried its response (result or error) from one still open', async () => {
+    const store = new SessionEventStore();
+    const priming = await store.storeEvent('a', {} as JSONRPCMessage);
+    const progress = await store.storeEvent('a', note(1));
+    expect(store.settledAfter(priming)).toBeUndefined();
+    const error: JSONRPCMessage = {
+      jsonrpc: '2.0',
+      id: 7,
+      error: { code: -32602, message: 'Invalid params' },
+    };
+    const answer = await store.storeEvent('a', error);
+    expect(store.settledAfter(priming)).toEqual([
+      { id: progress, message: note(1) },
+      { id: answer, message: error },
+    ]);
+    expect(store.settledAfter(answer)).toEqual([]);
+    expect(store.settledAfter('garbage')).toBeUndefined();
+  });
+
   it('refuses an event id it never issued', async () => {
     await expect(replay(new SessionEventStore(), 'garbage')).rejects.toThrow(/unknown event id/);
   });

@@ -59,6 +59,27 @@ export class SessionEventStore implements EventStore {
     }
     return last.streamId;
   }
+
+  /**
+   * A stream that already carried its request's response (result or error) will carry nothing
+   * more: the events after `lastEventId` on it (maybe none), or undefined when the stream is still
+   * open, unknown or forgotten (the transport resumes those). Clients of the SDK's 1.x line
+   * reconnect after an error response as if it had not come (typescript-sdk PR #2638); answering
+   * those from here keeps the transport from holding a stream open for each of them.
+   */
+  settledAfter(lastEventId: string): Array<{ id: string; message: JSONRPCMessage }> | undefined {
+    const last = parse(lastEventId);
+    if (!last) return undefined;
+    const onStream = this.events.filter((e) => e.streamId === last.streamId);
+    if (!onStream.some((e) => isResponse(e.message))) return undefined;
+    return onStream
+      .filter((e) => e.seq > last.seq && Object.keys(e.message).length > 0)
+      .map((e) => ({ id: `${e.seq}:${e.streamId}`, message: e.message }));
+  }
+}
+
+function isResponse(message: JSONRPCMessage): boolean {
+  return 'id' in message && ('result' in message || 'error' in message);
 }
 
 function parse(eventId: string): { seq: number; streamId: string } | undefined {
