@@ -32,7 +32,7 @@ interface ServerEntry {
   readonly terms: string[];
 }
 
-const DEFAULT_FIELDS: ToolFieldWeights = { name: 3, lead: 1.5, body: 0.3, params: 0.5 };
+const DEFAULT_FIELDS: ToolFieldWeights = { name: 3, lead: 1.5, body: 0.5, params: 0.5 };
 const DEFAULT_SERVER_FIELDS: ServerProfileWeights = {
   slug: 4,
   description: 1,
