@@ -95,6 +95,17 @@ describe('loadSatelliteConfig', () => {
     expect(() =>
       loadSatelliteConfig({ DEPLOYSTACK_EMBEDDINGS_URL: 'https://api.openai.com/v1' }),
     ).toThrow(/DEPLOYSTACK_EMBEDDINGS_MODEL/);
+    const semantic = {
+      DEPLOYSTACK_EMBEDDINGS_URL: 'http://127.0.0.1:11434/v1',
+      DEPLOYSTACK_EMBEDDINGS_MODEL: 'nomic-embed-text',
+    };
+    expect(
+      loadSatelliteConfig({ ...semantic, DEPLOYSTACK_EMBEDDINGS_WEIGHT: '1.5' }).search.embeddings
+        ?.weight,
+    ).toBe(1.5);
+    expect(() => loadSatelliteConfig({ ...semantic, DEPLOYSTACK_EMBEDDINGS_WEIGHT: '-1' })).toThrow(
+      /DEPLOYSTACK_EMBEDDINGS_WEIGHT="-1"/,
+    );
   });
 
   it('reports a missing config file by path', () => {

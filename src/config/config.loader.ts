@@ -126,6 +126,9 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
               ...(dto.DEPLOYSTACK_EMBEDDINGS_API_KEY
                 ? { apiKey: dto.DEPLOYSTACK_EMBEDDINGS_API_KEY }
                 : {}),
+              ...(dto.DEPLOYSTACK_EMBEDDINGS_WEIGHT !== undefined
+                ? { weight: dto.DEPLOYSTACK_EMBEDDINGS_WEIGHT }
+                : {}),
             },
           }
         : {}),

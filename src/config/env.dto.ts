@@ -112,4 +112,11 @@ export class EnvDto {
   DEPLOYSTACK_EMBEDDINGS_MODEL?: string;
   /** A secret: no rule that could fail on it, so a validation error never quotes it. */
   @IsOptional() @IsString() DEPLOYSTACK_EMBEDDINGS_API_KEY?: string;
+  /** Weight of embedding similarity against the lexical ranking's 1. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  @Max(10)
+  DEPLOYSTACK_EMBEDDINGS_WEIGHT?: number;
 }

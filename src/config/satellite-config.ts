@@ -18,6 +18,8 @@ export interface EmbeddingsConfig {
   readonly model: string;
   /** Sent as `Authorization: Bearer …`; never logged. */
   readonly apiKey?: string;
+  /** Weight of embedding similarity against the lexical ranking's 1 (default 0.5). */
+  readonly weight?: number;
 }
 
 /**

@@ -53,6 +53,7 @@ export class ToolSearchService implements OnModuleInit, OnModuleDestroy {
               model: settings.model,
               ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
             }),
+            ...(settings.weight !== undefined ? { semanticWeight: settings.weight } : {}),
           }
         : {}),
       onFailure: (err) =>

@@ -1,15 +1,26 @@
 /**
- * Weighted reciprocal rank fusion (Cormack et al., SIGIR 2009): each ranked list gives an item
- * weight / (k + rank). Ranks, not raw scores, are fused, so BM25 scores and cosine similarities
- * need no common scale. k = 60 is the paper's value.
+ * Relative score fusion: each list's scores scaled to 0..1 over its own candidates (min-max), then
+ * summed by weight; an item a list lacks gets 0 from it. Unlike rank fusion it keeps how far apart
+ * a list puts its candidates, so a confident first hit stays first unless the other list disagrees
+ * strongly. Reciprocal rank fusion (k = 60) was measured first and dropped: it treats ranks 1
+ * and 5 of a confident lexical ranking alike (docs/search.md).
  */
-export function reciprocalRankFusion(
-  lists: ReadonlyArray<{ readonly ids: readonly string[]; readonly weight: number }>,
-  k = 60,
+export function relativeScoreFusion(
+  lists: ReadonlyArray<{ readonly scores: ReadonlyMap<string, number>; readonly weight: number }>,
 ): Map<string, number> {
   const fused = new Map<string, number>();
-  for (const { ids, weight } of lists) {
-    ids.forEach((id, i) => fused.set(id, (fused.get(id) ?? 0) + weight / (k + i + 1)));
+  for (const { scores, weight } of lists) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const s of scores.values()) {
+      min = Math.min(min, s);
+      max = Math.max(max, s);
+    }
+    const span = max - min;
+    for (const [id, s] of scores) {
+      const scaled = span > 0 ? (s - min) / span : 1;
+      fused.set(id, (fused.get(id) ?? 0) + weight * scaled);
+    }
   }
   return fused;
 }
