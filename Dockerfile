@@ -18,8 +18,14 @@ RUN apt-get update \
 WORKDIR /app
 # The demo config needs the dev-only demo servers; the image starts empty: mount your own config
 # and point DEPLOYSTACK_MCP_CONFIG at it.
+# HOST=0.0.0.0 is reachable from outside the container, so MCP clients must authenticate: the
+# image defaults to static bearer tokens with an empty list, i.e. it starts (health and metrics
+# answer) but refuses every MCP client (401) until you mount your own tokens file and point
+# DEPLOYSTACK_AUTH_TOKENS_FILE at it, or choose DEPLOYSTACK_AUTH=jwt (docs/security.md). Managed
+# mode ignores DEPLOYSTACK_AUTH: the backend's OAuth tokens authenticate clients there.
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3001 DEPLOYSTACK_DATA_DIR=/data \
-    DEPLOYSTACK_MCP_CONFIG=/app/config/mcp-servers.empty.json
+    DEPLOYSTACK_MCP_CONFIG=/app/config/mcp-servers.empty.json \
+    DEPLOYSTACK_AUTH=tokens DEPLOYSTACK_AUTH_TOKENS_FILE=/app/config/auth-tokens.empty.json
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist

@@ -5,14 +5,19 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-deps.sh
 
-# The bwrap sandbox driver is tested for real; install Debian's bubblewrap when missing.
-if ! command -v bwrap >/dev/null 2>&1; then
+# The sandbox is tested for real: bubblewrap (the bwrap driver), passt (pasta: the sandboxes'
+# outbound network), nftables (their firewall), iproute2 (their namespaces). Install what is missing.
+missing=()
+for tool in bwrap:bubblewrap pasta:passt nft:nftables ip:iproute2; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test: installing bubblewrap" >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null) ||
-      echo "test: could not install bubblewrap; bwrap tests will skip with the reason" >&2
+    echo "test: installing ${missing[*]}" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null) ||
+      echo "test: could not install ${missing[*]}; the tests that need them will skip with the reason" >&2
   else
-    echo "test: bwrap missing and not root; bwrap tests will skip with the reason" >&2
+    echo "test: ${missing[*]} missing and not root; the tests that need them will skip with the reason" >&2
   fi
 fi
 

@@ -4,14 +4,47 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { DataDirLock } from './config/data-dir-lock.js';
 import type { SatelliteConfig } from './config/satellite-config.js';
 import { MalformedJsonBody } from './mcp/json-body.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 
-/** Builds the whole application (used by main.ts and by the e2e tests). */
+/**
+ * Builds the whole application (used by main.ts and by the e2e tests). First of all it locks
+ * `DEPLOYSTACK_DATA_DIR` (DataDirLock: one data directory, one satellite), before any module
+ * touches the directory (leftover sweep, SQLite stores, servers); throws DataDirLockedError when
+ * another satellite holds it. `app.close()` releases the lock after every shutdown hook has run.
+ */
 export async function createApp(config: SatelliteConfig): Promise<NestFastifyApplication> {
+  const lock = DataDirLock.acquire(config.dataDir);
+  try {
+    const app = await build(config);
+    // Released after every shutdown hook (children killed, cgroups and stores closed), so not in
+    // a provider's hook, whose order across modules is Nest's business. NestFactory's proxies
+    // swallow assignments and look methods up on the instance at each call, so the instance gets
+    // its own `close` (defineProperty passes through them) that runs the class's close first.
+    const close = (Object.getPrototypeOf(app) as { close: (this: unknown) => Promise<void> }).close;
+    Object.defineProperty(app, 'close', {
+      configurable: true,
+      writable: true,
+      value: async function (this: unknown): Promise<void> {
+        try {
+          await close.call(this);
+        } finally {
+          lock.release();
+        }
+      },
+    });
+    return app;
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function build(config: SatelliteConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, return503OnClosing: true });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,

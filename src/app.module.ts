@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { ClientAuthModule } from './auth/client-auth.module.js';
 import { BackendModule } from './backend/backend.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { loggerOptions } from './config/logger.options.js';
@@ -28,8 +29,10 @@ export class AppModule {
         ProcessModule,
         DiscoveryModule,
         // Managed mode: the control-plane client applies the backend's servers through
-        // discovery's SERVER_CONTROL; /mcp then needs bearer tokens (McpModule imports AuthModule).
+        // discovery's SERVER_CONTROL; /mcp then needs the backend's bearer tokens.
         ...(config.backend ? [BackendModule.forRoot({ serverControl: [DiscoveryModule] })] : []),
+        // Client authentication (backend tokens, or standalone DEPLOYSTACK_AUTH): docs/security.md.
+        ClientAuthModule.forRoot(config),
         RouterModule,
         McpModule.forRoot(config),
         StatusModule,

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadSatelliteConfig } from './config/config.loader.js';
+import { DataDirLockError } from './config/data-dir-lock.js';
 import { McpTransportService } from './mcp/mcp-transport.service.js';
 import { StatusContributors } from './status/status-contributors.service.js';
 
@@ -15,7 +16,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await createApp(config);
+  let app;
+  try {
+    app = await createApp(config);
+  } catch (err) {
+    // Another satellite holds DEPLOYSTACK_DATA_DIR (or it cannot be locked): nothing was touched.
+    if (err instanceof DataDirLockError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
   await app.listen({ port: config.http.port, host: config.http.host });
   // The bound port, which differs from the configured one when PORT=0 (an ephemeral port).
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -8,7 +8,8 @@ import { MCP_SCOPES } from './principal.js';
 /** RFC 9728 protected resource metadata, as served under /.well-known. */
 export interface ProtectedResourceMetadata {
   readonly resource: string;
-  readonly authorization_servers: readonly string[];
+  /** Absent with static tokens (`DEPLOYSTACK_AUTH=tokens`): no server issues them. */
+  readonly authorization_servers?: readonly string[];
   readonly scopes_supported: readonly string[];
   readonly bearer_methods_supported: readonly string[];
 }
@@ -20,15 +21,25 @@ export class ProtectedResourceMetadataService {
   private readonly url: string;
 
   constructor(config: SatelliteConfig) {
-    const settings = backendSettings(config);
+    // Managed mode: the backend is the authorization server. Standalone: the JWT issuer, or none.
+    const { satelliteUrl, authorizationServer } = config.backend
+      ? {
+          satelliteUrl: backendSettings(config).satelliteUrl,
+          authorizationServer: backendSettings(config).publicUrl,
+        }
+      : {
+          satelliteUrl: config.auth.satelliteUrl,
+          authorizationServer:
+            config.auth.client.kind === 'jwt' ? config.auth.client.issuer : undefined,
+        };
     this.doc = {
-      resource: `${settings.satelliteUrl}/mcp`,
-      authorization_servers: [settings.publicUrl],
+      resource: `${satelliteUrl}/mcp`,
+      ...(authorizationServer ? { authorization_servers: [authorizationServer] } : {}),
       scopes_supported: [MCP_SCOPES.read, MCP_SCOPES.execute],
       bearer_methods_supported: ['header'],
     };
     // RFC 9728 §3.1: the well-known suffix goes between the host and the resource's path.
-    this.url = `${settings.satelliteUrl}/.well-known/oauth-protected-resource/mcp`;
+    this.url = `${satelliteUrl}/.well-known/oauth-protected-resource/mcp`;
   }
 
   metadata(): ProtectedResourceMetadata {

@@ -31,6 +31,7 @@ describe('loadSatelliteConfig', () => {
     const config = loadSatelliteConfig({
       PORT: '4000',
       HOST: '0.0.0.0',
+      DEPLOYSTACK_ALLOW_UNAUTHENTICATED: 'true',
       DEPLOYSTACK_MCP_CONFIG: path,
       DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE: 'true',
       DEPLOYSTACK_ALLOWED_ORIGINS: 'app.example.com, LOCALHOST',

@@ -4,7 +4,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { loadClientAuth, loadQuotas } from './client-auth.config.js';
 import { EnvDto } from './env.dto.js';
+import type { NetworkMode } from './network-setting.js';
 import { parseServerConfig, ServerConfigError } from './mcp-server-file.js';
 import {
   type RunEnvironment,
@@ -74,6 +76,8 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
         `DEPLOYSTACK_MCP_CONFIG=${configPath}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
       );
   }
+  const host = dto.HOST ?? '127.0.0.1';
+  const clientAuth = loadClientAuth(dto, cwd, host, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const runEnv = (dto.NODE_ENV ?? 'development') as RunEnvironment;
@@ -81,7 +85,7 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
   return SatelliteConfig.of({
     env: runEnv,
     version: readVersion(),
-    http: { host: dto.HOST ?? '127.0.0.1', port: dto.PORT ?? 3001 },
+    http: { host, port: dto.PORT ?? 3001 },
     logLevel: dto.LOG_LEVEL ?? (runEnv === 'test' ? 'warn' : 'info'),
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
     shutdownTimeoutMs: dto.DEPLOYSTACK_SHUTDOWN_TIMEOUT_MS ?? 8000,
@@ -101,10 +105,14 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
       initialServers,
       timeoutMs: dto.DEPLOYSTACK_DISCOVERY_TIMEOUT_MS ?? 30_000,
       callTimeoutMs: dto.DEPLOYSTACK_TOOL_CALL_TIMEOUT_MS ?? 120_000,
+      retryBaseMs: dto.DEPLOYSTACK_DISCOVERY_RETRY_BASE_MS ?? 1_000,
+      retryMaxMs: dto.DEPLOYSTACK_DISCOVERY_RETRY_MAX_MS ?? 60_000,
     },
     process: {
       sandbox: (dto.DEPLOYSTACK_SANDBOX ?? 'auto') as SandboxDriverName,
       allowUnsandboxed: dto.DEPLOYSTACK_ALLOW_UNSANDBOXED ?? runEnv !== 'production',
+      network: (dto.DEPLOYSTACK_SANDBOX_NETWORK ?? 'egress') as NetworkMode,
+      installTimeoutMs: dto.DEPLOYSTACK_INSTALL_TIMEOUT_MS ?? 5 * 60_000,
       idleTimeoutMs: dto.DEPLOYSTACK_PROCESS_IDLE_TIMEOUT_MS ?? 5 * 60_000,
       handshakeTimeoutMs: dto.DEPLOYSTACK_HANDSHAKE_TIMEOUT_MS ?? 30_000,
       killGraceMs: dto.DEPLOYSTACK_PROCESS_KILL_GRACE_MS ?? 3000,
@@ -116,6 +124,13 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
       },
     },
     status: { showDebugRoute: dto.DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE ?? false },
+    auth: {
+      client: clientAuth,
+      satelliteUrl: (
+        dto.DEPLOYSTACK_SATELLITE_URL ?? `http://localhost:${dto.PORT ?? 3001}`
+      ).replace(/\/+$/, ''),
+      quotas: loadQuotas(dto),
+    },
     search: {
       // env.dto.ts guarantees the model when the URL is set; an empty API key means none.
       ...(dto.DEPLOYSTACK_EMBEDDINGS_URL

@@ -1,6 +1,7 @@
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsNumber,
@@ -13,6 +14,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { NETWORK_MODES } from './network-setting.js';
 
 const toBool = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -24,6 +26,7 @@ const toBool = ({ value }: { value: unknown }): unknown => {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const SANDBOX_DRIVERS = ['auto', 'nsjail', 'bwrap', 'none'] as const;
+export const AUTH_MODES = ['none', 'tokens', 'jwt'] as const;
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
@@ -57,6 +60,13 @@ export class EnvDto {
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_DISCOVERY_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_TOOL_CALL_TIMEOUT_MS?: number;
+  /** Backoff of remote servers whose discovery failed: first wait, longest wait. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  DEPLOYSTACK_DISCOVERY_RETRY_BASE_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_DISCOVERY_RETRY_MAX_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_SHUTDOWN_TIMEOUT_MS?: number;
 
   @IsOptional() @Transform(toBool) @IsBoolean() DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE?: boolean;
@@ -65,6 +75,10 @@ export class EnvDto {
   // Process supervision and sandboxing (stdio servers).
   @IsOptional() @IsIn(SANDBOX_DRIVERS) DEPLOYSTACK_SANDBOX?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() DEPLOYSTACK_ALLOW_UNSANDBOXED?: boolean;
+  /** What sandboxed servers may reach by default: `egress` (internet, never the host) or `none`. */
+  @IsOptional() @IsIn(NETWORK_MODES) DEPLOYSTACK_SANDBOX_NETWORK?: string;
+  /** First start of a package-runner server (npx, uvx, …): download + handshake, in ms. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) DEPLOYSTACK_INSTALL_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) DEPLOYSTACK_PROCESS_IDLE_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_HANDSHAKE_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_PROCESS_KILL_GRACE_MS?: number;
@@ -100,6 +114,46 @@ export class EnvDto {
   @Max(100)
   DEPLOYSTACK_EVENT_BATCH_SIZE?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_EVENT_QUEUE_MAX?: number;
+
+  // Client authentication in standalone mode and per-principal quotas (docs/security.md).
+  @IsOptional() @IsIn(AUTH_MODES) DEPLOYSTACK_AUTH?: string;
+  /** Lets `DEPLOYSTACK_AUTH=none` listen on a non-loopback HOST (warned about at every start). */
+  @IsOptional() @Transform(toBool) @IsBoolean() DEPLOYSTACK_ALLOW_UNAUTHENTICATED?: boolean;
+  @ValidateIf((e: EnvDto) => e.DEPLOYSTACK_AUTH === 'tokens')
+  @IsDefined({ message: 'is required when DEPLOYSTACK_AUTH=tokens' })
+  @IsString()
+  @MinLength(1)
+  DEPLOYSTACK_AUTH_TOKENS_FILE?: string;
+  @ValidateIf((e: EnvDto) => e.DEPLOYSTACK_AUTH === 'jwt')
+  @IsDefined({ message: 'is required when DEPLOYSTACK_AUTH=jwt' })
+  @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' })
+  DEPLOYSTACK_AUTH_JWT_ISSUER?: string;
+  /** Comma-separated: a token must name one of them in `aud`. */
+  @ValidateIf((e: EnvDto) => e.DEPLOYSTACK_AUTH === 'jwt')
+  @IsDefined({ message: 'is required when DEPLOYSTACK_AUTH=jwt' })
+  @IsString()
+  @MinLength(1)
+  DEPLOYSTACK_AUTH_JWT_AUDIENCE?: string;
+  @IsOptional()
+  @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' })
+  DEPLOYSTACK_AUTH_JWKS_URL?: string;
+  @IsOptional() @IsString() @MinLength(1) DEPLOYSTACK_AUTH_JWT_TEAMS_CLAIM?: string;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  DEPLOYSTACK_MAX_SESSIONS_PER_PRINCIPAL?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_RATE_LIMIT_PER_MINUTE?: number;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  DEPLOYSTACK_MAX_CONCURRENT_CALLS_PER_PRINCIPAL?: number;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  DEPLOYSTACK_MAX_STREAMS_PER_SESSION?: number;
 
   // Tool search's optional semantic stage (docs/search.md): DEPLOYSTACK_EMBEDDINGS_URL turns it on.
   /** OpenAI-compatible base URL (`…/v1`) or the full `/embeddings` URL. */

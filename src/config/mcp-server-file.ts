@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { DEFAULT_TEAM, type ServerDefinition } from './server-definition.js';
+import { parseNetworkSetting } from './network-setting.js';
+import { DEFAULT_TEAM, type ExtraMount, type ServerDefinition } from './server-definition.js';
 
 export const SLUG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -31,6 +32,31 @@ function stringMap(value: unknown, where: string, problems: string[]): Record<st
     else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
     else problems.push(`${where}.${k} must be a string`);
   }
+  return out;
+}
+
+/** `"mounts": ["/srv/data", {"path": "/srv/out", "writable": true}]`: absolute host paths. */
+function parseMounts(
+  value: unknown,
+  where: string,
+  baseDir: string,
+  problems: string[],
+): ExtraMount[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) {
+    problems.push(`${where} must be an array of paths or {"path", "writable"} objects`);
+    return undefined;
+  }
+  const out: ExtraMount[] = [];
+  value.forEach((item, i) => {
+    const obj: Json = isObject(item) ? item : { path: item };
+    const { path, writable = false } = obj;
+    if (typeof path !== 'string' || path.trim() === '' || typeof writable !== 'boolean') {
+      problems.push(`${where}[${i}] must be a path or {"path": string, "writable": boolean}`);
+      return;
+    }
+    out.push({ path: isAbsolute(path) ? path : resolve(baseDir, path), writable });
+  });
   return out;
 }
 
@@ -83,6 +109,8 @@ function parseEntry(
     const env = stringMap(raw.env, `${at}.env`, problems);
     if (raw.cwd !== undefined && typeof raw.cwd !== 'string')
       problems.push(`${at}.cwd must be a string`);
+    const network = parseNetworkSetting(raw.network, `${at}.network`, problems);
+    const mounts = parseMounts(raw.mounts, `${at}.mounts`, baseDir, problems);
     if (problems.length > before) return undefined;
     return {
       ...base,
@@ -93,6 +121,8 @@ function parseEntry(
       ...(typeof raw.cwd === 'string'
         ? { cwd: isAbsolute(raw.cwd) ? raw.cwd : resolve(baseDir, raw.cwd) }
         : {}),
+      ...(network !== undefined ? { network } : {}),
+      ...(mounts !== undefined ? { mounts } : {}),
       secrets: Object.values(env).filter((v) => v.length >= 4),
     };
   }

@@ -1,3 +1,5 @@
+import type { NetworkMode } from './network-setting.js';
+import type { StaticToken } from './auth-tokens-file.js';
 import type { ServerDefinition } from './server-definition.js';
 
 export type RunEnvironment = 'development' | 'production' | 'test';
@@ -20,6 +22,42 @@ export interface EmbeddingsConfig {
   readonly apiKey?: string;
   /** Weight of embedding similarity against the lexical ranking's 1 (default 0.5). */
   readonly weight?: number;
+}
+
+/**
+ * How MCP clients authenticate in standalone mode (`DEPLOYSTACK_AUTH`, docs/security.md). Managed
+ * mode always uses the backend's OAuth tokens and ignores this.
+ */
+export type ClientAuthConfig =
+  | {
+      readonly kind: 'none';
+      /** `DEPLOYSTACK_ALLOW_UNAUTHENTICATED`: set when HOST is not loopback (warned at start). */
+      readonly allowUnauthenticated: boolean;
+    }
+  | {
+      readonly kind: 'tokens';
+      readonly tokensFile: string;
+      /** The file as read at boot (the boot fails on an invalid file); edits are watched. */
+      readonly initialTokens: readonly StaticToken[];
+    }
+  | {
+      readonly kind: 'jwt';
+      readonly issuer: string;
+      /** A token must name one of these in `aud`. */
+      readonly audience: readonly string[];
+      /** Unset: the `jwks_uri` of the issuer's discovery document. */
+      readonly jwksUrl?: string;
+      readonly teamsClaim: string;
+    };
+
+/** Per-principal limits (docs/security.md "Quotas"); anonymous callers have none of their own. */
+export interface QuotaConfig {
+  readonly maxSessionsPerPrincipal: number;
+  /** Tool calls per minute (token bucket: bursts up to this, refilled evenly). */
+  readonly callsPerMinute: number;
+  readonly maxConcurrentCalls: number;
+  /** GET (server-to-client) streams open at once on one session. */
+  readonly maxStreamsPerSession: number;
 }
 
 /**
@@ -53,16 +91,31 @@ export class SatelliteConfig {
     readonly timeoutMs: number;
     /** Default per-call timeout (reset by progress notifications). */
     readonly callTimeoutMs: number;
+    /** First wait before retrying a remote server whose discovery failed (discovery-retry.ts). */
+    readonly retryBaseMs: number;
+    /** Longest wait between two such retries. */
+    readonly retryMaxMs: number;
   };
   readonly process!: {
     readonly sandbox: SandboxDriverName;
     readonly allowUnsandboxed: boolean;
+    /** Default network of a sandboxed server without its own `network` setting. */
+    readonly network: NetworkMode;
+    /** Bound on the first start of a package-runner server (download + handshake). */
+    readonly installTimeoutMs: number;
     readonly idleTimeoutMs: number;
     readonly handshakeTimeoutMs: number;
     readonly killGraceMs: number;
     readonly limits: ResourceLimits;
   };
   readonly status!: { readonly showDebugRoute: boolean };
+  /** Client authentication and quotas (docs/security.md). */
+  readonly auth!: {
+    readonly client: ClientAuthConfig;
+    /** The satellite's public URL (`DEPLOYSTACK_SATELLITE_URL`): the OAuth resource is `<url>/mcp`. */
+    readonly satelliteUrl: string;
+    readonly quotas: QuotaConfig;
+  };
   /** `schedulerEnabled: false` turns every recurring job off (tests drive the services by hand). */
   readonly jobs!: { readonly schedulerEnabled: boolean };
   /** Managed mode (docs/managed-mode.md): present only when DEPLOYSTACK_BACKEND_URL is set. */

@@ -1,3 +1,5 @@
+import type { NetworkSetting } from './network-setting.js';
+
 /** The desired state of one upstream MCP server instance, from any configuration source. */
 export type TransportKind = 'stdio' | 'http' | 'sse';
 
@@ -25,6 +27,16 @@ export interface StdioServerDefinition extends ServerDefinitionBase {
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd?: string;
+  /** What it may reach over the network; undefined: the satellite's default (`DEPLOYSTACK_SANDBOX_NETWORK`). */
+  readonly network?: NetworkSetting;
+  /** Host paths exposed in its sandbox beyond what its command line implies. */
+  readonly mounts?: readonly ExtraMount[];
+}
+
+/** A host path seen at the same path inside the sandbox. */
+export interface ExtraMount {
+  readonly path: string;
+  readonly writable: boolean;
 }
 
 export interface HttpServerDefinition extends ServerDefinitionBase {
@@ -40,5 +52,17 @@ export const DEFAULT_TEAM = 'default';
 
 /** A stable fingerprint: two definitions with the same fingerprint need no restart. */
 export function serverFingerprint(def: ServerDefinition): string {
-  return JSON.stringify(def, Object.keys(def).sort());
+  return stableJson(def);
+}
+
+/** JSON with object keys sorted at every depth. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

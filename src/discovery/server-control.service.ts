@@ -11,6 +11,7 @@ import type {
   SpawnOutcome,
 } from './server-control.js';
 import { ServerRegistryService } from './server-registry.service.js';
+import { listToolsLeniently } from './tool-listing.js';
 import { type UpstreamInfo, UpstreamManagerService } from './upstream-manager.service.js';
 
 /** How long one probe (health check, credential check) may take. */
@@ -37,13 +38,10 @@ export class ServerControlService implements ServerControl {
 
   async restartServer(installationId: string): Promise<void> {
     const def = this.known(installationId);
-    if (def.transport === 'stdio' && this.processes.get(installationId)) {
-      // Also clears a permanently failed state; tools are listed again once it runs.
-      await this.processes.restart(installationId);
-      await this.upstreams.refresh(installationId);
-      return;
-    }
-    await this.upstreams.add(def);
+    // One owned operation (it waits for, or supersedes, nothing else of this server's life): a
+    // running stdio process is restarted (also clearing a permanently failed state) and its tools
+    // listed again; anything else is connected anew.
+    await this.upstreams.restart(def);
   }
 
   async stopServer(installationId: string): Promise<void> {
@@ -85,8 +83,9 @@ export class ServerControlService implements ServerControl {
   async validateCredentials(installationId: string): Promise<CredentialCheck> {
     this.known(installationId);
     try {
+      // Leniently: one odd tool definition says nothing about the credentials.
       await this.upstreams.withClient(installationId, (client) =>
-        client.listTools({}, { timeout: PROBE_TIMEOUT_MS }),
+        listToolsLeniently(client, { timeout: PROBE_TIMEOUT_MS }),
       );
       return { valid: true };
     } catch (err) {
@@ -131,6 +130,7 @@ function stateOf(
   if (process) {
     switch (process.state) {
       case 'starting':
+      case 'installing':
       case 'restarting':
         return { status: 'starting', health_status: 'unknown' };
       case 'running':

@@ -14,8 +14,10 @@ export interface RegistryDiff {
 /**
  * The desired state: which MCP servers exist. Every configuration source (the standalone file
  * watcher, the backend's config sync) hands in the full desired set; only what changed is
- * touched (architecture.md "Registry diff"). Applies are serialized so two quick edits never
- * interleave.
+ * touched (architecture.md "Registry diff"). Changes of the desired set are serialized so two
+ * quick edits never interleave; each server's own operations (add, remove) go, in that order, to
+ * its one owner (ServerOwner, docs/process.md "Lifecycle") and are awaited outside that queue:
+ * a later edit never waits for an earlier start (a removal supersedes a hung start at once).
  */
 @Injectable()
 export class ServerRegistryService {
@@ -31,9 +33,7 @@ export class ServerRegistryService {
   ) {}
 
   apply(source: string, defs: readonly ServerDefinition[]): Promise<RegistryDiff> {
-    const run = this.queue.then(() => this.applyNow(source, defs));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.enqueue(() => this.applyNow(source, defs));
   }
 
   /**
@@ -41,14 +41,12 @@ export class ServerRegistryService {
    * The next full apply treats it like any other server.
    */
   upsert(source: string, def: ServerDefinition): Promise<void> {
-    const run = this.queue.then(async () => {
+    return this.enqueue(() => {
       this.desired.set(def.id, { def, fingerprint: serverFingerprint(def) });
       this.redactor.set(`server:${def.id}`, def.secrets);
       this.logger.log(`server ${def.slug} (${def.id}) added by ${source}`);
-      await this.upstreams.add(def);
+      return Promise.resolve({ value: undefined, done: this.upstreams.add(def) });
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /**
@@ -56,12 +54,10 @@ export class ServerRegistryService {
    * `kill` command: the desired state stays the backend's to decide).
    */
   stop(id: string): Promise<void> {
-    const run = this.queue.then(async () => {
+    return this.enqueue(() => {
       this.desired.delete(id);
-      await this.upstreams.remove(id);
+      return Promise.resolve({ value: undefined, done: this.upstreams.remove(id) });
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /** True once a configuration has been applied (readiness). */
@@ -77,7 +73,26 @@ export class ServerRegistryService {
     return this.desired.get(id)?.def;
   }
 
-  private async applyNow(source: string, defs: readonly ServerDefinition[]): Promise<RegistryDiff> {
+  /**
+   * Runs `step` (a change of the desired set, which hands its servers' operations to the owner)
+   * after the previous step; the returned promise settles when those operations are done too.
+   */
+  private enqueue<T>(step: () => Promise<{ value: T; done: Promise<unknown> }>): Promise<T> {
+    const issued = this.queue.then(step);
+    this.queue = issued.then(
+      () => undefined,
+      () => undefined,
+    );
+    return issued.then(async ({ value, done }) => {
+      await done;
+      return value;
+    });
+  }
+
+  private async applyNow(
+    source: string,
+    defs: readonly ServerDefinition[],
+  ): Promise<{ value: RegistryDiff; done: Promise<unknown> }> {
     const next = new Map(defs.map((def) => [def.id, { def, fingerprint: serverFingerprint(def) }]));
     const removed = [...this.desired.keys()].filter((id) => !next.has(id));
     const added: ServerDefinition[] = [];
@@ -96,9 +111,11 @@ export class ServerRegistryService {
       defs.flatMap((d) => d.secrets),
     );
 
+    // Removals first (bounded by the kill grace), so that their tool paths are free for the
+    // added servers; then every add goes to its owner, in order. add() replaces a modified
+    // server's connection; all servers are discovered concurrently.
     await Promise.allSettled(removed.map((id) => this.upstreams.remove(id)));
-    // add() replaces a modified server's connection; all servers are discovered concurrently.
-    await Promise.allSettled([...added, ...modified].map((def) => this.upstreams.add(def)));
+    const adds = Promise.allSettled([...added, ...modified].map((def) => this.upstreams.add(def)));
 
     const diff = {
       added: added.length,
@@ -106,9 +123,11 @@ export class ServerRegistryService {
       modified: modified.length,
       unchanged,
     };
-    this.appliedOnce = true;
-    this.logger.log(`configuration from ${source} applied: ${JSON.stringify(diff)}`);
-    this.events.emit('config.refreshed', { source, ...diff });
-    return diff;
+    const done = adds.then(() => {
+      this.appliedOnce = true;
+      this.logger.log(`configuration from ${source} applied: ${JSON.stringify(diff)}`);
+      this.events.emit('config.refreshed', { source, ...diff });
+    });
+    return { value: diff, done };
   }
 }

@@ -6,10 +6,14 @@ import type { ServerDefinition } from '../config/server-definition.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import type { ServerStatus } from '../events/event-map.js';
 import { ProcessManagerService } from '../process/process-manager.service.js';
+import { type OwnerLease, ServerOwner } from '../process/server-owner.js';
+import { DiscoveryRetry, type DiscoveryRetryState } from './discovery-retry.js';
 import { UpstreamUnavailableError } from './discovery.errors.js';
 import { HttpUpstream } from './http-upstream.js';
+import { type VisibleState, visibleState } from './server-state.js';
 import { StdioUpstream } from './stdio-upstream.js';
 import { ToolCatalogService } from './tool-catalog.service.js';
+import { listToolsLeniently, type SkippedTool } from './tool-listing.js';
 import { UpstreamClientFactory } from './upstream-client.factory.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 
@@ -21,6 +25,10 @@ export interface UpstreamInfo {
   lastError?: string;
   discoveredAt?: string;
   toolCount: number;
+  /** Tools of the last tools/list that were invalid even without their `null`s (tool-listing.ts). */
+  skippedTools?: readonly SkippedTool[];
+  /** Set while a remote server that failed discovery waits for its next attempt (discovery-retry.ts). */
+  discoveryRetry?: DiscoveryRetryState;
 }
 
 interface Upstream extends UpstreamInfo {
@@ -33,6 +41,9 @@ interface Upstream extends UpstreamInfo {
 /**
  * Owns one connection per upstream server and keeps the catalog in step with each server's
  * tools. Discovery of one server is bounded by a timeout and never waits on another server.
+ * Adding, replacing, removing, restarting, refreshing and retrying a server are operations of
+ * the ServerOwner (one at a time per server, a later add/remove supersedes an earlier start:
+ * docs/process.md "Lifecycle"), so the server always ends in the state of the last one.
  */
 @Injectable()
 export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdown {
@@ -41,6 +52,10 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
   /** Tools switched off by the backend (`update_tool_status`), per server id; kept across rediscovery. */
   private readonly disabledTools = new Map<string, Set<string>>();
   private unsubscribeProcesses?: () => void;
+  private readonly retries = new DiscoveryRetry(() => ({
+    baseMs: this.config.discovery.retryBaseMs,
+    maxMs: this.config.discovery.retryMaxMs,
+  }));
 
   constructor(
     private readonly config: SatelliteConfig,
@@ -48,6 +63,7 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     private readonly processes: ProcessManagerService,
     private readonly clients: UpstreamClientFactory,
     private readonly events: EventBusService,
+    private readonly owner: ServerOwner,
   ) {}
 
   onModuleInit(): void {
@@ -58,8 +74,14 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
   }
 
   /** Connects and discovers the server's tools; resolves when done or failed (never rejects). */
-  async add(def: ServerDefinition): Promise<void> {
-    if (this.upstreams.has(def.id)) await this.remove(def.id);
+  add(def: ServerDefinition): Promise<void> {
+    return this.owner.run(def.id, 'add', (lease) => this.addNow(def, lease));
+  }
+
+  private async addNow(def: ServerDefinition, lease: OwnerLease): Promise<void> {
+    if (this.upstreams.has(def.id)) await this.removeNow(def.id);
+    // Superseded while waiting: the later operation decides the state.
+    if (lease.signal.aborted) return;
     if (!def.enabled) {
       this.upstreams.set(def.id, { def, status: 'disabled', toolCount: 0 });
       return;
@@ -73,10 +95,33 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     const upstream: Upstream = { def, connection, status: 'connecting', toolCount: 0 };
     this.upstreams.set(def.id, upstream);
     this.setStatus(upstream, 'connecting');
-    await this.discover(upstream, true);
+    await this.discover(upstream, true, lease);
   }
 
-  async remove(id: string): Promise<void> {
+  remove(id: string): Promise<void> {
+    return this.owner.run(id, 'remove', () => this.removeNow(id));
+  }
+
+  /**
+   * Operator restart (the backend's `restart` command): a running stdio process is restarted
+   * (which also clears a permanently failed state) and its tools listed again; any other server
+   * is connected and discovered anew.
+   */
+  restart(def: ServerDefinition): Promise<void> {
+    return this.owner.run(def.id, 'restart', async (lease) => {
+      if (lease.signal.aborted) return; // superseded while waiting: the later operation decides
+      const upstream = this.upstreams.get(def.id);
+      if (upstream?.connection && def.transport === 'stdio' && this.processes.get(def.id)) {
+        await this.processes.restart(def.id);
+        await this.discover(upstream, false, lease);
+        return;
+      }
+      await this.addNow(def, lease);
+    });
+  }
+
+  private async removeNow(id: string): Promise<void> {
+    this.retries.clear(id);
     const upstream = this.upstreams.get(id);
     if (!upstream) return;
     this.upstreams.delete(id);
@@ -89,23 +134,49 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
 
   /** Runs `fn` against the server's client; a server that is not usable throws UpstreamUnavailableError. */
   async withClient<T>(id: string, fn: (client: Client) => Promise<T>): Promise<T> {
-    const upstream = this.upstreams.get(id);
+    let upstream = this.upstreams.get(id);
+    // Being added, replaced or restarted: the call waits for that, as a call to a starting
+    // process does (bounded by the discovery timeout), instead of failing half-way through.
+    const pending =
+      !upstream || upstream.status === 'connecting' ? this.owner.pending(id) : undefined;
+    if (pending) {
+      await pending;
+      upstream = this.upstreams.get(id);
+    }
     if (!upstream?.connection) {
+      if (!upstream) throw new UpstreamUnavailableError(id, 'the server is not configured');
+      const { state, reason } = this.stateOf(upstream.def);
       throw new UpstreamUnavailableError(
-        upstream?.def.slug ?? id,
-        upstream ? 'the server is disabled' : 'the server is not configured',
+        upstream.def.slug,
+        `the server is ${state}${reason ? ` (${reason})` : ''}`,
+        state,
       );
     }
     return upstream.connection.withClient(fn);
+  }
+
+  /** The server's visible state (server-state.ts): the status routes and call errors show it. */
+  stateOf(def: ServerDefinition): VisibleState {
+    const upstream = this.upstreams.get(def.id);
+    const running = this.owner.current(def.id);
+    return visibleState({
+      def: upstream?.def ?? def,
+      ...(upstream ? { upstream } : {}),
+      ...(def.transport === 'stdio' ? { process: this.processes.get(def.id) } : {}),
+      ...(running || this.owner.busy(def.id) ? { operation: running ?? 'queued' } : {}),
+    });
   }
 
   /** Re-reads the tool list (after `notifications/tools/list_changed`). */
   refresh(id: string): Promise<void> {
     const upstream = this.upstreams.get(id);
     if (!upstream?.connection) return Promise.resolve();
-    upstream.refreshing ??= this.discover(upstream, false).finally(
-      () => (upstream.refreshing = undefined),
-    );
+    upstream.refreshing ??= this.owner
+      .run(id, 'refresh', async (lease) => {
+        // Replaced or removed while the refresh waited for its turn: nothing to list.
+        if (this.upstreams.get(id) === upstream) await this.discover(upstream, false, lease);
+      })
+      .finally(() => (upstream.refreshing = undefined));
     return upstream.refreshing;
   }
 
@@ -135,24 +206,35 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
 
   async onApplicationShutdown(): Promise<void> {
     this.unsubscribeProcesses?.();
+    this.retries.clearAll();
     await Promise.allSettled([...this.upstreams.keys()].map((id) => this.remove(id)));
   }
 
-  private async discover(upstream: Upstream, connect: boolean): Promise<void> {
+  private async discover(upstream: Upstream, connect: boolean, lease: OwnerLease): Promise<void> {
     const { def } = upstream;
     const started = Date.now();
+    // A retry keeps reporting `error` (and its reason) until it succeeds: no event per attempt.
+    const retrying = upstream.discoveryRetry !== undefined;
     try {
-      const tools = await withTimeout(
-        this.config.discovery.timeoutMs,
-        `discovery of ${def.slug}`,
-        async () => {
+      const listing = await untilAborted(
+        lease.signal,
+        withTimeout(this.config.discovery.timeoutMs, `discovery of ${def.slug}`, async () => {
           if (connect) await upstream.connection!.connect();
-          this.setStatus(upstream, 'discovering_tools');
-          return upstream.connection!.withClient(listAllTools);
-        },
+          if (!retrying) this.setStatus(upstream, 'discovering_tools');
+          return upstream.connection!.withClient((client) => listToolsLeniently(client));
+        }),
       );
+      if (lease.signal.aborted) return; // superseded: the next operation sets the state
       if (this.upstreams.get(def.id) !== upstream) return; // removed meanwhile
-      const entries = this.publish(upstream, tools);
+      const entries = this.publish(upstream, listing.tools);
+      upstream.skippedTools = listing.skipped;
+      for (const t of listing.skipped) {
+        this.logger.warn(
+          `${def.transport} server ${def.slug}: tool #${t.index}${t.name !== undefined ? ` "${t.name}"` : ''} skipped, invalid: ${t.reason}`,
+        );
+      }
+      this.retries.clear(def.id);
+      upstream.discoveryRetry = undefined;
       upstream.status = 'online';
       upstream.lastError = undefined;
       upstream.discoveredAt = new Date().toISOString();
@@ -162,14 +244,37 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
         `${def.transport} server ${def.slug} ${what}: ${entries.length} tools in ${Date.now() - started} ms`,
       );
     } catch (err) {
+      // Superseded (a later add/remove of this server): that operation sets the state and reason.
+      if (lease.signal.aborted) return;
       if (this.upstreams.get(def.id) !== upstream) return;
+      const message = (err as Error).message;
+      const unchanged = retrying && upstream.lastError === message;
       upstream.status = 'error';
-      upstream.lastError = (err as Error).message;
-      this.setStatus(upstream, 'error', upstream.lastError);
-      this.logger.warn(
-        `${def.transport} server ${def.slug} failed discovery: ${upstream.lastError}`,
-      );
+      upstream.lastError = message;
+      if (!unchanged) this.setStatus(upstream, 'error', message);
+      // stdio servers are respawned by their supervisor; nothing else retries a remote one.
+      if (def.transport !== 'stdio') {
+        upstream.discoveryRetry = this.retries.failed(def.id, message, () =>
+          this.retryDiscovery(upstream),
+        );
+      }
+      const next = upstream.discoveryRetry;
+      const retry = next
+        ? `; failed attempts: ${next.failures}, next in ${Math.round((Date.parse(next.nextRetryAt) - Date.now()) / 100) / 10} s`
+        : '';
+      this.logger.warn(`${def.transport} server ${def.slug} failed discovery: ${message}${retry}`);
     }
+  }
+
+  /** A retry timer fired: discover again unless the server went away or is being re-read. */
+  private retryDiscovery(upstream: Upstream): void {
+    if (this.upstreams.get(upstream.def.id) !== upstream) return;
+    upstream.refreshing ??= this.owner
+      .run(upstream.def.id, 'retry', async (lease) => {
+        if (this.upstreams.get(upstream.def.id) === upstream)
+          await this.discover(upstream, true, lease);
+      })
+      .finally(() => (upstream.refreshing = undefined));
   }
 
   private publish(upstream: Upstream, tools: readonly Tool[]): readonly unknown[] {
@@ -197,15 +302,14 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
   }
 }
 
-async function listAllTools(client: Client): Promise<Tool[]> {
-  const tools: Tool[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.listTools(cursor ? { cursor } : {});
-    tools.push(...page.tools);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return tools;
+/** `work`, or a rejection as soon as `signal` aborts (the work itself is stopped by its owner). */
+function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 async function withTimeout<T>(ms: number, what: string, fn: () => Promise<T>): Promise<T> {

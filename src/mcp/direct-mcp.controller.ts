@@ -1,11 +1,14 @@
 import { Controller, Delete, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientAuth } from '../auth/client-auth.guard.js';
+import { McpQuotaGuard } from './mcp-quota.guard.js';
 import { McpTransportService } from './mcp-transport.service.js';
 
 /** `/i/{server_slug}/mcp`: the same transport, bound to one upstream server, passing everything through. */
 @ApiTags('mcp')
 @ApiParam({ name: 'slug', description: 'server slug from the config' })
+@ClientAuth('mcp', McpQuotaGuard)
 @Controller('i/:slug/mcp')
 export class DirectMcpController {
   constructor(private readonly transport: McpTransportService) {}

@@ -1,9 +1,12 @@
 import { Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientAuth } from '../auth/client-auth.guard.js';
+import { McpQuotaGuard } from './mcp-quota.guard.js';
 import { LegacySseService } from './legacy-sse.service.js';
 
 @ApiTags('mcp')
+@ClientAuth('mcp', McpQuotaGuard)
 @Controller()
 export class LegacySseController {
   constructor(private readonly sse: LegacySseService) {}

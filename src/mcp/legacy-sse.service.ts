@@ -2,11 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MetaToolServerFactory } from '../router/meta-tool-server.factory.js';
-import { ClientAccessService } from './client-access.service.js';
+import { clientAccessOf } from '../auth/client-auth.guard.js';
 import { Clock } from './clock.js';
 import { PARSE_ERROR, rpcError, SERVER_ERROR, SESSION_NOT_FOUND } from './http-replies.js';
 import { MalformedJsonBody } from './json-body.js';
-import { META_ENDPOINT } from './mcp-endpoint.js';
 import { McpTransportService } from './mcp-transport.service.js';
 import { OriginPolicyService } from './origin-policy.service.js';
 import { SessionRegistryService } from './session-registry.service.js';
@@ -24,7 +23,6 @@ export class LegacySseService {
     private readonly origins: OriginPolicyService,
     private readonly streamable: McpTransportService,
     private readonly clock: Clock,
-    private readonly access: ClientAccessService,
   ) {}
 
   async open(req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -38,8 +36,7 @@ export class LegacySseService {
         'Service Unavailable: no new sessions accepted right now',
       );
     }
-    const access = await this.access.admit(req, reply, META_ENDPOINT);
-    if (!access) return;
+    const access = clientAccessOf(req); // ClientAuthGuard authenticated the request
     reply.hijack();
     const transport = new SSEServerTransport('/message', reply.raw);
     const server = this.servers.create(access.caller);
@@ -67,8 +64,7 @@ export class LegacySseService {
     if (refused) return rpcError(reply, 403, SERVER_ERROR, `Forbidden: ${refused}`);
     if (req.body instanceof MalformedJsonBody)
       return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${req.body.message}`);
-    const access = await this.access.admit(req, reply, META_ENDPOINT, req.body);
-    if (!access) return;
+    const access = clientAccessOf(req);
     const session = sessionId ? this.sessions.touch(sessionId) : undefined;
     if (
       !session ||

@@ -14,7 +14,8 @@ import { EventBusService } from '../events/event-bus.service.js';
 import type { CallerContext } from '../router/caller-context.js';
 import { DirectServerFactory } from '../router/direct-server.factory.js';
 import { MetaToolServerFactory } from '../router/meta-tool-server.factory.js';
-import { type ClientAccess, ClientAccessService } from './client-access.service.js';
+import type { ClientAccess } from '../auth/client-access.service.js';
+import { clientAccessOf } from '../auth/client-auth.guard.js';
 import { Clock } from './clock.js';
 import {
   checkMediaTypes,
@@ -53,7 +54,6 @@ export class McpTransportService {
     private readonly origins: OriginPolicyService,
     private readonly clock: Clock,
     private readonly events: EventBusService,
-    private readonly access: ClientAccessService,
     private readonly ids: SessionIdCodec,
   ) {}
 
@@ -114,8 +114,8 @@ export class McpTransportService {
     if (body instanceof MalformedJsonBody)
       return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${body.message}`);
     if (req.method === 'POST') this.track(reply);
-    const access = await this.access.admit(req, reply, endpoint, body);
-    if (!access) return;
+    // ClientAuthGuard authenticated the request before it got here.
+    const access = clientAccessOf(req);
 
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string' && sessionId !== '') {
@@ -192,7 +192,7 @@ export class McpTransportService {
       return undefined;
     }
     try {
-      return await this.directServers.create(def);
+      return await this.directServers.create(def, caller);
     } catch (err) {
       rpcError(
         reply,

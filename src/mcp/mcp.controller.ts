@@ -1,6 +1,8 @@
 import { Controller, Delete, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientAuth } from '../auth/client-auth.guard.js';
+import { McpQuotaGuard } from './mcp-quota.guard.js';
 import { McpTransportService } from './mcp-transport.service.js';
 
 /**
@@ -8,6 +10,7 @@ import { McpTransportService } from './mcp-transport.service.js';
  * (house style §2).
  */
 @ApiTags('mcp')
+@ClientAuth('mcp', McpQuotaGuard)
 @Controller('mcp')
 export class McpController {
   constructor(private readonly transport: McpTransportService) {}

@@ -1,9 +1,7 @@
 import { type DynamicModule, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module.js';
 import type { SatelliteConfig } from '../config/satellite-config.js';
 import { RouterModule } from '../router/router.module.js';
 import { StatusContributors } from '../status/status-contributors.service.js';
-import { ClientAccessService } from './client-access.service.js';
 import { Clock } from './clock.js';
 import { McpTransportService } from './mcp-transport.service.js';
 import { DirectMcpController } from './direct-mcp.controller.js';
@@ -19,7 +17,6 @@ import { SessionRegistryService } from './session-registry.service.js';
   controllers: [McpController, DirectMcpController, LegacySseController],
   providers: [
     Clock,
-    ClientAccessService,
     SessionIdCodec,
     SessionRegistryService,
     OriginPolicyService,
@@ -35,11 +32,11 @@ export class McpModule implements OnApplicationBootstrap {
   ) {}
 
   /**
-   * Managed mode puts the OAuth resource server in front of every MCP route (the auth module
-   * needs the global backend module, so it is imported only then).
+   * Every MCP route is behind ClientAuthGuard (the global ClientAuthModule decides how clients
+   * authenticate in each mode).
    */
-  static forRoot(config: SatelliteConfig): DynamicModule {
-    return { module: McpModule, imports: config.backend ? [AuthModule] : [] };
+  static forRoot(_config: SatelliteConfig): DynamicModule {
+    return { module: McpModule };
   }
 
   onApplicationBootstrap(): void {

@@ -69,6 +69,14 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
     return this.deleted.has(id);
   }
 
+  /** Open sessions of one authenticated principal (none for the anonymous caller). */
+  openFor(principal: string | undefined): number {
+    if (principal === undefined) return 0;
+    let open = 0;
+    for (const s of this.sessions.values()) if (s.caller.userId === principal) open++;
+    return open;
+  }
+
   get size(): number {
     return this.sessions.size;
   }

@@ -36,6 +36,10 @@ export interface ChildRunDeps {
   readonly hooks: ChildRunHooks;
   /** The process group and its cgroup are gone (the leftover record can be dropped). */
   readonly onGone: () => void;
+  /** This start installs a package first (package-runner.ts): `installing`, the install timeout. */
+  readonly installing?: boolean;
+  /** Called once the server has answered the handshake (limits back to normal, install marker). */
+  readonly onReady?: () => void;
 }
 
 /**
@@ -89,6 +93,16 @@ export class ChildRun {
       }
     });
     child.stdin.on('error', () => undefined);
+  }
+
+  /** This start downloads its package before the server runs (package-runner.ts). */
+  get installing(): boolean {
+    return this.deps.installing === true;
+  }
+
+  /** The server answered its handshake: install limits end, the install is remembered. */
+  ready(): void {
+    this.deps.onReady?.();
   }
 
   get exitInfo(): ExitInfo | undefined {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { InMemoryHostFs } from '../../test/process/support/in-memory-host-fs.js';
-import { cleanEnv, resolveCommand, SYSTEM_PATH } from './clean-env.js';
+import { cleanEnv, packageRunnerEnv, resolveCommand, SYSTEM_PATH } from './clean-env.js';
 import { dirName } from './team-workspaces.service.js';
 
 describe('cleanEnv', () => {
-  it('holds PATH (satellite Node first), HOME, TMPDIR, LANG and the definition env, nothing else', () => {
+  it('holds PATH (satellite Node first), HOME, TMPDIR, LANG, package caches in HOME and the definition env, nothing else', () => {
     expect(
       cleanEnv({
         nodeBinDir: '/opt/node/bin',
@@ -17,8 +17,12 @@ describe('cleanEnv', () => {
       HOME: '/data/teams/a',
       TMPDIR: '/data/teams/a/.tmp',
       LANG: 'C.UTF-8',
+      ...packageRunnerEnv('/data/teams/a'),
       API_KEY: 'k',
     });
+    expect(Object.values(packageRunnerEnv('/h')).filter((v) => v.startsWith('/'))).toEqual(
+      Object.values(packageRunnerEnv('/h')).filter((v) => v.startsWith('/h/')),
+    );
   });
 });
 

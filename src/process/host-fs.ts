@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
   rmdirSync,
   rmSync,
   writeFileSync,
@@ -74,6 +75,15 @@ export class HostFs {
       return st.isFile() ? 'file' : 'other';
     } catch {
       return 'missing';
+    }
+  }
+
+  /** The path with every symlink resolved, or undefined when it cannot be. */
+  realpath(path: string): string | undefined {
+    try {
+      return realpathSync(path);
+    } catch {
+      return undefined;
     }
   }
 

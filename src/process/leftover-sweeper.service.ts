@@ -6,6 +6,7 @@ import { ProcessClock } from './process-clock.js';
 import { ProcessSpawner } from './process-spawner.js';
 import { ProcTable } from './proc-table.js';
 import { CgroupManager } from './sandbox/cgroup-manager.service.js';
+import { SandboxNetwork } from './sandbox/sandbox-network.js';
 
 interface GroupRecord {
   readonly pgid: number;
@@ -17,7 +18,9 @@ interface GroupRecord {
 /**
  * Remembers every live process group on disk (`<dataDir>/run/process-groups/`) so that a satellite
  * that died without cleaning up (SIGKILL, OOM, power loss) kills its orphans on the next start,
- * and removes the cgroups it had created.
+ * and removes the cgroups it had created. Safe only because a satellite holds the data directory's
+ * lock before this runs (createApp, DataDirLock): whatever the records name was left by a
+ * previous holder, never by a live satellite on the same directory.
  */
 @Injectable()
 export class LeftoverSweeper {
@@ -29,6 +32,7 @@ export class LeftoverSweeper {
     private readonly procs: ProcTable,
     private readonly spawner: ProcessSpawner,
     private readonly cgroups: CgroupManager,
+    private readonly network: SandboxNetwork,
     private readonly clock: ProcessClock,
     config: SatelliteConfig,
   ) {
@@ -60,6 +64,7 @@ export class LeftoverSweeper {
       );
     }
     const cgroups = await this.cgroups.sweep((ms) => this.clock.sleep(ms));
+    this.network.sweep();
     if (cgroups > 0) this.logger.warn(`removed ${cgroups} leftover cgroup(s) of a previous run`);
     return { groups, cgroups };
   }

@@ -3,13 +3,15 @@ import { Injectable } from '@nestjs/common';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import type { StdioServerDefinition } from '../config/server-definition.js';
 import { type ChildRunHooks, ChildRun } from './child-run.js';
-import { cleanEnv, nodeBinDir, resolveCommand } from './clean-env.js';
+import { caTrustEnv, cleanEnv, nodeBinDir, resolveCommand } from './clean-env.js';
 import { HostFs } from './host-fs.js';
+import { installLimits, planRunner } from './package-runner.js';
 import { LeftoverSweeper } from './leftover-sweeper.service.js';
 import { ProcessClock } from './process-clock.js';
 import { SandboxUnavailableError } from './process.errors.js';
 import { ProcessSpawner } from './process-spawner.js';
 import { ProcessTuning } from './process-tuning.js';
+import { SandboxNetwork } from './sandbox/sandbox-network.js';
 import { SandboxSelector } from './sandbox/sandbox-selector.service.js';
 import { TeamWorkspaces } from './team-workspaces.service.js';
 
@@ -33,6 +35,7 @@ export class ProcessLauncher implements ChildLauncher {
     private readonly workspaces: TeamWorkspaces,
     private readonly sweeper: LeftoverSweeper,
     private readonly fs: HostFs,
+    private readonly network: SandboxNetwork,
   ) {}
 
   launch(def: StdioServerDefinition, hooks: ChildRunHooks): ChildRun {
@@ -44,17 +47,36 @@ export class ProcessLauncher implements ChildLauncher {
       home: workspace.dir,
       tmpDir: workspace.tmpDir,
       defEnv: def.env,
+      trust: caTrustEnv(process.env, (p) => this.fs.exists(p)),
     });
     const cwd = def.cwd ?? workspace.dir;
+    if (driver.name === 'none' && def.network !== undefined)
+      throw new SandboxUnavailableError(
+        `the server sets "network", but the sandbox driver is "none", which enforces no network policy (it shares the host network); use bwrap or nsjail, or remove the setting`,
+      );
+    const command = resolveCommand(def.command, env.PATH ?? '', cwd, this.fs);
+    if (!command.includes('/'))
+      throw new SandboxUnavailableError(
+        `command "${def.command}" is not installed on this host (searched ${env.PATH ?? ''})${installHint(def.command)}`,
+      );
+    const runner = planRunner({
+      command,
+      args: def.args,
+      teamDir: workspace.dir,
+      exists: (p) => this.fs.exists(p),
+    });
+    const limits = this.config.process.limits;
     const launch = driver.prepare({
       name: `${def.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)}.${randomBytes(4).toString('hex')}`,
-      command: resolveCommand(def.command, env.PATH ?? '', cwd, this.fs),
-      args: def.args,
+      command: runner.command,
+      args: runner.args,
       env,
       cwd,
       ...(def.cwd ? { definitionCwd: def.cwd } : {}),
       workspace,
-      limits: this.config.process.limits,
+      limits: runner.installing ? installLimits(limits) : limits,
+      network: this.network.effective(def.network),
+      ...(def.mounts ? { mounts: def.mounts } : {}),
     });
     let run: ChildRun | undefined;
     try {
@@ -68,16 +90,40 @@ export class ProcessLauncher implements ChildLauncher {
         killGraceMs: this.config.process.killGraceMs,
         redact: redactor(def.secrets),
         hooks,
+        installing: runner.installing,
+        onReady: () => {
+          if (!runner.installing) return;
+          launch.cgroup?.setLimits(limits);
+          if (runner.marker) this.fs.write(runner.marker, new Date().toISOString());
+        },
         onGone: () => {
+          launch.release?.();
           if (pgid !== undefined) this.sweeper.forget(pgid);
         },
       });
       return run;
     } catch (err) {
-      if (!run) launch.cgroup?.remove();
+      if (!run) {
+        launch.cgroup?.remove();
+        launch.release?.();
+      }
       throw err;
     }
   }
+}
+
+/** Where to get the package runners people put in their configs. */
+function installHint(command: string): string {
+  const hints: Record<string, string> = {
+    uvx: ': install uv (Debian package or https://docs.astral.sh/uv/) so that uvx is in /usr/local/bin or /usr/bin',
+    uv: ': install uv so that it is in /usr/local/bin or /usr/bin',
+    python:
+      ": install Python 3 (Debian package python3-minimal) or give the absolute path of a venv's python",
+    python3:
+      ": install Python 3 (Debian package python3-minimal) or give the absolute path of a venv's python",
+    docker: ': docker cannot run inside the sandbox; run the server over HTTP instead',
+  };
+  return hints[command] ?? ': install it, or give its absolute path in "command"';
 }
 
 /** Masks the definition's secret values (env values) in stderr lines before they are logged. */

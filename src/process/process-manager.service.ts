@@ -11,6 +11,7 @@ import { ProcessSpawner } from './process-spawner.js';
 import { ProcessSupervisor } from './process-supervisor.js';
 import { ProcessTuning } from './process-tuning.js';
 import { ProcessUnavailableError } from './process.errors.js';
+import { type OwnerLease, ServerOwner, supersededReason } from './server-owner.js';
 import { CgroupManager } from './sandbox/cgroup-manager.service.js';
 import type { SandboxReport } from './sandbox/sandbox-driver.js';
 import { SandboxSelector } from './sandbox/sandbox-selector.service.js';
@@ -23,7 +24,10 @@ export { ProcessUnavailableError } from './process.errors.js';
  * The process module's face: stdio MCP servers as supervised, sandboxed process trees
  * (architecture.md "Process lifecycle"). One ProcessSupervisor per server does the lifecycle;
  * this service registers them, runs the idle reaper, sweeps a crashed previous run's leftovers
- * at start and terminates every tree at shutdown.
+ * at start and terminates every tree at shutdown. Every start, replacement, stop, restart, park,
+ * respawn and crash restart of a server is an operation of the ServerOwner (one at a time per
+ * server; docs/process.md "Lifecycle"): when called from inside an owned operation of the same
+ * server (the upstream manager's add/remove) it runs as part of it.
  */
 @Injectable()
 export class ProcessManagerService implements OnModuleInit, OnApplicationShutdown {
@@ -44,6 +48,7 @@ export class ProcessManagerService implements OnModuleInit, OnApplicationShutdow
     private readonly sweeper: LeftoverSweeper,
     private readonly spawner: ProcessSpawner,
     private readonly cgroups: CgroupManager,
+    private readonly owner: ServerOwner,
   ) {}
 
   onModuleInit(): Promise<void> {
@@ -51,12 +56,32 @@ export class ProcessManagerService implements OnModuleInit, OnApplicationShutdow
     return this.initialized;
   }
 
-  /** Registers (or replaces) a server and starts it; resolves after the MCP handshake. */
-  async start(def: StdioServerDefinition, createClient: () => Client): Promise<void> {
+  /**
+   * Registers (or replaces) a server and starts it; resolves after the MCP handshake. A later
+   * add/remove/start of the same server cuts the start short: the process is terminated with
+   * the reason ("removed" or "replaced") and this rejects.
+   */
+  start(def: StdioServerDefinition, createClient: () => Client): Promise<void> {
+    return this.owner.run(def.id, 'start', (lease) => this.startNow(def, createClient, lease));
+  }
+
+  private async startNow(
+    def: StdioServerDefinition,
+    createClient: () => Client,
+    lease: OwnerLease,
+  ): Promise<void> {
+    // The leftover sweep of a previous run finishes before any server starts.
     await this.onModuleInit();
-    if (this.supervisors.has(def.id)) await this.remove(def.id);
+    if (this.supervisors.has(def.id)) await this.removeNow(def.id, 'replaced');
+    if (lease.signal.aborted) {
+      throw new ProcessUnavailableError(
+        'terminated',
+        def.id,
+        `MCP server "${def.slug}" was ${supersededReason(lease.supersededBy)} before it started.`,
+      );
+    }
     const report = this.sandbox.choose().report;
-    const supervisor = new ProcessSupervisor({
+    const supervisor: ProcessSupervisor = new ProcessSupervisor({
       def,
       createClient,
       launcher: this.launcher,
@@ -64,21 +89,50 @@ export class ProcessManagerService implements OnModuleInit, OnApplicationShutdow
       clock: this.clock,
       tuning: this.tuning,
       handshakeTimeoutMs: this.config.process.handshakeTimeoutMs,
+      installTimeoutMs: this.config.process.installTimeoutMs,
       idleTimeoutMs: this.config.process.idleTimeoutMs,
       limits: this.config.process.limits,
       sandbox: () => ({ driver: report.driver, enforced: [...report.enforced] }),
       onStateChange: (info) => this.notify(info),
+      // Its own respawns and crash restarts are owned operations too.
+      own: (op, fn): Promise<void> =>
+        this.owner.run(def.id, op, (own) =>
+          own.signal.aborted ? Promise.resolve() : this.untilSuperseded(own, supervisor, fn),
+        ),
     });
     this.supervisors.set(def.id, supervisor);
-    await supervisor.start();
+    await this.untilSuperseded(lease, supervisor, () => supervisor.start());
+  }
+
+  /**
+   * Runs a start of `supervisor`; when a later add/remove/start supersedes it, the process is
+   * stopped at once (the handshake could take its whole timeout otherwise) and ends terminated
+   * with the reason ("removed", "replaced"); the superseding operation takes over from there.
+   */
+  private async untilSuperseded(
+    lease: OwnerLease,
+    supervisor: ProcessSupervisor,
+    start: () => Promise<void>,
+  ): Promise<void> {
+    const stop = () => void supervisor.terminate(supersededReason(lease.supersededBy));
+    lease.signal.addEventListener('abort', stop, { once: true });
+    try {
+      await start();
+    } finally {
+      lease.signal.removeEventListener('abort', stop);
+    }
   }
 
   /** Terminates the server's whole process tree and forgets it. Idempotent. */
-  async remove(id: string): Promise<void> {
+  remove(id: string, reason = 'removed'): Promise<void> {
+    return this.owner.run(id, 'remove', () => this.removeNow(id, reason));
+  }
+
+  private async removeNow(id: string, reason: string): Promise<void> {
     const supervisor = this.supervisors.get(id);
     if (!supervisor) return;
     this.supervisors.delete(id);
-    await supervisor.terminate('removed');
+    await supervisor.terminate(reason);
     this.reporter.forget(supervisor.def);
   }
 
@@ -86,13 +140,28 @@ export class ProcessManagerService implements OnModuleInit, OnApplicationShutdow
     return this.supervisor(id).withClient(fn);
   }
 
-  async restart(id: string): Promise<void> {
-    return this.supervisor(id).restart();
+  /** Operator restart (also clears a permanently failed state). */
+  restart(id: string): Promise<void> {
+    return this.owner.run(id, 'restart', async (lease) => {
+      if (lease.signal.aborted) return; // superseded while waiting: the later operation decides
+      const supervisor = this.supervisor(id);
+      await this.untilSuperseded(lease, supervisor, () => supervisor.restart());
+    });
   }
 
-  /** Parks servers idle for `idleTimeoutMs` with nothing in flight. */
+  /**
+   * Parks servers idle for `idleTimeoutMs` with nothing in flight. A server with an operation
+   * running or waiting (a start, a removal, a respawn…) is not idle: it is skipped this round.
+   */
   async reapIdle(now: number = this.clock.now()): Promise<void> {
-    await Promise.all([...this.supervisors.values()].map((s) => s.park(now)));
+    await Promise.all(
+      [...this.supervisors.entries()].map(
+        ([id, s]) =>
+          this.owner.tryRun(id, 'park', async () => {
+            if (this.supervisors.get(id) === s) await s.park(now);
+          }) ?? Promise.resolve(),
+      ),
+    );
   }
 
   /** Stops the built-in reaper timer (when a jobs module schedules reapIdle itself). */

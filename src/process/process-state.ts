@@ -3,6 +3,7 @@ import type { ServerStatus } from '../events/event-map.js';
 /** The lifecycle of one supervised stdio server (architecture.md "Process lifecycle"). */
 export type ProcessState =
   | 'starting'
+  | 'installing'
   | 'running'
   | 'dormant'
   | 'crashed'
@@ -15,7 +16,9 @@ export type ProcessState =
  * for `restarting` or `permanently_failed`, so the crash is visible in events and on the debug route.
  */
 const TRANSITIONS: Readonly<Record<ProcessState, readonly ProcessState[]>> = {
-  starting: ['running', 'crashed', 'terminated'],
+  starting: ['installing', 'running', 'crashed', 'terminated'],
+  // A package runner's first start (package-runner.ts): download, then the handshake.
+  installing: ['running', 'crashed', 'terminated'],
   running: ['dormant', 'crashed', 'starting', 'terminated'],
   dormant: ['starting', 'terminated'],
   crashed: ['restarting', 'permanently_failed', 'terminated'],
@@ -43,6 +46,8 @@ export function toServerStatus(state: ProcessState): ServerStatus {
   switch (state) {
     case 'starting':
       return 'connecting';
+    case 'installing':
+      return 'provisioning';
     case 'running':
       return 'online';
     case 'dormant':

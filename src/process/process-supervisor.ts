@@ -31,6 +31,14 @@ export interface SupervisorDeps {
   readonly limits: ResourceLimits;
   readonly sandbox: () => { driver: string; enforced: string[] };
   readonly onStateChange?: (info: ProcessInfo) => void;
+  /** Bound on a start that installs its package first (DEPLOYSTACK_INSTALL_TIMEOUT_MS). */
+  readonly installTimeoutMs?: number;
+  /**
+   * Runs a start the supervisor decides on by itself (a respawn on a call, a crash restart after
+   * the backoff) as an operation of the server's owner (ServerOwner), so it never races a
+   * removal, a replacement or an operator restart. Default: run it at once.
+   */
+  readonly own?: (op: 'respawn' | 'crash-restart', fn: () => Promise<void>) => Promise<void>;
 }
 
 type SpawnKind = 'start' | 'restart' | 'respawn';
@@ -59,6 +67,7 @@ export class ProcessSupervisor {
   private live?: Live;
   private generation = 0;
   private attempt?: Promise<void>;
+  private respawning?: Promise<void>;
   private waiters?: Deferred<void>;
   private backoff?: TimerHandle;
   private readonly runs = new Set<ChildRun>();
@@ -182,9 +191,13 @@ export class ProcessSupervisor {
       case 'running':
         break;
       case 'dormant':
-        await this.spawn('respawn');
+        await this.respawn();
+        // Removed while the respawn waited for its turn.
+        if ((this.state as ProcessState) === 'terminated')
+          throw this.unavailable('terminated', removedMessage(this.deps.def.slug));
         break;
       case 'starting':
+      case 'installing':
         // No attempt yet: an operator restart is still stopping the old process.
         await (this.attempt ?? (this.waiters ??= new Deferred<void>()).promise);
         break;
@@ -209,6 +222,20 @@ export class ProcessSupervisor {
     return this.live;
   }
 
+  /** A parked server's respawn, as an owned operation; concurrent callers share it. */
+  private respawn(): Promise<void> {
+    this.respawning ??= this.own('respawn', async () => {
+      // Something else may have run first (a removal, an operator restart, another respawn).
+      if (this.state === 'dormant') await this.spawn('respawn');
+      else if (this.attempt) await this.attempt;
+    }).finally(() => (this.respawning = undefined));
+    return this.respawning;
+  }
+
+  private own(op: 'respawn' | 'crash-restart', fn: () => Promise<void>): Promise<void> {
+    return this.deps.own ? this.deps.own(op, fn) : fn();
+  }
+
   /** One spawn + handshake at a time; concurrent callers share it. */
   private spawn(kind: SpawnKind): Promise<void> {
     if (this.attempt) return this.attempt;
@@ -228,11 +255,14 @@ export class ProcessSupervisor {
     try {
       run = this.deps.launcher.launch(def, this.hooks());
       this.track(run);
+      const installing = run.installing;
+      if (installing) this.transition('installing', 'first start: downloading the package');
       const client = this.deps.createClient();
-      await client.connect(run.transport, { timeout: this.deps.handshakeTimeoutMs });
+      await client.connect(run.transport, { timeout: this.startTimeoutMs(installing) });
       if (generation !== this.generation) throw new Error('superseded');
       if (run.exitInfo || run.isDown)
         throw new Error('the process exited right after the handshake');
+      run.ready();
       const live: Live = { run, client, generation };
       if (this.live) void this.live.run.terminate(); // never two live processes for one server
       this.live = live;
@@ -257,7 +287,7 @@ export class ProcessSupervisor {
             err,
             exit: run.exitInfo,
             stderrTail: run.stderrTail(),
-            handshakeTimeoutMs: this.deps.handshakeTimeoutMs,
+            handshakeTimeoutMs: this.startTimeoutMs(run.installing),
           })
         : describeStartFailure({
             err,
@@ -277,6 +307,13 @@ export class ProcessSupervisor {
         err,
       );
     }
+  }
+
+  /** The bound on a start: the handshake, or the download plus the handshake for an install. */
+  private startTimeoutMs(installing: boolean): number {
+    return installing
+      ? Math.max(this.deps.installTimeoutMs ?? 0, this.deps.handshakeTimeoutMs)
+      : this.deps.handshakeTimeoutMs;
   }
 
   /** An unexpected exit of the running process. */
@@ -321,11 +358,15 @@ export class ProcessSupervisor {
     this.transition('restarting', `restart ${crashesInWindow} in ${restartInMs} ms`);
     this.backoff = clock.after(restartInMs, () => {
       this.backoff = undefined;
-      const waiters = this.takeWaiters();
-      this.spawn('restart').then(
-        () => waiters?.resolve(),
-        (err: unknown) => waiters?.reject(err),
-      );
+      void this.own('crash-restart', async () => {
+        // Removed or restarted by an operator while the restart waited for its turn.
+        if (this.state !== 'restarting') return;
+        const waiters = this.takeWaiters();
+        await this.spawn('restart').then(
+          () => waiters?.resolve(),
+          (err: unknown) => waiters?.reject(err),
+        );
+      }).catch(() => undefined);
     });
     return `It will be restarted in ${Math.ceil(restartInMs / 1000)} s; retry then.`;
   }

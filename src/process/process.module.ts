@@ -8,8 +8,10 @@ import { ProcessLauncher } from './process-launcher.service.js';
 import { ProcessManagerService } from './process-manager.service.js';
 import { ProcessSpawner } from './process-spawner.js';
 import { ProcessTuning } from './process-tuning.js';
+import { ServerOwner } from './server-owner.js';
 import { CgroupManager } from './sandbox/cgroup-manager.service.js';
 import { HostProbe } from './sandbox/host-probe.service.js';
+import { SandboxNetwork } from './sandbox/sandbox-network.js';
 import { SandboxMounts } from './sandbox/sandbox-mounts.js';
 import { SandboxSelector } from './sandbox/sandbox-selector.service.js';
 import { TeamWorkspaces } from './team-workspaces.service.js';
@@ -28,13 +30,16 @@ import { TeamWorkspaces } from './team-workspaces.service.js';
     CgroupManager,
     HostProbe,
     SandboxMounts,
+    SandboxNetwork,
     SandboxSelector,
     TeamWorkspaces,
     LeftoverSweeper,
     LifecycleReporter,
     ProcessLauncher,
     ProcessManagerService,
+    // The one owner of every server's life, shared with discovery's upstream manager.
+    ServerOwner,
   ],
-  exports: [ProcessManagerService],
+  exports: [ProcessManagerService, ServerOwner],
 })
 export class ProcessModule {}

@@ -10,12 +10,14 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+import { ClientQuotaService } from '../auth/client-quota.service.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import type { ServerDefinition } from '../config/server-definition.js';
 import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
 import { CallContextRegistry } from './call-context.registry.js';
 import { type CallerContext, canUse } from './caller-context.js';
 import { peerOfRequest, peerOfSession } from './peers.js';
+import { ToolCallAuditService, type ToolCallOutcome } from './tool-call-audit.service.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -39,6 +41,8 @@ export class DirectServerFactory {
     private readonly config: SatelliteConfig,
     private readonly upstreams: UpstreamManagerService,
     private readonly contexts: CallContextRegistry,
+    private readonly quotas: ClientQuotaService,
+    private readonly audit: ToolCallAuditService,
   ) {}
 
   /** The server a direct endpoint names, among those the caller may use (own per-user instance first). */
@@ -52,7 +56,8 @@ export class DirectServerFactory {
     );
   }
 
-  async create(def: ServerDefinition): Promise<DirectSession> {
+  /** `caller` is who opened the session: tool calls count against its quota and audit records. */
+  async create(def: ServerDefinition, caller: CallerContext): Promise<DirectSession> {
     const upstream = await this.upstreams.withClient(def.id, (c) =>
       Promise.resolve({
         capabilities: c.getServerCapabilities() ?? {},
@@ -66,7 +71,10 @@ export class DirectServerFactory {
     });
     // The SDK answers logging/setLevel itself when logging is offered; it must reach the upstream.
     server.removeRequestHandler('logging/setLevel');
-    server.fallbackRequestHandler = (request, extra) => this.forward(def, server, request, extra);
+    server.fallbackRequestHandler = (request, extra) =>
+      request.method === 'tools/call'
+        ? this.callTool(def, caller, server, request, extra)
+        : this.forward(def, server, request, extra);
     server.fallbackNotificationHandler = (notification) =>
       this.upstreams
         .withClient(def.id, (c) => c.notification(notification as never))
@@ -86,6 +94,52 @@ export class DirectServerFactory {
         };
       },
     };
+  }
+
+  /** A tools/call: limited per caller like execute_mcp_tool, and audited. */
+  private async callTool(
+    def: ServerDefinition,
+    caller: CallerContext,
+    server: Server,
+    request: JSONRPCRequest,
+    extra: Extra,
+  ): Promise<Result> {
+    const started = Date.now();
+    const tool = typeof request.params?.name === 'string' ? request.params.name : '';
+    const audit = (outcome: ToolCallOutcome, error?: string) =>
+      this.audit.record({
+        caller,
+        endpoint: 'direct',
+        server: { id: def.id, slug: def.slug, team: def.team },
+        tool,
+        args: request.params?.arguments,
+        ...(server.getClientVersion() ? { client: server.getClientVersion() } : {}),
+        ...(extra.sessionId ? { sessionId: extra.sessionId } : {}),
+        outcome,
+        ...(error ? { error } : {}),
+        startedAt: started,
+        durationMs: Date.now() - started,
+      });
+    let release: () => void;
+    try {
+      release = this.quotas.enterCall(caller);
+    } catch (err) {
+      audit('refused', (err as Error).message);
+      throw err;
+    }
+    try {
+      const result = await this.forward(def, server, request, extra);
+      audit(
+        result.isError === true ? 'error' : 'ok',
+        result.isError ? 'tool returned isError' : undefined,
+      );
+      return result;
+    } catch (err) {
+      audit(extra.signal.aborted ? 'cancelled' : 'error', (err as Error).message);
+      throw err;
+    } finally {
+      release();
+    }
   }
 
   private async forward(

@@ -77,6 +77,7 @@ export class MetaToolServerFactory {
               sendProgress: (params) =>
                 extra.sendNotification({ method: 'notifications/progress', params }),
               peer: peerOfRequest(server, extra),
+              ...(server.getClientVersion() ? { client: server.getClientVersion() } : {}),
             });
           }
           default:

@@ -5,6 +5,7 @@ import { DirectServerFactory } from './direct-server.factory.js';
 import { DiscoverService } from './discover.service.js';
 import { MetaToolServerFactory } from './meta-tool-server.factory.js';
 import { ToolExecutorService } from './tool-executor.service.js';
+import { ToolCallAuditService } from './tool-call-audit.service.js';
 import { ToolSearchService } from './tool-search.service.js';
 import { UpstreamRelayService } from './upstream-relay.service.js';
 
@@ -18,6 +19,7 @@ import { UpstreamRelayService } from './upstream-relay.service.js';
     CallContextRegistry,
     UpstreamRelayService,
     DirectServerFactory,
+    ToolCallAuditService,
   ],
   exports: [MetaToolServerFactory, DirectServerFactory, ToolSearchService],
 })

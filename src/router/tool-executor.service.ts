@@ -4,18 +4,20 @@ import {
   ErrorCode,
   McpError,
   type CallToolResult,
+  type Implementation,
   type ProgressToken,
 } from '@modelcontextprotocol/sdk/types.js';
+import { ClientQuotaService } from '../auth/client-quota.service.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import type { CatalogEntry } from '../discovery/catalog-entry.js';
 import { UpstreamUnavailableError } from '../discovery/discovery.errors.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
-import { EventBusService } from '../events/event-bus.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { CallContextRegistry } from './call-context.registry.js';
 import { type CallerContext, canUse } from './caller-context.js';
 import type { DownstreamPeer } from './downstream-peer.js';
+import { ToolCallAuditService, type ToolCallOutcome } from './tool-call-audit.service.js';
 import { ToolSearchService } from './tool-search.service.js';
 
 export interface ExecuteOptions {
@@ -31,6 +33,8 @@ export interface ExecuteOptions {
   }) => Promise<void>;
   /** The calling client: sampling, elicitation, roots and log messages of the upstream call reach it. */
   readonly peer?: DownstreamPeer;
+  /** The MCP client's `clientInfo` (audit records). */
+  readonly client?: Implementation;
 }
 
 /**
@@ -47,9 +51,10 @@ export class ToolExecutorService {
     private readonly catalog: ToolCatalogService,
     private readonly upstreams: UpstreamManagerService,
     private readonly search: ToolSearchService,
-    private readonly events: EventBusService,
     private readonly contexts: CallContextRegistry,
     private readonly metrics: MetricsService,
+    private readonly quotas: ClientQuotaService,
+    private readonly audit: ToolCallAuditService,
   ) {}
 
   resolve(toolPath: string, caller: CallerContext): CatalogEntry | undefined {
@@ -68,8 +73,10 @@ export class ToolExecutorService {
     opts: ExecuteOptions,
   ): Promise<CallToolResult> {
     const entry = this.resolve(toolPath, opts.caller);
+    const started = Date.now();
     if (!entry) {
       const suggestions = this.search.suggest(toolPath, opts.caller);
+      this.auditCall(undefined, toolPath, args, opts, started, 'error', 'unknown tool path');
       return errorResult(
         `Unknown tool path "${toolPath}".` +
           (suggestions.length ? ` Closest matches: ${suggestions.join(', ')}.` : '') +
@@ -78,8 +85,22 @@ export class ToolExecutorService {
     }
     const def = this.upstreams.get(entry.serverId)?.def;
     const timeout = def?.timeoutMs ?? this.config.discovery.callTimeoutMs;
-    const started = Date.now();
     const { progressToken } = opts;
+    let release: () => void;
+    try {
+      release = this.quotas.enterCall(opts.caller); // a JSON-RPC error past the caller's limit
+    } catch (err) {
+      this.auditCall(
+        entry,
+        entry.tool.name,
+        args,
+        opts,
+        started,
+        'refused',
+        (err as Error).message,
+      );
+      throw err;
+    }
     const leave = opts.peer ? this.contexts.enter(entry.serverId, opts.peer) : undefined;
     try {
       const result = await this.upstreams.withClient(entry.serverId, (client) =>
@@ -103,18 +124,23 @@ export class ToolExecutorService {
       this.logCall(
         entry,
         args,
-        opts.caller,
+        opts,
         started,
         result.isError ? 'tool returned isError' : undefined,
       );
       return result;
     } catch (err) {
-      if (opts.signal.aborted) throw err; // cancelled by the client: no answer is expected
+      if (opts.signal.aborted) {
+        // cancelled by the client: no answer is expected
+        this.auditCall(entry, entry.tool.name, args, opts, started, 'cancelled');
+        throw err;
+      }
       const message = describeFailure(entry, err, timeout);
-      this.logCall(entry, args, opts.caller, started, message);
+      this.logCall(entry, args, opts, started, message);
       this.logger.warn(`execute ${entry.path} failed: ${message}`);
       return errorResult(message);
     } finally {
+      release();
       leave?.();
     }
   }
@@ -122,27 +148,40 @@ export class ToolExecutorService {
   private logCall(
     entry: CatalogEntry,
     args: unknown,
-    caller: CallerContext,
+    opts: ExecuteOptions,
     started: number,
     error?: string,
   ): void {
     const labels = { server: entry.serverSlug, tool: entry.tool.name };
     this.metrics.toolCalls.inc({ ...labels, outcome: error === undefined ? 'ok' : 'error' });
     this.metrics.toolCallDuration.observe(labels, (Date.now() - started) / 1000);
-    this.events.emit('mcp.request.logs', {
-      installation_id: entry.serverId,
-      team_id: entry.team,
-      requests: [
-        {
-          ...(caller.userId ? { user_id: caller.userId } : {}),
-          tool_name: entry.tool.name,
-          tool_params: args,
-          response_time_ms: Date.now() - started,
-          success: error === undefined,
-          ...(error ? { error_message: error } : {}),
-          timestamp: new Date(started).toISOString(),
-        },
-      ],
+    this.auditCall(entry, entry.tool.name, args, opts, started, error ? 'error' : 'ok', error);
+  }
+
+  /** The audit record (log, and the backend's request logs in managed mode). */
+  private auditCall(
+    entry: CatalogEntry | undefined,
+    tool: string,
+    args: unknown,
+    opts: ExecuteOptions,
+    started: number,
+    outcome: ToolCallOutcome,
+    error?: string,
+  ): void {
+    this.audit.record({
+      caller: opts.caller,
+      endpoint: 'meta',
+      ...(entry
+        ? { server: { id: entry.serverId, slug: entry.serverSlug, team: entry.team } }
+        : {}),
+      tool,
+      args,
+      ...(opts.client ? { client: opts.client } : {}),
+      ...(opts.peer ? { sessionId: opts.peer.sessionId } : {}),
+      outcome,
+      ...(error ? { error } : {}),
+      startedAt: started,
+      durationMs: Date.now() - started,
     });
   }
 }

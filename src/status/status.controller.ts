@@ -1,5 +1,13 @@
-import { Controller, ForbiddenException, Get, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Controller,
+  ForbiddenException,
+  Get,
+  Req,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { ClientAuth, clientAccessOf } from '../auth/client-auth.guard.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import { BackendStatusService } from './backend-status.service.js';
 import { StatusService } from './status.service.js';
@@ -13,7 +21,9 @@ export class StatusController {
     private readonly backend: BackendStatusService,
   ) {}
 
+  // With standalone authentication on, the status routes need a token like /mcp; the probes never do.
   @Get()
+  @ClientAuth('rest')
   @ApiOperation({ summary: 'Service status: version, uptime, servers, sessions' })
   root() {
     return this.status.summary();
@@ -36,6 +46,7 @@ export class StatusController {
   }
 
   @Get('api/status/backend')
+  @ClientAuth('rest')
   @ApiOperation({
     summary:
       'Control-plane connection: mode, reachability, last heartbeat and poll, backoff, event queue',
@@ -45,16 +56,18 @@ export class StatusController {
   }
 
   @Get('api/status/debug')
+  @ClientAuth('rest')
   @ApiOperation({
     summary:
       'Servers and tools by team and transport (needs DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE=true)',
   })
-  debug() {
+  debug(@Req() req: FastifyRequest) {
     if (!this.config.status.showDebugRoute) {
       throw new ForbiddenException(
         'the debug route is disabled; set DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE=true to enable it',
       );
     }
-    return this.status.debug();
+    // Only the servers of the caller's teams (all of them without authentication).
+    return this.status.debug(clientAccessOf(req).caller);
   }
 }

@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { SatelliteConfig } from '../config/satellite-config.js';
+import type { ServerDefinition } from '../config/server-definition.js';
 import { ServerRegistryService } from '../discovery/server-registry.service.js';
+import { SERVER_STATES, type ServerState } from '../discovery/server-state.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
 import { ProcessManagerService } from '../process/process-manager.service.js';
+import { ANONYMOUS_CALLER, type CallerContext, canUse } from '../router/caller-context.js';
 import { BackendStatusService } from './backend-status.service.js';
 import { StatusContributors } from './status-contributors.service.js';
 
@@ -32,7 +35,13 @@ export class StatusService {
   }
 
   summary() {
-    const servers = this.upstreams.list();
+    // Every configured server, each in one visible state (server-state.ts), with no exception.
+    const states = this.configured().map((def) => this.upstreams.stateOf(def).state);
+    const count = Object.fromEntries(SERVER_STATES.map((s) => [s, 0])) as Record<
+      ServerState,
+      number
+    >;
+    for (const state of states) count[state]++;
     return {
       service: 'deploystack-satellite',
       status: this.contributors.isShuttingDown()
@@ -43,11 +52,7 @@ export class StatusService {
       version: this.config.version,
       mode: this.backend.mode,
       uptime_seconds: Math.round((Date.now() - started) / 1000),
-      servers: {
-        total: servers.length,
-        online: servers.filter((s) => s.status === 'online').length,
-        error: servers.filter((s) => s.status === 'error').length,
-      },
+      servers: { total: states.length, ...count },
       tools: this.catalog.size(),
       ...(this.backend.mode === 'managed' ? { backend: this.backend.report() } : {}),
       ...this.contributors.read(),
@@ -55,16 +60,27 @@ export class StatusService {
   }
 
   /** Servers and tools grouped by team and transport, with status, process state and limits. */
-  debug() {
+  debug(caller: CallerContext = ANONYMOUS_CALLER) {
     const teams: Record<string, Record<string, unknown[]>> = {};
-    for (const info of this.upstreams.list()) {
+    for (const configured of this.configured()) {
+      // A configured server without an upstream entry yet (its start is queued) is listed too.
+      const info = this.upstreams.get(configured.id) ?? {
+        def: configured,
+        status: 'connecting' as const,
+        toolCount: 0,
+      };
       const { def } = info;
+      if (!canUse(caller, def)) continue;
       const byTransport = (teams[def.team] ??= {});
       const process = def.transport === 'stdio' ? this.processes.get(def.id) : undefined;
+      const visible = this.upstreams.stateOf(def);
       (byTransport[def.transport] ??= []).push({
         id: def.id,
         slug: def.slug,
         ...(def.userId ? { user_id: def.userId } : {}),
+        // online | starting | installing | dormant | error | disabled, with the reason.
+        state: visible.state,
+        ...(visible.reason ? { state_reason: visible.reason } : {}),
         status: info.status,
         ...(info.lastError ? { last_error: info.lastError } : {}),
         discovered_at: info.discoveredAt ?? null,
@@ -78,6 +94,21 @@ export class StatusService {
           this.catalog.serverTools(def.id).map((e) => [e.path, e.tokenCount]),
         ),
         collisions: this.catalog.collisionsOf(def.id),
+        // Tools the upstream listed that were invalid even without their nulls (tool-listing.ts).
+        skipped_tools: info.skippedTools ?? [],
+        ...(info.discoveryRetry
+          ? {
+              discovery_retry: {
+                failed_attempts: info.discoveryRetry.failures,
+                next_retry_at: info.discoveryRetry.nextRetryAt,
+                next_retry_in_ms: Math.max(
+                  0,
+                  Date.parse(info.discoveryRetry.nextRetryAt) - Date.now(),
+                ),
+                last_error: info.discoveryRetry.lastError,
+              },
+            }
+          : {}),
       });
     }
     return {
@@ -86,6 +117,11 @@ export class StatusService {
       configured_servers: this.registry.definitions().length,
       teams,
     };
+  }
+
+  /** The configured servers (the registry's desired set): each has a visible state. */
+  private configured(): ServerDefinition[] {
+    return this.registry.definitions();
   }
 }
 

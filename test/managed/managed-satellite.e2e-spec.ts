@@ -326,8 +326,8 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
     expect(new Set(recorder.authorizations)).toEqual(new Set(['Bearer upstream-credential']));
   });
 
-  it('reports the calls to the backend as mcp.request.logs', async () => {
-    await waitFor(
+  it('reports the calls to the backend as mcp.request.logs (the audit record, with its user)', async () => {
+    const logged = await waitFor(
       'request logs at the backend',
       () =>
         backend.events.find(
@@ -338,6 +338,10 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
         ),
       15_000,
     );
+    expect(logged.data).toMatchObject({
+      team_id: 'team-a',
+      requests: [{ user_id: 'user-a', tool_name: 'create_entities', success: true }],
+    });
   });
 
   it('refuses a tool call without mcp:tools:execute with 403 insufficient_scope', async () => {

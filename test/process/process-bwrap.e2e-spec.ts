@@ -19,6 +19,14 @@ import {
   textOf,
   waitFor,
 } from './support/process-harness.js';
+import { existsSync } from 'node:fs';
+import { caTrustEnv, packageRunnerEnv } from '../../src/process/clean-env.js';
+
+/** The package runners' cache and CA trust variables every server gets (clean-env.ts). */
+const RUNNER_KEYS = [
+  ...Object.keys(packageRunnerEnv('/')),
+  ...Object.keys(caTrustEnv(process.env, existsSync)),
+];
 
 function probeBwrap(): { ok: boolean; reason?: string } {
   const which = spawnSync('sh', ['-c', 'command -v bwrap'], { encoding: 'utf8' });
@@ -143,7 +151,7 @@ describeBwrap(
         Object.keys(env)
           .filter((k) => k !== 'PWD')
           .sort(),
-      ).toEqual(['FOO', 'HOME', 'LANG', 'PATH', 'TMPDIR']);
+      ).toEqual(['FOO', 'HOME', 'LANG', 'PATH', 'TMPDIR', ...RUNNER_KEYS].sort());
     });
 
     it("the host's loopback ports are unreachable (the same call without a sandbox connects)", async () => {

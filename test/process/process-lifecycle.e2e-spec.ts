@@ -16,6 +16,14 @@ import {
   textOf,
   waitFor,
 } from './support/process-harness.js';
+import { existsSync } from 'node:fs';
+import { caTrustEnv, packageRunnerEnv } from '../../src/process/clean-env.js';
+
+/** The package runners' cache and CA trust variables every server gets (clean-env.ts). */
+const RUNNER_KEYS = [
+  ...Object.keys(packageRunnerEnv('/')),
+  ...Object.keys(caTrustEnv(process.env, existsSync)),
+];
 
 const FAST_RESTARTS = { restartBackoffMs: [100, 100, 100] };
 
@@ -230,7 +238,9 @@ describe('process lifecycle (none driver, real child processes)', () => {
       string
     >;
     delete process.env.SATELLITE_TEST_SECRET;
-    expect(Object.keys(env).sort()).toEqual(['FOO', 'HOME', 'LANG', 'PATH', 'TMPDIR']);
+    expect(Object.keys(env).sort()).toEqual(
+      ['FOO', 'HOME', 'LANG', 'PATH', 'TMPDIR', ...RUNNER_KEYS].sort(),
+    );
     expect(env.HOME).toBe(resolve(h.dataDir, 'teams', 'team-x'));
     expect(env.TMPDIR).toBe(resolve(h.dataDir, 'teams', 'team-x', '.tmp'));
   }, 30_000);

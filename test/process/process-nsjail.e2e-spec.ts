@@ -13,6 +13,14 @@ import {
   stdioDef,
   textOf,
 } from './support/process-harness.js';
+import { existsSync } from 'node:fs';
+import { caTrustEnv, packageRunnerEnv } from '../../src/process/clean-env.js';
+
+/** The package runners' cache and CA trust variables every server gets (clean-env.ts). */
+const RUNNER_KEYS = [
+  ...Object.keys(packageRunnerEnv('/')),
+  ...Object.keys(caTrustEnv(process.env, existsSync)),
+];
 
 const nsjail = spawnSync('sh', ['-c', 'command -v nsjail'], { encoding: 'utf8' });
 const available = nsjail.status === 0;
@@ -51,7 +59,9 @@ describeNsjail(`nsjail sandbox (real)${available ? '' : ' [nsjail is not on PATH
       string,
       string
     >;
-    expect(Object.keys(env).sort()).toEqual(['HOME', 'LANG', 'NSJAIL_MARKER', 'PATH', 'TMPDIR']);
+    expect(Object.keys(env).sort()).toEqual(
+      ['HOME', 'LANG', 'NSJAIL_MARKER', 'PATH', 'TMPDIR', ...RUNNER_KEYS].sort(),
+    );
     expect(textOf(await callTool(h.manager, def.id, 'connect', { port }))).toMatch(/^error /);
     await h.manager.remove(def.id);
     expect(processesWithMarker(marker)).toEqual([]);

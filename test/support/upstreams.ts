@@ -35,9 +35,15 @@ export interface HttpPeer {
   stop(): Promise<void>;
 }
 
-/** Starts `server-everything` over HTTP (`streamableHttp` at /mcp or `sse` at /sse) on loopback. */
-export async function startEverythingHttp(mode: 'streamableHttp' | 'sse'): Promise<HttpPeer> {
-  const port = await freePort();
+/**
+ * Starts `server-everything` over HTTP (`streamableHttp` at /mcp or `sse` at /sse) on loopback,
+ * on `port` when given (a URL handed out before the server exists), else on a free one.
+ */
+export async function startEverythingHttp(
+  mode: 'streamableHttp' | 'sse',
+  port?: number,
+): Promise<HttpPeer> {
+  port ??= await freePort();
   const child = spawn(process.execPath, ['--import', LOOPBACK_ONLY, EVERYTHING, mode], {
     env: { PATH: process.env.PATH ?? '', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

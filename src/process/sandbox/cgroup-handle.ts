@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ResourceLimits } from '../../config/satellite-config.js';
 import type { HostFs } from '../host-fs.js';
 
 export type CgroupVersion = 'v1' | 'v2';
@@ -22,7 +23,13 @@ export class CgroupHandle {
     readonly dirs: readonly CgroupDir[],
     private readonly fs: HostFs,
     private readonly kill: (pid: number) => void,
+    private readonly apply?: (limits: ResourceLimits) => void,
   ) {}
+
+  /** Changes the limits of the running tree (install limits → the configured ones). */
+  setLimits(limits: ResourceLimits): void {
+    this.apply?.(limits);
+  }
 
   /** Files a launcher writes its own pid into before `exec` (so nothing forks outside the limit). */
   get procsFiles(): string[] {

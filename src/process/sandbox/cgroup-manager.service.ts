@@ -60,8 +60,16 @@ export class CgroupManager {
       dir: join(p.dir, name),
       controllers: p.controllers,
     }));
-    const handle = new CgroupHandle(layout.version, dirs, this.fs, (pid) =>
-      this.spawner.signalProcess(pid, 'SIGKILL'),
+    const version = layout.version;
+    const handle = new CgroupHandle(
+      version,
+      dirs,
+      this.fs,
+      (pid) => this.spawner.signalProcess(pid, 'SIGKILL'),
+      (next) => {
+        for (const d of dirs)
+          for (const c of d.controllers) this.applyLimit(version, d.dir, c, next);
+      },
     );
     try {
       for (const d of dirs) {
@@ -165,10 +173,15 @@ export class CgroupManager {
           if (this.fs.exists(join(dir, 'memory.swap.max')))
             this.fs.write(join(dir, 'memory.swap.max'), '0');
         } else {
+          // memsw (memory + swap) must never be below limit_in_bytes: when lowering, the limit
+          // goes first; when raising, memsw goes first.
+          const memsw = join(dir, 'memory.memsw.limit_in_bytes');
+          const hasMemsw = this.fs.exists(memsw);
+          const current = Number(this.fs.read(join(dir, 'memory.limit_in_bytes')) ?? 'NaN');
+          const raising = Number.isFinite(current) && Number(bytes) > current;
+          if (hasMemsw && raising) this.fs.write(memsw, bytes);
           this.fs.write(join(dir, 'memory.limit_in_bytes'), bytes);
-          // memsw (memory + swap) must not be below limit_in_bytes, so it is written second.
-          if (this.fs.exists(join(dir, 'memory.memsw.limit_in_bytes')))
-            this.fs.write(join(dir, 'memory.memsw.limit_in_bytes'), bytes);
+          if (hasMemsw && !raising) this.fs.write(memsw, bytes);
         }
         return;
       case 'pids':

@@ -15,9 +15,12 @@ export function namespaceReport(input: {
   readonly cgroups: CgroupManager;
   readonly cpuTimeGap?: string;
   readonly teamUidGap?: string;
+  /** Why servers with `network: egress` cannot run here (they are refused), if they cannot. */
+  readonly egressGap?: string | undefined;
 }): SandboxReport {
   const cg = input.cgroups.support();
   const enforced: string[] = ['namespaces', 'no_network', 'read_only_system', ...cg.controllers];
+  if (!input.egressGap) enforced.push('egress_filter');
   if (!input.cpuTimeGap) enforced.push('cpu_time');
   if (!input.teamUidGap) enforced.push('team_uid');
   enforced.push('process_group', 'clean_env');
@@ -27,5 +30,10 @@ export function namespaceReport(input: {
   }));
   if (input.cpuTimeGap) notEnforced.push({ limit: 'cpu_time', reason: input.cpuTimeGap });
   if (input.teamUidGap) notEnforced.push({ limit: 'team_uid', reason: input.teamUidGap });
+  if (input.egressGap)
+    notEnforced.push({
+      limit: 'egress_filter',
+      reason: `${input.egressGap}; servers whose network is "egress" or an allow-list are refused`,
+    });
   return { driver: input.driver, enforced, notEnforced };
 }

@@ -1,4 +1,6 @@
+import type { NetworkSetting } from '../../config/network-setting.js';
 import type { ResourceLimits } from '../../config/satellite-config.js';
+import type { ExtraMount } from '../../config/server-definition.js';
 import type { CgroupHandle } from './cgroup-handle.js';
 
 export type SandboxDriverName = 'nsjail' | 'bwrap' | 'none';
@@ -6,6 +8,7 @@ export type SandboxDriverName = 'nsjail' | 'bwrap' | 'none';
 /**
  * What a driver can enforce. Limits: `memory`, `cpu`, `pids`, `cpu_time`. Isolation: `namespaces`
  * (mount/pid/ipc/uts), `no_network` (own network namespace: no host loopback, no outside),
+ * `egress_filter` (own network namespace with internet access, host and private ranges refused),
  * `read_only_system`, `team_uid` (each team runs under its own host uid). Always: `process_group`,
  * `clean_env`.
  */
@@ -16,6 +19,7 @@ export type SandboxFeature =
   | 'cpu_time'
   | 'namespaces'
   | 'no_network'
+  | 'egress_filter'
   | 'read_only_system'
   | 'team_uid'
   | 'process_group'
@@ -50,6 +54,10 @@ export interface SandboxRequest {
   readonly definitionCwd?: string;
   readonly workspace: TeamWorkspace;
   readonly limits: ResourceLimits;
+  /** The network in force for this server (its own setting, else the satellite's default). */
+  readonly network: NetworkSetting;
+  /** Host paths the definition exposes explicitly (`mounts`). */
+  readonly mounts?: readonly ExtraMount[];
 }
 
 /** What to spawn on the host (the sandbox wrapper's command line) and what to clean up after. */
@@ -60,6 +68,8 @@ export interface SandboxLaunch {
   /** Host working directory of the wrapper. */
   readonly cwd: string;
   readonly cgroup?: CgroupHandle;
+  /** Frees what the sandbox holds outside the process tree (its network namespace); idempotent. */
+  readonly release?: () => void;
 }
 
 /** A way to run a stdio server contained (style: several implementations earn the interface). */

@@ -5,6 +5,7 @@ import { CgroupManager } from './cgroup-manager.service.js';
 import { HostProbe } from './host-probe.service.js';
 import type { SandboxDriver, SandboxReport } from './sandbox-driver.js';
 import { SandboxMounts } from './sandbox-mounts.js';
+import { SandboxNetwork } from './sandbox-network.js';
 import { NoneSandbox } from './sandbox.none.js';
 import { NsjailSandbox } from './sandbox.nsjail.js';
 
@@ -34,6 +35,7 @@ export class SandboxSelector {
     private readonly probe: HostProbe,
     private readonly cgroups: CgroupManager,
     private readonly mounts: SandboxMounts,
+    private readonly network: SandboxNetwork,
   ) {}
 
   choose(): SandboxChoice {
@@ -89,7 +91,12 @@ export class SandboxSelector {
     ]);
     if (!trial.ok) return { reason: `nsjail does not work here (${trial.reason})` };
     return {
-      driver: new NsjailSandbox({ nsjail, root: this.probe.isRoot() }, this.cgroups, this.mounts),
+      driver: new NsjailSandbox(
+        { nsjail, root: this.probe.isRoot() },
+        this.cgroups,
+        this.mounts,
+        this.network,
+      ),
     };
   }
 
@@ -107,6 +114,7 @@ export class SandboxSelector {
       },
       this.cgroups,
       this.mounts,
+      this.network,
     );
     const trial = this.probe.trial(bwrap, [
       ...driver.namespaceArgs(),

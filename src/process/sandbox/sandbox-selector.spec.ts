@@ -31,7 +31,7 @@ function select(opts: {
   allowUnsandboxed?: boolean;
   tools: Record<string, ProbeResult>;
 }) {
-  const { cgroups, mounts } = debianHost();
+  const { cgroups, mounts, network } = debianHost();
   const config = Object.assign(new SatelliteConfig(), {
     env: opts.env ?? 'development',
     dataDir: '/data',
@@ -40,7 +40,7 @@ function select(opts: {
       allowUnsandboxed: opts.allowUnsandboxed ?? opts.env !== 'production',
     },
   });
-  return new SandboxSelector(config, new FakeProbe(opts.tools), cgroups, mounts).choose();
+  return new SandboxSelector(config, new FakeProbe(opts.tools), cgroups, mounts, network).choose();
 }
 
 const works = { ok: true };

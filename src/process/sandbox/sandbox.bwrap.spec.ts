@@ -11,9 +11,12 @@ describe('bwrap command line', () => {
   };
 
   it('root: no user namespace, traversable parents, team dir last, prlimit then setpriv to the team uid', () => {
-    const launch = new BwrapSandbox({ ...tools, root: true }, host.cgroups, host.mounts).prepare(
-      request(),
-    );
+    const launch = new BwrapSandbox(
+      { ...tools, root: true },
+      host.cgroups,
+      host.mounts,
+      host.network,
+    ).prepare(request());
     expect(launch.command).toBe('/usr/bin/bwrap');
     const args = [...launch.args];
     expect(args.slice(0, 7)).toEqual([
@@ -53,7 +56,12 @@ describe('bwrap command line', () => {
   });
 
   it('not root: a user namespace, no uid switch, and the report says so', () => {
-    const driver = new BwrapSandbox({ ...tools, root: false }, host.cgroups, host.mounts);
+    const driver = new BwrapSandbox(
+      { ...tools, root: false },
+      host.cgroups,
+      host.mounts,
+      host.network,
+    );
     const launch = driver.prepare(request());
     expect(launch.args).toContain('--unshare-user');
     expect(launch.args).not.toContain('/usr/bin/setpriv');
@@ -64,12 +72,14 @@ describe('bwrap command line', () => {
   });
 
   it('joins the cgroup before exec when the host has one', () => {
-    const { fs, cgroups, mounts } = debianHost();
+    const { fs, cgroups, mounts, network } = debianHost();
     fs.file('/proc/self/cgroup', '4:memory:/svc\n8:pids:/\n0::/\n').dir(
       '/sys/fs/cgroup/memory/svc',
       '/sys/fs/cgroup/pids',
     );
-    const launch = new BwrapSandbox({ ...tools, root: true }, cgroups, mounts).prepare(request());
+    const launch = new BwrapSandbox({ ...tools, root: true }, cgroups, mounts, network).prepare(
+      request(),
+    );
     expect(launch.command).toBe('/bin/sh');
     expect(launch.args.slice(3, 7)).toEqual([
       `/sys/fs/cgroup/memory/svc/${cgroups.tag}/srv.0001/cgroup.procs`,

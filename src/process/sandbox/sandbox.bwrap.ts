@@ -9,6 +9,7 @@ import type {
 } from './sandbox-driver.js';
 import { namespaceReport, teamUidGap } from './sandbox-common.js';
 import type { MountPlan, SandboxMounts } from './sandbox-mounts.js';
+import type { SandboxNetwork } from './sandbox-network.js';
 
 export interface BwrapTools {
   readonly bwrap: string;
@@ -32,6 +33,7 @@ export class BwrapSandbox implements SandboxDriver {
     private readonly tools: BwrapTools,
     private readonly cgroups: CgroupManager,
     private readonly mounts: SandboxMounts,
+    private readonly network: SandboxNetwork,
   ) {
     this.usesTeamUid = teamUidGap(tools.root, tools.setpriv) === undefined;
   }
@@ -40,34 +42,51 @@ export class BwrapSandbox implements SandboxDriver {
     return namespaceReport({
       driver: this.name,
       cgroups: this.cgroups,
+      egressGap: this.network.unavailable(),
       ...(this.tools.prlimit ? {} : { cpuTimeGap: 'prlimit (util-linux) not found' }),
       ...(this.usesTeamUid ? {} : { teamUidGap: teamUidGap(this.tools.root, this.tools.setpriv) }),
     });
   }
 
   prepare(req: SandboxRequest): SandboxLaunch {
-    const plan = this.mounts.plan({
-      command: req.command,
-      args: req.args,
-      pathDirs: (req.env.PATH ?? '').split(':'),
-      ...(req.definitionCwd ? { definitionCwd: req.definitionCwd } : {}),
-      teamDir: req.workspace.dir,
-    });
-    const args = [
-      ...this.namespaceArgs(),
-      ...mountArgs(plan),
-      '--chdir',
-      req.cwd,
-      '--',
-      ...this.innerCommand(req),
-    ];
-    const cgroup = this.cgroups.create(req.name, req.limits);
-    const wrapped = joinCgroup(cgroup, this.tools.bwrap, args);
-    return { ...wrapped, env: req.env, cwd: req.workspace.dir, ...(cgroup ? { cgroup } : {}) };
+    const jail = this.network.jail(req.network, req.name);
+    try {
+      const plan = this.mounts.plan({
+        command: req.command,
+        args: req.args,
+        pathDirs: (req.env.PATH ?? '').split(':'),
+        ...(req.definitionCwd ? { definitionCwd: req.definitionCwd } : {}),
+        teamDir: req.workspace.dir,
+        ...(req.mounts ? { mounts: req.mounts } : {}),
+        ...(jail ? { files: [{ source: jail.resolvConf, target: '/etc/resolv.conf' }] } : {}),
+      });
+      const args = [
+        // With a network jail the sandbox starts inside the jail's namespace: no new one.
+        ...this.namespaceArgs(!jail),
+        ...mountArgs(plan),
+        '--chdir',
+        req.cwd,
+        '--',
+        ...this.innerCommand(req),
+      ];
+      const cgroup = this.cgroups.create(req.name, req.limits);
+      const joined = joinCgroup(cgroup, this.tools.bwrap, args);
+      const outer = jail ? jail.wrap(joined.command, joined.args) : joined;
+      return {
+        ...outer,
+        env: req.env,
+        cwd: req.workspace.dir,
+        ...(cgroup ? { cgroup } : {}),
+        ...(jail ? { release: jail.release } : {}),
+      };
+    } catch (err) {
+      jail?.release();
+      throw err;
+    }
   }
 
   /** The bwrap flags, without mounts or command (also used by the availability probe). */
-  namespaceArgs(): string[] {
+  namespaceArgs(unshareNet = true): string[] {
     return [
       '--die-with-parent',
       // A root satellite creates no user namespace: the server drops to its team uid via setpriv.
@@ -75,7 +94,7 @@ export class BwrapSandbox implements SandboxDriver {
       '--unshare-ipc',
       '--unshare-pid',
       '--unshare-uts',
-      '--unshare-net',
+      ...(unshareNet ? ['--unshare-net'] : []),
       '--unshare-cgroup-try',
       '--hostname',
       'mcp-sandbox',
@@ -113,6 +132,7 @@ export function mountArgs(plan: MountPlan): string[] {
   // bwrap creates missing parents 0700 (root-owned): a team uid could not traverse them.
   for (const dir of parentDirs(plan)) args.push('--perms', '0755', '--dir', dir);
   for (const p of plan.readOnly) args.push('--ro-bind-try', p, p);
+  for (const f of plan.files) args.push('--ro-bind', f.source, f.target);
   for (const s of plan.symlinks) args.push('--symlink', s.target, s.path);
   for (const p of plan.writable) args.push('--bind', p, p);
   return args;

@@ -7,10 +7,15 @@ import { NsjailSandbox } from './sandbox.nsjail.js';
  * ("nsjail driver"). A change here is a change of the sandbox contract: update the doc with it.
  */
 describe('nsjail command line (golden)', () => {
-  const { cgroups, mounts } = debianHost();
+  const { cgroups, mounts, network } = debianHost();
 
   it('root satellite: explicit rlimits, no wall-time limit, own group, team uid, clean env, minimal mounts', () => {
-    const driver = new NsjailSandbox({ nsjail: '/usr/bin/nsjail', root: true }, cgroups, mounts);
+    const driver = new NsjailSandbox(
+      { nsjail: '/usr/bin/nsjail', root: true },
+      cgroups,
+      mounts,
+      network,
+    );
     // prettier-ignore
     expect(driver.args(request())).toEqual([
       '--mode', 'o',
@@ -54,7 +59,12 @@ describe('nsjail command line (golden)', () => {
   });
 
   it('non-root satellite: no uid mapping (nsjail maps the satellite uid), same limits', () => {
-    const driver = new NsjailSandbox({ nsjail: '/usr/bin/nsjail', root: false }, cgroups, mounts);
+    const driver = new NsjailSandbox(
+      { nsjail: '/usr/bin/nsjail', root: false },
+      cgroups,
+      mounts,
+      network,
+    );
     const args = driver.args(request());
     expect(args).not.toContain('--user');
     expect(args).not.toContain('--group');
@@ -62,7 +72,12 @@ describe('nsjail command line (golden)', () => {
   });
 
   it('prepare spawns nsjail itself with an empty environment (the jail gets the clean one via --env)', () => {
-    const driver = new NsjailSandbox({ nsjail: '/usr/bin/nsjail', root: true }, cgroups, mounts);
+    const driver = new NsjailSandbox(
+      { nsjail: '/usr/bin/nsjail', root: true },
+      cgroups,
+      mounts,
+      network,
+    );
     const launch = driver.prepare(request());
     expect(launch).toMatchObject({ command: '/usr/bin/nsjail', env: {}, cwd: '/data/teams/a' });
     expect(launch.cgroup).toBeUndefined(); // this in-memory host has no cgroups

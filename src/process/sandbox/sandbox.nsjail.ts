@@ -8,6 +8,7 @@ import type {
 } from './sandbox-driver.js';
 import { namespaceReport, teamUidGap } from './sandbox-common.js';
 import type { SandboxMounts } from './sandbox-mounts.js';
+import type { NetworkJail, SandboxNetwork } from './sandbox-network.js';
 
 export interface NsjailTools {
   readonly nsjail: string;
@@ -32,6 +33,7 @@ export class NsjailSandbox implements SandboxDriver {
     private readonly tools: NsjailTools,
     private readonly cgroups: CgroupManager,
     private readonly mounts: SandboxMounts,
+    private readonly network: SandboxNetwork,
   ) {
     this.usesTeamUid = tools.root;
   }
@@ -40,24 +42,41 @@ export class NsjailSandbox implements SandboxDriver {
     return namespaceReport({
       driver: this.name,
       cgroups: this.cgroups,
+      egressGap: this.network.unavailable(),
       ...(this.usesTeamUid ? {} : { teamUidGap: teamUidGap(false, undefined) }),
     });
   }
 
   prepare(req: SandboxRequest): SandboxLaunch {
-    const cgroup = this.cgroups.create(req.name, req.limits);
-    const wrapped = joinCgroup(cgroup, this.tools.nsjail, this.args(req));
-    return { ...wrapped, env: {}, cwd: req.workspace.dir, ...(cgroup ? { cgroup } : {}) };
+    const jail = this.network.jail(req.network, req.name);
+    try {
+      const args = this.args(req, jail);
+      const cgroup = this.cgroups.create(req.name, req.limits);
+      const joined = joinCgroup(cgroup, this.tools.nsjail, args);
+      const outer = jail ? jail.wrap(joined.command, joined.args) : joined;
+      return {
+        ...outer,
+        env: {},
+        cwd: req.workspace.dir,
+        ...(cgroup ? { cgroup } : {}),
+        ...(jail ? { release: jail.release } : {}),
+      };
+    } catch (err) {
+      jail?.release();
+      throw err;
+    }
   }
 
   /** The nsjail command line (pinned by a golden test against docs/process.md). */
-  args(req: SandboxRequest): string[] {
+  args(req: SandboxRequest, jail?: Pick<NetworkJail, 'resolvConf'>): string[] {
     const plan = this.mounts.plan({
       command: req.command,
       args: req.args,
       pathDirs: (req.env.PATH ?? '').split(':'),
       ...(req.definitionCwd ? { definitionCwd: req.definitionCwd } : {}),
       teamDir: req.workspace.dir,
+      ...(req.mounts ? { mounts: req.mounts } : {}),
+      ...(jail ? { files: [{ source: jail.resolvConf, target: '/etc/resolv.conf' }] } : {}),
     });
     const { uid, gid } = req.workspace;
     // prettier-ignore
@@ -67,6 +86,8 @@ export class NsjailSandbox implements SandboxDriver {
       '--time_limit', '0',
       '--skip_setsid',
       '--hostname', 'mcp-sandbox',
+      // With a network jail nsjail starts inside the jail's namespace: no new one.
+      ...(jail ? ['--disable_clone_newnet'] : []),
       '--rlimit_as', 'max',
       '--rlimit_cpu', String(req.limits.cpuSeconds),
       '--rlimit_fsize', 'max',
@@ -87,6 +108,7 @@ export class NsjailSandbox implements SandboxDriver {
       '--bindmount_ro', '/dev/urandom',
     ];
     for (const p of plan.readOnly) args.push('--bindmount_ro', p);
+    for (const f of plan.files) args.push('--bindmount_ro', `${f.source}:${f.target}`);
     for (const s of plan.symlinks) args.push('--symlink', `${s.target}:${s.path}`);
     for (const p of plan.writable) args.push('--bindmount', p);
     return [...args, '--', req.command, ...req.args];

@@ -59,12 +59,29 @@ export function appConfigOf(c: Container, docs: readonly Obj[]): AppConfigResult
   const file = configMapFileAt(c, docs, configPath);
   if (typeof file !== 'string')
     return { problems: [`${c.where}: DEPLOYSTACK_MCP_CONFIG=${configPath}: ${file.problem}`] };
+  // The tokens file of DEPLOYSTACK_AUTH=tokens comes from a mounted Secret (or ConfigMap).
+  const tokensPath =
+    env.DEPLOYSTACK_AUTH === 'tokens' ? env.DEPLOYSTACK_AUTH_TOKENS_FILE : undefined;
+  const tokens = tokensPath ? configMapFileAt(c, docs, tokensPath) : undefined;
+  if (tokensPath && typeof tokens !== 'string')
+    return {
+      problems: [
+        `${c.where}: DEPLOYSTACK_AUTH_TOKENS_FILE=${tokensPath}: ${tokens?.problem ?? 'missing'}`,
+      ],
+    };
   const dir = mkdtempSync(join(tmpdir(), 'satellite-manifest-env-'));
   try {
     writeFileSync(join(dir, 'mcp-servers.json'), file);
+    if (typeof tokens === 'string') writeFileSync(join(dir, 'auth-tokens.json'), tokens);
     return {
       config: loadSatelliteConfig(
-        { ...env, DEPLOYSTACK_MCP_CONFIG: join(dir, 'mcp-servers.json') },
+        {
+          ...env,
+          DEPLOYSTACK_MCP_CONFIG: join(dir, 'mcp-servers.json'),
+          ...(typeof tokens === 'string'
+            ? { DEPLOYSTACK_AUTH_TOKENS_FILE: join(dir, 'auth-tokens.json') }
+            : {}),
+        },
         '/',
       ),
     };
@@ -77,7 +94,7 @@ export function appConfigOf(c: Container, docs: readonly Obj[]): AppConfigResult
   }
 }
 
-/** The content of the ConfigMap key mounted as `path` (a whole-ConfigMap volume mount). */
+/** The content of the ConfigMap (or Secret) key mounted as `path` (a whole-volume mount). */
 function configMapFileAt(
   c: Container,
   docs: readonly Obj[],
@@ -87,13 +104,18 @@ function configMapFileAt(
   if (!mount) return { problem: `no volume is mounted at ${posix.dirname(path)}` };
   if (strAt(mount.mount, 'subPath'))
     return { problem: 'mounted with subPath, which never sees ConfigMap updates' };
-  const name = strAt(mount.volume, 'configMap', 'name');
-  if (!name) return { problem: `the volume at ${posix.dirname(path)} is not a ConfigMap` };
-  const cm = docs.find(
-    (d) => strAt(d, 'kind') === 'ConfigMap' && strAt(d, 'metadata', 'name') === name,
-  );
-  const content = strAt(cm, 'data', posix.basename(path));
-  return content ?? { problem: `ConfigMap ${name} has no key ${posix.basename(path)}` };
+  const secretName = strAt(mount.volume, 'secret', 'secretName');
+  const name = strAt(mount.volume, 'configMap', 'name') ?? secretName;
+  const kind = secretName ? 'Secret' : 'ConfigMap';
+  if (!name)
+    return { problem: `the volume at ${posix.dirname(path)} is not a ConfigMap or a Secret` };
+  const doc = docs.find((d) => strAt(d, 'kind') === kind && strAt(d, 'metadata', 'name') === name);
+  const key = posix.basename(path);
+  const encoded = kind === 'Secret' ? strAt(doc, 'data', key) : undefined;
+  const content =
+    strAt(doc, kind === 'Secret' ? 'stringData' : 'data', key) ??
+    (encoded !== undefined ? Buffer.from(encoded, 'base64').toString('utf8') : undefined);
+  return content ?? { problem: `${kind} ${name} has no key ${key}` };
 }
 
 /** The app listens where the pod's ports and probes say, on an address the kubelet can reach. */

@@ -73,6 +73,10 @@ export class InMemoryHostFs extends HostFs {
       .map((p) => p.slice(prefix.length));
   }
 
+  override realpath(path: string): string | undefined {
+    return this.nodes.has(path) ? path : undefined;
+  }
+
   override exists(path: string): boolean {
     return this.nodes.has(path);
   }

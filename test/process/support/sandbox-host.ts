@@ -3,7 +3,9 @@ import { ProcessSpawner } from '../../../src/process/process-spawner.js';
 import { ProcTable } from '../../../src/process/proc-table.js';
 import { CgroupManager } from '../../../src/process/sandbox/cgroup-manager.service.js';
 import type { SandboxRequest } from '../../../src/process/sandbox/sandbox-driver.js';
+import { HostProbe } from '../../../src/process/sandbox/host-probe.service.js';
 import { SandboxMounts } from '../../../src/process/sandbox/sandbox-mounts.js';
+import { SandboxNetwork } from '../../../src/process/sandbox/sandbox-network.js';
 import { InMemoryHostFs } from './in-memory-host-fs.js';
 
 /** A Debian-like host in memory (merged /usr), for unit tests of sandbox command lines. */
@@ -33,7 +35,12 @@ export function debianHost(dataDir = '/data') {
   const config = Object.assign(new SatelliteConfig(), { dataDir });
   const cgroups = new CgroupManager(fs, new ProcessSpawner(new ProcTable()), config);
   const mounts = new SandboxMounts(fs, config);
-  return { fs, config, cgroups, mounts };
+  const network = new SandboxNetwork(
+    Object.assign(config, { process: { network: 'egress' } }),
+    new HostProbe(fs),
+    fs,
+  );
+  return { fs, config, cgroups, mounts, network };
 }
 
 export function request(over: Partial<SandboxRequest> = {}): SandboxRequest {
@@ -56,6 +63,7 @@ export function request(over: Partial<SandboxRequest> = {}): SandboxRequest {
       gid: 1_000_000_001,
     },
     limits: { memoryMb: 100, cpuCores: 0.1, maxProcesses: 50, cpuSeconds: 60 },
+    network: 'none',
     ...over,
   };
 }

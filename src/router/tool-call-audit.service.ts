@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+import { EventBusService } from '../events/event-bus.service.js';
+import type { CallerContext } from './caller-context.js';
+import { redactArguments } from './tool-call-audit.js';
+
+export type ToolCallOutcome = 'ok' | 'error' | 'cancelled' | 'refused';
+
+/** One tool call, as the audit keeps it. */
+export interface ToolCallRecord {
+  readonly caller: CallerContext;
+  /** `meta` (execute_mcp_tool on /mcp or /sse) or `direct` (/i/{slug}/mcp). */
+  readonly endpoint: 'meta' | 'direct';
+  /** The server that ran it; absent when the path named no server the caller may use. */
+  readonly server?: { readonly id: string; readonly slug: string; readonly team: string };
+  readonly tool: string;
+  readonly args: unknown;
+  readonly client?: Implementation;
+  readonly sessionId?: string;
+  readonly outcome: ToolCallOutcome;
+  readonly error?: string;
+  readonly startedAt: number;
+  readonly durationMs: number;
+}
+
+/**
+ * One structured record per tool call (docs/security.md "Audit"): who (principal, teams, OAuth
+ * client, MCP client), what (server, team, tool), how it ended and how long it took, written to
+ * the log under `audit: "tool_call"`. The arguments are never in it (only their names); the
+ * backend's request logs (managed mode, `mcp.request.logs`) get them with secrets redacted.
+ */
+@Injectable()
+export class ToolCallAuditService {
+  private readonly logger = new Logger('Audit');
+
+  constructor(private readonly events: EventBusService) {}
+
+  record(r: ToolCallRecord): void {
+    const { caller, server } = r;
+    this.logger.log(
+      {
+        audit: 'tool_call',
+        principal: caller.userId ?? 'anonymous',
+        ...(caller.teams ? { teams: caller.teams } : {}),
+        ...(caller.clientId ? { client_id: caller.clientId } : {}),
+        ...(r.client ? { client: { name: r.client.name, version: r.client.version } } : {}),
+        // A digest, not the id: a session id lets its holder use the session.
+        ...(r.sessionId ? { session: sessionDigest(r.sessionId) } : {}),
+        endpoint: r.endpoint,
+        server: server?.slug ?? null,
+        team: server?.team ?? null,
+        tool: r.tool,
+        argument_names: argumentNames(r.args),
+        outcome: r.outcome,
+        ...(r.error ? { error: r.error.slice(0, 500) } : {}),
+        duration_ms: r.durationMs,
+      },
+      `tool call ${server ? `${server.slug}/` : ''}${r.tool} by ${caller.userId ?? 'anonymous'}: ${r.outcome}`,
+    );
+    if (!server || r.outcome === 'refused') return;
+    this.events.emit('mcp.request.logs', {
+      installation_id: server.id,
+      team_id: server.team,
+      requests: [
+        {
+          ...(caller.userId ? { user_id: caller.userId } : {}),
+          tool_name: r.tool,
+          tool_params: redactArguments(r.args),
+          response_time_ms: r.durationMs,
+          success: r.outcome === 'ok',
+          ...(r.error ? { error_message: r.error } : {}),
+          timestamp: new Date(r.startedAt).toISOString(),
+        },
+      ],
+    });
+  }
+}
+
+function sessionDigest(id: string): string {
+  return createHash('sha256').update(id).digest('hex').slice(0, 12);
+}
+
+function argumentNames(args: unknown): string[] {
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) return [];
+  return Object.keys(args).slice(0, 50);
+}
