@@ -11,9 +11,10 @@ RUN npx nest build
 
 FROM node:24-bookworm-slim AS runtime
 # tini as PID 1: signals reach Node and orphaned grandchildren of stdio servers are reaped.
-# bubblewrap: the bwrap sandbox driver for stdio MCP servers.
+# bubblewrap: the bwrap sandbox driver for stdio MCP servers; passt (pasta), nftables and iproute2:
+# their outbound network with the host kept out (docs/process.md, "Network").
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini bubblewrap ca-certificates \
+ && apt-get install -y --no-install-recommends tini bubblewrap passt nftables iproute2 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # The demo config needs the dev-only demo servers; the image starts empty: mount your own config
@@ -23,7 +24,12 @@ WORKDIR /app
 # answer) but refuses every MCP client (401) until you mount your own tokens file and point
 # DEPLOYSTACK_AUTH_TOKENS_FILE at it, or choose DEPLOYSTACK_AUTH=jwt (docs/security.md). Managed
 # mode ignores DEPLOYSTACK_AUTH: the backend's OAuth tokens authenticate clients there.
+# The image runs as a non-root user, which cannot give sandboxed servers their filtered network
+# (named network namespaces need root): stdio servers run without network by default. Run the
+# container as root (--user 0) and set DEPLOYSTACK_SANDBOX_NETWORK=egress for npx/uvx servers and
+# servers that call SaaS APIs; each server still drops to its team's own uid.
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3001 DEPLOYSTACK_DATA_DIR=/data \
+    DEPLOYSTACK_SANDBOX_NETWORK=none \
     DEPLOYSTACK_MCP_CONFIG=/app/config/mcp-servers.empty.json \
     DEPLOYSTACK_AUTH=tokens DEPLOYSTACK_AUTH_TOKENS_FILE=/app/config/auth-tokens.empty.json
 COPY package.json package-lock.json ./

@@ -1,5 +1,7 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { BlockList } from 'node:net';
 import type { ExitInfo } from './child-run.js';
+import { BLOCKED_V4 } from './sandbox/network-rules.js';
 
 /** "exit code 1", "killed by SIGKILL", or the known cause (OOM kill, stdout cap, spawn error). */
 export function describeExit(exit: ExitInfo): string {
@@ -29,5 +31,34 @@ export function describeStartFailure(input: {
 function withStderr(text: string, tail: readonly string[]): string {
   const last = tail.slice(-3).join(' | ');
   if (!last) return text;
-  return `${text}; last stderr: ${last.length > 400 ? `…${last.slice(-400)}` : last}`;
+  const hint = sandboxHint(tail);
+  return `${text}; last stderr: ${last.length > 400 ? `…${last.slice(-400)}` : last}${hint ? `. ${hint}` : ''}`;
+}
+
+const BLOCKED = new BlockList();
+for (const cidr of BLOCKED_V4) {
+  const [address = '', prefix = '0'] = cidr.split('/');
+  BLOCKED.addSubnet(address, Number(prefix), 'ipv4');
+}
+
+/**
+ * What the sandbox has to do with a failure, from the server's own error lines: an address the
+ * network policy refuses, a name that does not resolve, a path the sandbox does not show. Says
+ * which setting changes it (docs/process.md, "Network" and "What a sandboxed server sees").
+ */
+export function sandboxHint(lines: readonly string[]): string | undefined {
+  const text = lines.join('\n');
+  const refused =
+    /(?:EACCES|EPERM|EHOSTUNREACH|ENETUNREACH|ECONNREFUSED)\D{0,40}?(\d{1,3}(?:\.\d{1,3}){3}):(\d+)/.exec(
+      text,
+    );
+  if (refused && BLOCKED.check(refused[1] ?? '', 'ipv4'))
+    return `The sandbox's network refuses ${refused[1]} (host, private or link-local range): to allow it, set "network": {"allow": ["${refused[1]}:${refused[2]}"], "egress": true} on the server`;
+  if (/getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|Temporary failure in name resolution/.test(text))
+    return 'A host name did not resolve: a server with "network": "none" (or DEPLOYSTACK_SANDBOX_NETWORK=none) has no network; an allow-list resolves only the hosts it lists';
+  const missing =
+    /ENOENT[^']*'(\/[^']+)'/.exec(text) ?? /Cannot find (?:module|package) '(\/[^']+)'/.exec(text);
+  if (missing)
+    return `If ${missing[1]} exists on the host, the sandbox does not show it: add it (or its folder) to the server's "mounts"`;
+  return undefined;
 }

@@ -17,28 +17,32 @@ import { ROOT } from '../support/upstreams.js';
 import { connectClient, type Satellite, startSatellite, waitFor } from '../support/satellite.js';
 import { fixture } from './support/process-harness.js';
 
-function probe(): { ok: boolean; reason?: string } {
+type Driver = 'bwrap' | 'nsjail';
+
+function probe(driver: Driver): { ok: boolean; reason?: string } {
   if (process.geteuid?.() !== 0)
     return { ok: false, reason: 'not root: sandbox networks need named network namespaces' };
   for (const [tool, pkg] of [
-    ['bwrap', 'bubblewrap'],
+    [driver, driver === 'bwrap' ? 'bubblewrap' : 'nsjail, built from source'],
     ['pasta', 'passt'],
     ['nft', 'nftables'],
     ['ip', 'iproute2'],
   ]) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
-      return { ok: false, reason: `${tool} is not installed (apt-get install ${pkg})` };
+      return { ok: false, reason: `${tool} is not installed (${pkg})` };
   }
-  const r = spawnSync('bwrap', ['--unshare-pid', '--unshare-net', '--ro-bind', '/', '/', 'true'], {
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) return { ok: false, reason: `bwrap does not work here: ${r.stderr.trim()}` };
+  const trial =
+    driver === 'bwrap'
+      ? spawnSync('bwrap', ['--unshare-pid', '--unshare-net', '--ro-bind', '/', '/', 'true'], {
+          encoding: 'utf8',
+        })
+      : spawnSync('nsjail', ['--mode', 'o', '--quiet', '--chroot', '/', '--', '/bin/true'], {
+          encoding: 'utf8',
+        });
+  if (trial.status !== 0)
+    return { ok: false, reason: `${driver} does not work here: ${trial.stderr.trim()}` };
   return { ok: true };
 }
-
-const probed = probe();
-if (!probed.ok) console.warn(`skipped: sandbox realism e2e tests: ${probed.reason}`);
-const describeSandbox = probed.ok ? describe : describe.skip;
 
 const MEMORY_VERSION = (
   JSON.parse(
@@ -82,201 +86,207 @@ function hostAddress(): string | undefined {
   return undefined;
 }
 
-describeSandbox(
-  `servers people configure, under the default sandbox${probed.ok ? '' : ` [${probed.reason}]`}`,
-  () => {
-    describe('npx -y <package> (from the npm registry)', () => {
-      const servers = {
-        mem: {
-          command: 'npx',
-          args: ['-y', `@modelcontextprotocol/server-memory@${MEMORY_VERSION}`],
-          env: { MEMORY_FILE_PATH: '/tmp/memory.jsonl' },
-        },
-      };
-      let dataDir: string;
-
-      it('installs on the first start (state installing), then answers through execute_mcp_tool', async () => {
-        const sat = await startSatellite({}, { DEPLOYSTACK_SANDBOX: 'bwrap' });
-        dataDir = join(sat.dir, 'data');
-        const statuses: string[] = [];
-        const unsubscribe = sat.app.get(EventBusService).subscribe((event) => {
-          if (event.type === 'mcp.server.status_changed')
-            statuses.push((event.data as { status: string }).status);
-        });
-        try {
-          const t0 = Date.now();
-          sat.writeConfig(servers);
-          void sat.app.get(ConfigFileWatcherService).reload();
-          await waitFor(
-            'mem online',
-            async () => (await debugServer(sat, 'mem').catch(() => undefined))?.state === 'online',
-            180_000,
-          );
-          const firstStartMs = Date.now() - t0;
-          // installing (the backend's "provisioning") came before online.
-          expect(statuses).toContain('provisioning');
-          expect(statuses.indexOf('provisioning')).toBeLessThan(statuses.lastIndexOf('online'));
-          const client = await connectClient(sat.mcpUrl);
-          const created = await execute(client, 'mem-create_entities', {
-            entities: [{ name: 'Alice', entityType: 'person', observations: ['works at Acme'] }],
-          });
-          expect(created.isError).toBe(false);
-          expect((await execute(client, 'mem-read_graph')).text).toContain('Alice');
-          await client.close();
-          console.log(`npx first start (download + install + handshake): ${firstStartMs} ms`);
-        } finally {
-          unsubscribe();
-          await sat.stop();
-        }
-      }, 240_000);
-
-      it('a later start in the same team installs nothing: it starts even with "network": "none"', async () => {
-        const installed = spawnSync('sh', [
-          '-c',
-          `ls -d ${dataDir}/teams/default/.satellite/npx/*/.installed`,
-        ]).stdout.toString();
-        const marker = installed.trim();
-        expect(marker).not.toBe('');
-        const before = statSync(marker).mtimeMs;
-        const t0 = Date.now();
-        const sat = await startSatellite(
-          { mem: { ...servers.mem, network: 'none' } },
-          { DEPLOYSTACK_SANDBOX: 'bwrap', DEPLOYSTACK_DATA_DIR: dataDir },
-        );
-        try {
-          const secondStartMs = Date.now() - t0;
-          const entry = await debugServer(sat, 'mem');
-          expect(entry.state).toBe('online');
-          expect((entry.process as { state: string }).state).toBe('running');
-          const client = await connectClient(sat.mcpUrl);
-          const found = await execute(client, 'mem-search_nodes', { query: 'Alice' });
-          expect(found.isError).toBe(false);
-          await client.close();
-          expect(statSync(marker).mtimeMs).toBe(before); // the cache hit: nothing reinstalled
-          console.log(`npx start from the team's cache, without network: ${secondStartMs} ms`);
-        } finally {
-          await sat.stop();
-        }
-      }, 120_000);
-    });
-
-    describe('a script inside an ordinary project', () => {
-      let sat: Satellite;
-      let client: Client;
-
-      beforeAll(async () => {
-        // /srv/tools/my-server style: package.json at the root, node_modules beside it, the
-        // script in a subfolder, importing a package by name.
-        const project = join(mkdtempSync(join(tmpdir(), 'my-server-')), 'my-server');
-        const dep = join(project, 'node_modules', 'rpc-server');
-        mkdirSync(join(project, 'dist'), { recursive: true });
-        mkdirSync(dep, { recursive: true });
-        writeFileSync(join(project, 'package.json'), '{"name":"my-server","type":"module"}');
-        writeFileSync(
-          join(dep, 'package.json'),
-          '{"name":"rpc-server","type":"module","main":"index.mjs"}',
-        );
-        writeFileSync(join(dep, 'index.mjs'), readFileSync(fixture('rpc-server.mjs')));
-        writeFileSync(
-          join(project, 'dist', 'index.mjs'),
-          "import { serve } from 'rpc-server';\n" +
-            "serve({ name: 'project', tools: { hello: { handler: () => 'hello from a project' } } });\n",
-        );
-        for (let d = project; d !== tmpdir(); d = resolve(d, '..')) chmodSync(d, 0o755);
-        sat = await startSatellite(
-          { proj: { command: 'node', args: [join(project, 'dist', 'index.mjs')] } },
-          { DEPLOYSTACK_SANDBOX: 'bwrap' },
-        );
-        client = await connectClient(sat.mcpUrl);
-      }, 60_000);
-
-      afterAll(async () => {
-        await client?.close();
-        await sat?.stop();
-      });
-
-      it('runs: its node_modules resolve inside the sandbox', async () => {
-        const entry = await debugServer(sat, 'proj');
-        expect(entry.state).toBe('online');
-        expect(await execute(client, 'proj-hello')).toEqual({
-          isError: false,
-          text: 'hello from a project',
-        });
-      });
-    });
-
-    describe('the network of a sandboxed server', () => {
-      let sat: Satellite;
-      let client: Client;
-      let loopback: Server;
-      let anyAddress: Server;
-      const tiny = (network?: unknown) => ({
-        command: 'node',
-        args: [fixture('tiny-server.mjs')],
-        ...(network === undefined ? {} : { network }),
-      });
-
-      beforeAll(async () => {
-        loopback = createServer((s) => s.end());
-        await new Promise<void>((r) => loopback.listen(0, '127.0.0.1', r));
-        anyAddress = createServer((s) => s.end());
-        await new Promise<void>((r) => anyAddress.listen(0, '0.0.0.0', r));
-        sat = await startSatellite(
-          {
-            egress: tiny(),
-            offline: tiny('none'),
-            registry: tiny({ allow: ['registry.npmjs.org:443'] }),
+for (const driver of ['bwrap', 'nsjail'] as const) {
+  const probed = probe(driver);
+  if (!probed.ok) console.warn(`skipped: sandbox realism e2e tests (${driver}): ${probed.reason}`);
+  const describeSandbox = probed.ok ? describe : describe.skip;
+  describeSandbox(
+    `servers people configure, under the default sandbox (${driver})${probed.ok ? '' : ` [${probed.reason}]`}`,
+    () => {
+      describe('npx -y <package> (from the npm registry)', () => {
+        const servers = {
+          mem: {
+            command: 'npx',
+            args: ['-y', `@modelcontextprotocol/server-memory@${MEMORY_VERSION}`],
+            env: { MEMORY_FILE_PATH: '/tmp/memory.jsonl' },
           },
-          { DEPLOYSTACK_SANDBOX: 'bwrap' },
-        );
-        client = await connectClient(sat.mcpUrl);
-        await waitFor('all three online', async () => {
-          const states = await Promise.all(
-            ['egress', 'offline', 'registry'].map(async (s) => (await debugServer(sat, s)).state),
+        };
+        let dataDir: string;
+
+        it('installs on the first start (state installing), then answers through execute_mcp_tool', async () => {
+          const sat = await startSatellite({}, { DEPLOYSTACK_SANDBOX: driver });
+          dataDir = join(sat.dir, 'data');
+          const statuses: string[] = [];
+          const unsubscribe = sat.app.get(EventBusService).subscribe((event) => {
+            if (event.type === 'mcp.server.status_changed')
+              statuses.push((event.data as { status: string }).status);
+          });
+          try {
+            const t0 = Date.now();
+            sat.writeConfig(servers);
+            void sat.app.get(ConfigFileWatcherService).reload();
+            await waitFor(
+              'mem online',
+              async () =>
+                (await debugServer(sat, 'mem').catch(() => undefined))?.state === 'online',
+              180_000,
+            );
+            const firstStartMs = Date.now() - t0;
+            // installing (the backend's "provisioning") came before online.
+            expect(statuses).toContain('provisioning');
+            expect(statuses.indexOf('provisioning')).toBeLessThan(statuses.lastIndexOf('online'));
+            const client = await connectClient(sat.mcpUrl);
+            const created = await execute(client, 'mem-create_entities', {
+              entities: [{ name: 'Alice', entityType: 'person', observations: ['works at Acme'] }],
+            });
+            expect(created.isError).toBe(false);
+            expect((await execute(client, 'mem-read_graph')).text).toContain('Alice');
+            await client.close();
+            console.log(`npx first start (download + install + handshake): ${firstStartMs} ms`);
+          } finally {
+            unsubscribe();
+            await sat.stop();
+          }
+        }, 240_000);
+
+        it('a later start in the same team installs nothing: it starts even with "network": "none"', async () => {
+          const installed = spawnSync('sh', [
+            '-c',
+            `ls -d ${dataDir}/teams/default/.satellite/npx/*/.installed`,
+          ]).stdout.toString();
+          const marker = installed.trim();
+          expect(marker).not.toBe('');
+          const before = statSync(marker).mtimeMs;
+          const t0 = Date.now();
+          const sat = await startSatellite(
+            { mem: { ...servers.mem, network: 'none' } },
+            { DEPLOYSTACK_SANDBOX: driver, DEPLOYSTACK_DATA_DIR: dataDir },
           );
-          return states.every((s) => s === 'online');
+          try {
+            const secondStartMs = Date.now() - t0;
+            const entry = await debugServer(sat, 'mem');
+            expect(entry.state).toBe('online');
+            expect((entry.process as { state: string }).state).toBe('running');
+            const client = await connectClient(sat.mcpUrl);
+            const found = await execute(client, 'mem-search_nodes', { query: 'Alice' });
+            expect(found.isError).toBe(false);
+            await client.close();
+            expect(statSync(marker).mtimeMs).toBe(before); // the cache hit: nothing reinstalled
+            console.log(`npx start from the team's cache, without network: ${secondStartMs} ms`);
+          } finally {
+            await sat.stop();
+          }
+        }, 120_000);
+      });
+
+      describe('a script inside an ordinary project', () => {
+        let sat: Satellite;
+        let client: Client;
+
+        beforeAll(async () => {
+          // /srv/tools/my-server style: package.json at the root, node_modules beside it, the
+          // script in a subfolder, importing a package by name.
+          const project = join(mkdtempSync(join(tmpdir(), 'my-server-')), 'my-server');
+          const dep = join(project, 'node_modules', 'rpc-server');
+          mkdirSync(join(project, 'dist'), { recursive: true });
+          mkdirSync(dep, { recursive: true });
+          writeFileSync(join(project, 'package.json'), '{"name":"my-server","type":"module"}');
+          writeFileSync(
+            join(dep, 'package.json'),
+            '{"name":"rpc-server","type":"module","main":"index.mjs"}',
+          );
+          writeFileSync(join(dep, 'index.mjs'), readFileSync(fixture('rpc-server.mjs')));
+          writeFileSync(
+            join(project, 'dist', 'index.mjs'),
+            "import { serve } from 'rpc-server';\n" +
+              "serve({ name: 'project', tools: { hello: { handler: () => 'hello from a project' } } });\n",
+          );
+          for (let d = project; d !== tmpdir(); d = resolve(d, '..')) chmodSync(d, 0o755);
+          sat = await startSatellite(
+            { proj: { command: 'node', args: [join(project, 'dist', 'index.mjs')] } },
+            { DEPLOYSTACK_SANDBOX: driver },
+          );
+          client = await connectClient(sat.mcpUrl);
+        }, 60_000);
+
+        afterAll(async () => {
+          await client?.close();
+          await sat?.stop();
         });
-      }, 60_000);
 
-      afterAll(async () => {
-        await client?.close();
-        await sat?.stop();
-        loopback?.close();
-        anyAddress?.close();
+        it('runs: its node_modules resolve inside the sandbox', async () => {
+          const entry = await debugServer(sat, 'proj');
+          expect(entry.state).toBe('online');
+          expect(await execute(client, 'proj-hello')).toEqual({
+            isError: false,
+            text: 'hello from a project',
+          });
+        });
       });
 
-      const connect = async (slug: string, host: string, port: number) =>
-        (await execute(client, `${slug}-connect`, { host, port })).text;
-      const port = (s: Server) => (s.address() as { port: number }).port;
+      describe('the network of a sandboxed server', () => {
+        let sat: Satellite;
+        let client: Client;
+        let loopback: Server;
+        let anyAddress: Server;
+        const tiny = (network?: unknown) => ({
+          command: 'node',
+          args: [fixture('tiny-server.mjs')],
+          ...(network === undefined ? {} : { network }),
+        });
 
-      it('the default ("egress") reaches the npm registry', async () => {
-        expect(await connect('egress', 'registry.npmjs.org', 443)).toBe('connected');
-      });
+        beforeAll(async () => {
+          loopback = createServer((s) => s.end());
+          await new Promise<void>((r) => loopback.listen(0, '127.0.0.1', r));
+          anyAddress = createServer((s) => s.end());
+          await new Promise<void>((r) => anyAddress.listen(0, '0.0.0.0', r));
+          sat = await startSatellite(
+            {
+              egress: tiny(),
+              offline: tiny('none'),
+              registry: tiny({ allow: ['registry.npmjs.org:443'] }),
+            },
+            { DEPLOYSTACK_SANDBOX: driver },
+          );
+          client = await connectClient(sat.mcpUrl);
+          await waitFor('all three online', async () => {
+            const states = await Promise.all(
+              ['egress', 'offline', 'registry'].map(async (s) => (await debugServer(sat, s)).state),
+            );
+            return states.every((s) => s === 'online');
+          });
+        }, 60_000);
 
-      it('never the host: its loopback, the satellite port, its own address', async () => {
-        const satellitePort = Number(new URL(sat.baseUrl).port);
-        // Controls: the same listeners answer from outside the sandbox.
-        expect(await connectOutside('127.0.0.1', port(loopback))).toBe('connected');
-        expect(await connect('egress', '127.0.0.1', port(loopback))).toMatch(/^error /);
-        expect(await connect('egress', '127.0.0.1', satellitePort)).toMatch(/^error /);
-        const own = hostAddress();
-        expect(own).toBeDefined();
-        expect(await connectOutside(own!, port(anyAddress))).toBe('connected');
-        expect(await connect('egress', own!, port(anyAddress))).toMatch(/^error /);
-      });
+        afterAll(async () => {
+          await client?.close();
+          await sat?.stop();
+          loopback?.close();
+          anyAddress?.close();
+        });
 
-      it('"network": "none" has no registry either', async () => {
-        expect(await connect('offline', 'registry.npmjs.org', 443)).toMatch(/^error /);
-      });
+        const connect = async (slug: string, host: string, port: number) =>
+          (await execute(client, `${slug}-connect`, { host, port })).text;
+        const port = (s: Server) => (s.address() as { port: number }).port;
 
-      it('an allow-list reaches what it lists and nothing else', async () => {
-        expect(await connect('registry', 'registry.npmjs.org', 443)).toBe('connected');
-        expect(await connect('registry', 'registry.npmjs.org', 80)).toMatch(/^error /);
-        expect(await connect('registry', '127.0.0.1', port(loopback))).toMatch(/^error /);
+        it('the default ("egress") reaches the npm registry', async () => {
+          expect(await connect('egress', 'registry.npmjs.org', 443)).toBe('connected');
+        });
+
+        it('never the host: its loopback, the satellite port, its own address', async () => {
+          const satellitePort = Number(new URL(sat.baseUrl).port);
+          // Controls: the same listeners answer from outside the sandbox.
+          expect(await connectOutside('127.0.0.1', port(loopback))).toBe('connected');
+          expect(await connect('egress', '127.0.0.1', port(loopback))).toMatch(/^error /);
+          expect(await connect('egress', '127.0.0.1', satellitePort)).toMatch(/^error /);
+          const own = hostAddress();
+          expect(own).toBeDefined();
+          expect(await connectOutside(own!, port(anyAddress))).toBe('connected');
+          expect(await connect('egress', own!, port(anyAddress))).toMatch(/^error /);
+        });
+
+        it('"network": "none" has no registry either', async () => {
+          expect(await connect('offline', 'registry.npmjs.org', 443)).toMatch(/^error /);
+        });
+
+        it('an allow-list reaches what it lists and nothing else', async () => {
+          expect(await connect('registry', 'registry.npmjs.org', 443)).toBe('connected');
+          expect(await connect('registry', 'registry.npmjs.org', 80)).toMatch(/^error /);
+          expect(await connect('registry', '127.0.0.1', port(loopback))).toMatch(/^error /);
+        });
       });
-    });
-  },
-);
+    },
+  );
+}
 
 /** The same connect as the fixture's, from the test process (outside any sandbox). */
 function connectOutside(host: string, port: number): Promise<string> {
