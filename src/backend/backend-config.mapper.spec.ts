@@ -17,6 +17,17 @@ const stdio = {
 };
 
 describe('mapBackendServers', () => {
+  it("reads a stdio entry's network setting when the backend sends one, and reports a bad one", () => {
+    const { servers } = mapBackendServers({
+      a: { ...stdio, network: { allow: ['api.github.com:443'] } },
+    });
+    expect(servers[0]).toMatchObject({
+      network: { egress: false, allow: [{ host: 'api.github.com', ports: '443' }] },
+    });
+    const bad = mapBackendServers({ a: { ...stdio, network: 'everything' } });
+    expect(bad.problems.join('\n')).toMatch(/network must be "none", "egress"/);
+  });
+
   it('maps a stdio entry: ids, team, user, env secrets named in secret_metadata', () => {
     const { servers, secrets, problems, idsByName } = mapBackendServers({
       'name-a': { ...stdio, user_id: 'u-1' },

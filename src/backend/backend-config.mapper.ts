@@ -1,3 +1,4 @@
+import { parseNetworkSetting } from '../config/network-setting.js';
 import { SLUG_PATTERN } from '../config/mcp-server-file.js';
 import type { ServerDefinition } from '../config/server-definition.js';
 import { isRecord } from './backend-wire.parsers.js';
@@ -111,7 +112,18 @@ export function mapBackendServers(entries: Readonly<Record<string, unknown>>): M
       const envSecrets = Object.entries(env)
         .filter(([k]) => secretEnv.has(k))
         .map(([, v]) => v);
-      def = { ...base, transport, command, args, env, secrets: envSecrets };
+      // Not in DeployStack's contract today: honoured when a backend sends it (same syntax as
+      // the server file's `network`, docs/process.md "Network"), the satellite default otherwise.
+      const network = parseNetworkSetting(raw.network, `${at}.network`, entryProblems);
+      def = {
+        ...base,
+        transport,
+        command,
+        args,
+        env,
+        ...(network !== undefined ? { network } : {}),
+        secrets: envSecrets,
+      };
     } else if (transport === 'http' || transport === 'sse') {
       const rawUrl = req('url');
       const headers = stringMap(raw.headers, `${at}.headers`, entryProblems);

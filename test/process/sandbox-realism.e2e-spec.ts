@@ -214,6 +214,61 @@ for (const driver of ['bwrap', 'nsjail'] as const) {
         });
       });
 
+      describe('a Python module in a venv, and a runner that is not installed', () => {
+        let sat: Satellite;
+        let client: Client;
+        let venv: string;
+
+        beforeAll(async () => {
+          // An ordinary Python project: pyproject.toml, a venv (.venv, linked to the host's
+          // Python), the server as a module run with `python -m`.
+          const project = join(mkdtempSync(join(tmpdir(), 'py-project-')), 'app');
+          mkdirSync(join(project, 'py_mcp'), { recursive: true });
+          writeFileSync(join(project, 'pyproject.toml'), '[project]\nname = "app"\n');
+          writeFileSync(
+            join(project, 'py_mcp', '__main__.py'),
+            readFileSync(fixture('py-mcp/__main__.py')),
+          );
+          for (let d = project; d !== tmpdir(); d = resolve(d, '..')) chmodSync(d, 0o755);
+          venv = join(project, '.venv');
+          const made = spawnSync('python3', ['-m', 'venv', '--without-pip', venv], {
+            encoding: 'utf8',
+          });
+          if (made.status !== 0) throw new Error(`python3 -m venv failed: ${made.stderr}`);
+          sat = await startSatellite(
+            {
+              py: { command: join(venv, 'bin', 'python'), args: ['-m', 'py_mcp'], cwd: project },
+              'uv-tool': { command: 'uvx-not-installed-here', args: ['mcp-server-fetch'] },
+            },
+            { DEPLOYSTACK_SANDBOX: driver },
+          );
+          client = await connectClient(sat.mcpUrl);
+        }, 60_000);
+
+        afterAll(async () => {
+          await client?.close();
+          await sat?.stop();
+        });
+
+        it('python -m <module> in a venv runs, on the venv', async () => {
+          expect((await debugServer(sat, 'py')).state).toBe('online');
+          expect(await execute(client, 'py-where')).toEqual({
+            isError: false,
+            text: `python 3 in ${venv}`,
+          });
+        });
+
+        it('a command missing on the host is an error that says so, everywhere', async () => {
+          const entry = await debugServer(sat, 'uv-tool');
+          expect(entry.state).toBe('error');
+          expect(String(entry.state_reason)).toMatch(/uvx-not-installed-here.*not installed/);
+          const summary = (await (await fetch(sat.baseUrl)).json()) as {
+            servers: Record<string, number>;
+          };
+          expect(summary.servers.error).toBeGreaterThanOrEqual(1);
+        });
+      });
+
       describe('the network of a sandboxed server', () => {
         let sat: Satellite;
         let client: Client;
