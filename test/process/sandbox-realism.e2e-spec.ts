@@ -170,10 +170,7 @@ for (const driver of ['bwrap', 'nsjail'] as const) {
       });
 
       describe('a script inside an ordinary project', () => {
-        let sat: Satellite;
-        let client: Client;
-
-        beforeAll(async () => {
+        const ctx = satelliteFor(driver, () => {
           // /srv/tools/my-server style: package.json at the root, node_modules beside it, the
           // script in a subfolder, importing a package by name.
           const project = join(mkdtempSync(join(tmpdir(), 'my-server-')), 'my-server');
@@ -192,22 +189,13 @@ for (const driver of ['bwrap', 'nsjail'] as const) {
               "serve({ name: 'project', tools: { hello: { handler: () => 'hello from a project' } } });\n",
           );
           for (let d = project; d !== tmpdir(); d = resolve(d, '..')) chmodSync(d, 0o755);
-          sat = await startSatellite(
-            { proj: { command: 'node', args: [join(project, 'dist', 'index.mjs')] } },
-            { DEPLOYSTACK_SANDBOX: driver },
-          );
-          client = await connectClient(sat.mcpUrl);
-        }, 60_000);
-
-        afterAll(async () => {
-          await client?.close();
-          await sat?.stop();
+          return { proj: { command: 'node', args: [join(project, 'dist', 'index.mjs')] } };
         });
 
         it('runs: its node_modules resolve inside the sandbox', async () => {
-          const entry = await debugServer(sat, 'proj');
+          const entry = await debugServer(ctx.sat, 'proj');
           expect(entry.state).toBe('online');
-          expect(await execute(client, 'proj-hello')).toEqual({
+          expect(await execute(ctx.client, 'proj-hello')).toEqual({
             isError: false,
             text: 'hello from a project',
           });
@@ -215,11 +203,8 @@ for (const driver of ['bwrap', 'nsjail'] as const) {
       });
 
       describe('a Python module in a venv, and a runner that is not installed', () => {
-        let sat: Satellite;
-        let client: Client;
         let venv: string;
-
-        beforeAll(async () => {
+        const ctx = satelliteFor(driver, () => {
           // An ordinary Python project: pyproject.toml, a venv (.venv, linked to the host's
           // Python), the server as a module run with `python -m`.
           const project = join(mkdtempSync(join(tmpdir(), 'py-project-')), 'app');
@@ -235,34 +220,25 @@ for (const driver of ['bwrap', 'nsjail'] as const) {
             encoding: 'utf8',
           });
           if (made.status !== 0) throw new Error(`python3 -m venv failed: ${made.stderr}`);
-          sat = await startSatellite(
-            {
-              py: { command: join(venv, 'bin', 'python'), args: ['-m', 'py_mcp'], cwd: project },
-              'uv-tool': { command: 'uvx-not-installed-here', args: ['mcp-server-fetch'] },
-            },
-            { DEPLOYSTACK_SANDBOX: driver },
-          );
-          client = await connectClient(sat.mcpUrl);
-        }, 60_000);
-
-        afterAll(async () => {
-          await client?.close();
-          await sat?.stop();
+          return {
+            py: { command: join(venv, 'bin', 'python'), args: ['-m', 'py_mcp'], cwd: project },
+            'uv-tool': { command: 'uvx-not-installed-here', args: ['mcp-server-fetch'] },
+          };
         });
 
         it('python -m <module> in a venv runs, on the venv', async () => {
-          expect((await debugServer(sat, 'py')).state).toBe('online');
-          expect(await execute(client, 'py-where')).toEqual({
+          expect((await debugServer(ctx.sat, 'py')).state).toBe('online');
+          expect(await execute(ctx.client, 'py-where')).toEqual({
             isError: false,
             text: `python 3 in ${venv}`,
           });
         });
 
         it('a command missing on the host is an error that says so, everywhere', async () => {
-          const entry = await debugServer(sat, 'uv-tool');
+          const entry = await debugServer(ctx.sat, 'uv-tool');
           expect(entry.state).toBe('error');
           expect(String(entry.state_reason)).toMatch(/uvx-not-installed-here.*not installed/);
-          const summary = (await (await fetch(sat.baseUrl)).json()) as {
+          const summary = (await (await fetch(ctx.sat.baseUrl)).json()) as {
             servers: Record<string, number>;
           };
           expect(summary.servers.error).toBeGreaterThanOrEqual(1);
@@ -270,8 +246,6 @@ for (const driver of ['bwrap', 'nsjail'] as const) {
       });
 
       describe('the network of a sandboxed server', () => {
-        let sat: Satellite;
-        let client: Client;
         let loopback: Server;
         let anyAddress: Server;
         const tiny = (network?: unknown) => ({
@@ -285,32 +259,30 @@ for (const driver of ['bwrap', 'nsjail'] as const) {
           await new Promise<void>((r) => loopback.listen(0, '127.0.0.1', r));
           anyAddress = createServer((s) => s.end());
           await new Promise<void>((r) => anyAddress.listen(0, '0.0.0.0', r));
-          sat = await startSatellite(
-            {
-              egress: tiny(),
-              offline: tiny('none'),
-              registry: tiny({ allow: ['registry.npmjs.org:443'] }),
-            },
-            { DEPLOYSTACK_SANDBOX: driver },
-          );
-          client = await connectClient(sat.mcpUrl);
+        });
+        const ctx = satelliteFor(driver, () => ({
+          egress: tiny(),
+          offline: tiny('none'),
+          registry: tiny({ allow: ['registry.npmjs.org:443'] }),
+        }));
+        beforeAll(async () => {
           await waitFor('all three online', async () => {
             const states = await Promise.all(
-              ['egress', 'offline', 'registry'].map(async (s) => (await debugServer(sat, s)).state),
+              ['egress', 'offline', 'registry'].map(
+                async (s) => (await debugServer(ctx.sat, s)).state,
+              ),
             );
             return states.every((s) => s === 'online');
           });
         }, 60_000);
 
-        afterAll(async () => {
-          await client?.close();
-          await sat?.stop();
+        afterAll(() => {
           loopback?.close();
           anyAddress?.close();
         });
 
         const connect = async (slug: string, host: string, port: number) =>
-          (await execute(client, `${slug}-connect`, { host, port })).text;
+          (await execute(ctx.client, `${slug}-connect`, { host, port })).text;
         const port = (s: Server) => (s.address() as { port: number }).port;
 
         it('the default ("egress") reaches the npm registry', async () => {
@@ -318,7 +290,7 @@ for (const driver of ['bwrap', 'nsjail'] as const) {
         });
 
         it('never the host: its loopback, the satellite port, its own address', async () => {
-          const satellitePort = Number(new URL(sat.baseUrl).port);
+          const satellitePort = Number(new URL(ctx.sat.baseUrl).port);
           // Controls: the same listeners answer from outside the sandbox.
           expect(await connectOutside('127.0.0.1', port(loopback))).toBe('connected');
           expect(await connect('egress', '127.0.0.1', port(loopback))).toMatch(/^error /);
@@ -341,6 +313,26 @@ for (const driver of ['bwrap', 'nsjail'] as const) {
       });
     },
   );
+}
+
+/**
+ * A satellite under `driver` with the servers `setup` returns (run in beforeAll, so it may write
+ * fixtures first), and a connected client; both closed after the enclosing describe.
+ */
+function satelliteFor(
+  driver: Driver,
+  setup: () => Record<string, unknown>,
+): { sat: Satellite; client: Client } {
+  const ctx = {} as { sat: Satellite; client: Client };
+  beforeAll(async () => {
+    ctx.sat = await startSatellite(setup(), { DEPLOYSTACK_SANDBOX: driver });
+    ctx.client = await connectClient(ctx.sat.mcpUrl);
+  }, 60_000);
+  afterAll(async () => {
+    await ctx.client?.close();
+    await ctx.sat?.stop();
+  });
+  return ctx;
 }
 
 /** The same connect as the fixture's, from the test process (outside any sandbox). */

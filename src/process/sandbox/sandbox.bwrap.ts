@@ -1,13 +1,12 @@
 import { dirname } from 'node:path';
 import type { CgroupManager } from './cgroup-manager.service.js';
-import { joinCgroup } from './cgroup-join.js';
 import type {
   SandboxDriver,
   SandboxLaunch,
   SandboxReport,
   SandboxRequest,
 } from './sandbox-driver.js';
-import { namespaceReport, teamUidGap } from './sandbox-common.js';
+import { jailedLaunch, namespaceReport, planMounts, teamUidGap } from './sandbox-common.js';
 import type { MountPlan, SandboxMounts } from './sandbox-mounts.js';
 import type { SandboxNetwork } from './sandbox-network.js';
 
@@ -49,40 +48,22 @@ export class BwrapSandbox implements SandboxDriver {
   }
 
   prepare(req: SandboxRequest): SandboxLaunch {
-    const jail = this.network.jail(req.network, req.name);
-    try {
-      const plan = this.mounts.plan({
-        command: req.command,
-        args: req.args,
-        pathDirs: (req.env.PATH ?? '').split(':'),
-        ...(req.definitionCwd ? { definitionCwd: req.definitionCwd } : {}),
-        teamDir: req.workspace.dir,
-        ...(req.mounts ? { mounts: req.mounts } : {}),
-        ...(jail ? { files: [{ source: jail.resolvConf, target: '/etc/resolv.conf' }] } : {}),
-      });
-      const args = [
+    return jailedLaunch({
+      req,
+      network: this.network,
+      cgroups: this.cgroups,
+      tool: this.tools.bwrap,
+      env: req.env,
+      args: (jail) => [
         // With a network jail the sandbox starts inside the jail's namespace: no new one.
         ...this.namespaceArgs(!jail),
-        ...mountArgs(plan),
+        ...mountArgs(planMounts(this.mounts, req, jail)),
         '--chdir',
         req.cwd,
         '--',
         ...this.innerCommand(req),
-      ];
-      const cgroup = this.cgroups.create(req.name, req.limits);
-      const joined = joinCgroup(cgroup, this.tools.bwrap, args);
-      const outer = jail ? jail.wrap(joined.command, joined.args) : joined;
-      return {
-        ...outer,
-        env: req.env,
-        cwd: req.workspace.dir,
-        ...(cgroup ? { cgroup } : {}),
-        ...(jail ? { release: jail.release } : {}),
-      };
-    } catch (err) {
-      jail?.release();
-      throw err;
-    }
+      ],
+    });
   }
 
   /** The bwrap flags, without mounts or command (also used by the availability probe). */

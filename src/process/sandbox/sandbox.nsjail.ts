@@ -1,12 +1,11 @@
 import type { CgroupManager } from './cgroup-manager.service.js';
-import { joinCgroup } from './cgroup-join.js';
 import type {
   SandboxDriver,
   SandboxLaunch,
   SandboxReport,
   SandboxRequest,
 } from './sandbox-driver.js';
-import { namespaceReport, teamUidGap } from './sandbox-common.js';
+import { jailedLaunch, namespaceReport, planMounts, teamUidGap } from './sandbox-common.js';
 import type { SandboxMounts } from './sandbox-mounts.js';
 import type { NetworkJail, SandboxNetwork } from './sandbox-network.js';
 
@@ -48,36 +47,20 @@ export class NsjailSandbox implements SandboxDriver {
   }
 
   prepare(req: SandboxRequest): SandboxLaunch {
-    const jail = this.network.jail(req.network, req.name);
-    try {
-      const args = this.args(req, jail);
-      const cgroup = this.cgroups.create(req.name, req.limits);
-      const joined = joinCgroup(cgroup, this.tools.nsjail, args);
-      const outer = jail ? jail.wrap(joined.command, joined.args) : joined;
-      return {
-        ...outer,
-        env: {},
-        cwd: req.workspace.dir,
-        ...(cgroup ? { cgroup } : {}),
-        ...(jail ? { release: jail.release } : {}),
-      };
-    } catch (err) {
-      jail?.release();
-      throw err;
-    }
+    return jailedLaunch({
+      req,
+      network: this.network,
+      cgroups: this.cgroups,
+      tool: this.tools.nsjail,
+      // nsjail starts the jail with an empty environment; the clean one goes in as --env.
+      env: {},
+      args: (jail) => this.args(req, jail),
+    });
   }
 
   /** The nsjail command line (pinned by a golden test against docs/process.md). */
   args(req: SandboxRequest, jail?: Pick<NetworkJail, 'resolvConf'>): string[] {
-    const plan = this.mounts.plan({
-      command: req.command,
-      args: req.args,
-      pathDirs: (req.env.PATH ?? '').split(':'),
-      ...(req.definitionCwd ? { definitionCwd: req.definitionCwd } : {}),
-      teamDir: req.workspace.dir,
-      ...(req.mounts ? { mounts: req.mounts } : {}),
-      ...(jail ? { files: [{ source: jail.resolvConf, target: '/etc/resolv.conf' }] } : {}),
-    });
+    const plan = planMounts(this.mounts, req, jail);
     const { uid, gid } = req.workspace;
     // prettier-ignore
     const args = [
