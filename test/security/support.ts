@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { connectClient } from '../support/satellite.js';
 
 export const EXECUTE = 'mcp:tools:execute';
 
@@ -34,24 +34,8 @@ export function writeTokensFile(path: string, grants: readonly TokenGrant[]): vo
 const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
 
 /** A real SDK client over Streamable HTTP, sending the token with every request. */
-export async function connectWithToken(
-  url: string,
-  token: string,
-  name = 'sec-e2e',
-): Promise<Client> {
-  const client = new Client({ name, version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), {
-      requestInit: bearer(token),
-      reconnectionOptions: {
-        maxRetries: 0,
-        initialReconnectionDelay: 1000,
-        maxReconnectionDelay: 1000,
-        reconnectionDelayGrowFactor: 1,
-      },
-    }),
-  );
-  return client;
+export function connectWithToken(url: string, token: string, name = 'sec-e2e'): Promise<Client> {
+  return connectClient(url, name, bearer(token));
 }
 
 /** A real SDK client over the legacy HTTP+SSE transport (`/sse` + `/message`). */

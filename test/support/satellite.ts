@@ -63,13 +63,18 @@ export async function startSatellite(
 }
 
 /** The real SDK client over Streamable HTTP. */
-export async function connectClient(url: string, name = 'e2e-client'): Promise<Client> {
+export async function connectClient(
+  url: string,
+  name = 'e2e-client',
+  requestInit?: RequestInit,
+): Promise<Client> {
   const client = new Client({ name, version: '1.0.0' });
   // The SDK's 1.x client resumes a stream after a JSON-RPC error response as if none had come
   // (typescript-sdk PR #2638), on a timer its close() may not clear: timers that outlive the test.
   // The satellite ends such resumptions (resumable-streams.e2e-spec.ts); these clients don't try.
   await client.connect(
     new StreamableHTTPClientTransport(new URL(url), {
+      ...(requestInit ? { requestInit } : {}),
       reconnectionOptions: {
         maxRetries: 0,
         initialReconnectionDelay: 1000,
