@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { installLimits, parseNpx, planRunner } from './package-runner.js';
+import { installLimits, parseNpx, planRunner, runnerLimits } from './package-runner.js';
 
 describe('package runners', () => {
   it('reads the npx forms people configure', () => {
@@ -49,6 +49,15 @@ describe('package runners', () => {
       args: ['server.js'],
       installing: false,
     });
+  });
+
+  it('gives a resident runner (uvx, npx itself) room beside its server, not the install step', () => {
+    const limits = { memoryMb: 100, cpuCores: 0.1, maxProcesses: 50, cpuSeconds: 60 };
+    const exists = () => false;
+    const uvx = planRunner({ command: 'uvx', args: ['x'], teamDir: '/t', exists });
+    const npx = planRunner({ command: 'npx', args: ['-y', 'x'], teamDir: '/t', exists });
+    expect(runnerLimits(limits, uvx).memoryMb).toBe(228);
+    expect(runnerLimits(limits, npx)).toEqual(limits);
   });
 
   it('raises memory, CPU and processes while installing, never lowers them', () => {

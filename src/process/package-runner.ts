@@ -25,8 +25,21 @@ export interface RunnerPlan {
   readonly args: readonly string[];
   /** This start downloads the package: `installing`, the install timeout, the install limits. */
   readonly installing: boolean;
-  /** A marker file to write once the server has answered (runners the satellite does not drive). */
+  /**
+   * A marker file to write once the server has answered (runners the satellite does not drive).
+   * Such a runner stays resident as the server's parent, so it is given room beside it.
+   */
   readonly marker?: string;
+}
+
+/** Memory a runner that stays resident beside its server (npm exec, uv) needs on top of it. */
+export const RESIDENT_RUNNER_MB = 128;
+
+/** The limits a server runs with once started: the configured ones, plus room for a resident runner. */
+export function runnerLimits(limits: ResourceLimits, plan: RunnerPlan): ResourceLimits {
+  return plan.marker === undefined
+    ? limits
+    : { ...limits, memoryMb: limits.memoryMb + RESIDENT_RUNNER_MB };
 }
 
 /** Runners whose first start is an install, by command name and leading arguments. */

@@ -5,7 +5,7 @@ import type { StdioServerDefinition } from '../config/server-definition.js';
 import { type ChildRunHooks, ChildRun } from './child-run.js';
 import { caTrustEnv, cleanEnv, nodeBinDir, resolveCommand } from './clean-env.js';
 import { HostFs } from './host-fs.js';
-import { installLimits, planRunner } from './package-runner.js';
+import { installLimits, planRunner, runnerLimits } from './package-runner.js';
 import { LeftoverSweeper } from './leftover-sweeper.service.js';
 import { ProcessClock } from './process-clock.js';
 import { SandboxUnavailableError } from './process.errors.js';
@@ -65,7 +65,8 @@ export class ProcessLauncher implements ChildLauncher {
       teamDir: workspace.dir,
       exists: (p) => this.fs.exists(p),
     });
-    const limits = this.config.process.limits;
+    // A runner that stays resident beside its server (npx itself, uvx) gets room for itself.
+    const limits = runnerLimits(this.config.process.limits, runner);
     const launch = driver.prepare({
       name: `${def.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)}.${randomBytes(4).toString('hex')}`,
       command: runner.command,
