@@ -1,4 +1,4 @@
-// ESLint flat config with type-aware rules (house style §10).
+// ESLint flat config with type-aware rules (docs/style.md §10).
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';

@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { DataDirLock } from './config/data-dir-lock.js';
+import { ClientErrorFilter } from './client-error.filter.js';
 import type { SatelliteConfig } from './config/satellite-config.js';
 import { MalformedJsonBody } from './mcp/json-body.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -45,7 +46,20 @@ export async function createApp(config: SatelliteConfig): Promise<NestFastifyApp
 }
 
 async function build(config: SatelliteConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, return503OnClosing: true });
+  // A client has `requestTimeoutMs` to send its whole request, headers and body (Fastify's default
+  // is no limit: a body that stalls or trickles would hold its socket and buffers forever); Node
+  // then answers 408 and closes. It checks open connections every `connectionsCheckingInterval`.
+  // Responses (SSE streams, long tool calls) are not bounded by it: the request is complete.
+  const requestTimeout = config.http.requestTimeoutMs;
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT,
+    return503OnClosing: true,
+    requestTimeout,
+    http: {
+      headersTimeout: Math.min(60_000, requestTimeout),
+      connectionsCheckingInterval: Math.min(5_000, Math.max(250, Math.floor(requestTimeout / 4))),
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
     abortOnError: false,
@@ -53,6 +67,8 @@ async function build(config: SatelliteConfig): Promise<NestFastifyApplication> {
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // A body cut off, too large or unparsable is the client's doing: its 4xx, logged at debug.
+  app.useGlobalFilters(new ClientErrorFilter(app.getHttpAdapter()));
 
   const fastify = app.getHttpAdapter().getInstance();
   // `/mcp` must answer malformed JSON with JSON-RPC -32700 and let the SDK judge content types

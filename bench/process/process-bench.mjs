@@ -50,7 +50,8 @@ async function context(sandbox) {
     DEPLOYSTACK_DATA_DIR: dataDir,
     DEPLOYSTACK_SANDBOX: sandbox,
     DEPLOYSTACK_PROCESS_IDLE_TIMEOUT_MS: '1000',
-    // Limits generous enough not to be what is measured (the seed 0.1 CPU makes Node start in ~1.7 s).
+    // Limits generous enough not to be what is measured (the default 0.1 CPU makes Node start in
+    // ~1.7 s).
     DEPLOYSTACK_LIMIT_CPU: '2',
     DEPLOYSTACK_LIMIT_MEMORY_MB: '512',
     DEPLOYSTACK_LIMIT_PIDS: '200',

@@ -16,7 +16,7 @@ export interface AuthErrorResponse {
 /** Seconds a client should wait before retrying while the backend cannot validate tokens. */
 const RETRY_AFTER_SECONDS = 5;
 
-/** Translates an AuthError into the HTTP answer at the edge (house style §7). */
+/** Translates an AuthError into the HTTP answer at the edge (docs/style.md §7). */
 export function authErrorResponse(err: AuthError, resourceMetadataUrl: string): AuthErrorResponse {
   if (err instanceof MissingTokenError) {
     return {

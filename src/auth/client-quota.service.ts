@@ -62,6 +62,15 @@ export class ClientQuotaService {
         this.set([...calls.values()].reduce((a, b) => a + b, 0));
       },
     });
+    const streams = this.streams;
+    new Gauge({
+      name: 'satellite_streams_open',
+      help: 'GET (server-to-client) streams open on Streamable HTTP sessions',
+      registers: [metrics.registry],
+      collect() {
+        this.set([...streams.values()].reduce((a, b) => a + b, 0));
+      },
+    });
   }
 
   /**

@@ -8,7 +8,8 @@ import { TokenIntrospectionService } from './token-introspection.service.js';
 /**
  * `invalidate_user_token_cache`: drop one user's cached introspection results (e.g. after the
  * user left a team). It lives here, next to the cache, and registers itself with the backend's
- * dispatcher, so the backend never imports auth (architecture.md: auth → backend).
+ * dispatcher, so the backend never imports auth (docs/architecture.md "Dependencies":
+ * auth → backend).
  */
 @Injectable()
 export class InvalidateUserTokenCacheHandler implements CommandHandler, OnModuleInit {

@@ -1,4 +1,4 @@
-/** The scopes the satellite checks (backend-contract.md "Client token introspection"). */
+/** The scopes the satellite checks (docs/backend-contract.md "Client token introspection"). */
 export const MCP_SCOPES = { read: 'mcp:read', execute: 'mcp:tools:execute' } as const;
 
 /** Who is calling, from the introspected token, a static token or a JWT; it rides with the request. */

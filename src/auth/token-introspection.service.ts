@@ -8,7 +8,10 @@ import { Clock } from '../events/clock.js';
 import { AuthUnavailableError } from './auth.errors.js';
 import { IntrospectionCache, type TokenVerdict } from './introspection-cache.js';
 
-/** backend-contract.md: cache until `exp`, at most 5 minutes; negatives briefly. */
+/**
+ * docs/backend-contract.md "Client token introspection": cache until `exp`, at most 5 minutes;
+ * negatives briefly.
+ */
 export const MAX_POSITIVE_TTL_MS = 5 * 60_000;
 export const NEGATIVE_TTL_MS = 10_000;
 

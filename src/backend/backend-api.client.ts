@@ -33,7 +33,7 @@ import type {
 import { SatelliteIdentity } from './satellite-identity.service.js';
 
 /**
- * A typed client for every endpoint of the backend's satellite API (backend-contract.md), one
+ * A typed client for every endpoint of the backend's satellite API (docs/backend-contract.md), one
  * method each, with the contract's timeouts. Calls after registration use the current API key
  * from SatelliteIdentity; a 401 on it throws ApiKeyRejectedError, a 404 on a satellite-scoped
  * path SatelliteNotFoundError, 429/5xx BackendUnavailableError.

@@ -45,9 +45,9 @@ function names(meta: Json, key: string): string[] {
 
 /**
  * Turns the backend's `mcp_servers` map into server definitions for the registry diff
- * (backend-contract.md "Configuration"). The map key is the opaque installation name: used as a
- * lookup key and in messages, never parsed. An entry missing a required field is left out and
- * reported; a bad optional field is ignored and reported.
+ * (docs/backend-contract.md "Configuration"). The map key is the opaque installation name: used
+ * as a lookup key and in messages, never parsed. An entry missing a required field is left out
+ * and reported; a bad optional field is ignored and reported.
  */
 export function mapBackendServers(entries: Readonly<Record<string, unknown>>): MappedBackendConfig {
   const servers: ServerDefinition[] = [];
@@ -81,7 +81,8 @@ export function mapBackendServers(entries: Readonly<Record<string, unknown>>): M
     const entryProblems: string[] = [];
 
     const meta = isRecord(raw.secret_metadata) ? raw.secret_metadata : {};
-    // The key is the installation name (backend-contract.md "Configuration"); the entry repeats it.
+    // The key is the installation name (docs/backend-contract.md "Configuration"); the entry
+    // repeats it.
     const installationName =
       typeof raw.installation_name === 'string' && raw.installation_name !== ''
         ? raw.installation_name

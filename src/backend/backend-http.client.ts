@@ -23,7 +23,7 @@ export interface BackendAnswer {
 }
 
 /**
- * Outbound HTTP to the backend (house style §3: the side effect behind one injectable): Node's
+ * Outbound HTTP to the backend (docs/style.md §3: the side effect behind one injectable): Node's
  * built-in fetch with an AbortSignal timeout per call. Network failures and timeouts become
  * BackendUnavailableError; every HTTP status is returned for the caller to judge.
  */

@@ -12,5 +12,8 @@ export function backendSettings(config: SatelliteConfig): BackendSettings {
   return config.backend;
 }
 
-/** The contract's timeouts (backend-contract.md): health 5 s, command poll 15 s, the rest 10 s. */
+/**
+ * The contract's timeouts (docs/backend-contract.md "Requests"): health 5 s, command poll 15 s,
+ * the rest 10 s.
+ */
 export const BACKEND_TIMEOUTS_MS = { health: 5_000, poll: 15_000, default: 10_000 } as const;

@@ -1,5 +1,5 @@
 /**
- * The backend's satellite API on the wire (docs backend-contract.md), snake_case as sent. The
+ * The backend's satellite API on the wire (docs/backend-contract.md), snake_case as sent. The
  * backend silently drops unknown fields, so these names are the contract: the fake backend in
  * test/fake-backend rejects anything else.
  */

@@ -49,8 +49,8 @@ const HANDLERS = [
 export const EVENT_QUEUE_FILE = 'event-queue.sqlite';
 
 /**
- * Managed mode's control-plane client (architecture.md "Managed mode"). Import it only when
- * `config.backend` is set. It is global because the app configures it once (it needs the app's
+ * Managed mode's control-plane client (docs/managed-mode.md; docs/architecture.md "A backend
+ * command"). Import it only when `config.backend` is set. It is global because the app configures it once (it needs the app's
  * SERVER_CONTROL) and auth and jobs use its services; a dynamic module imported from three
  * places would be three instances.
  */

@@ -8,7 +8,10 @@ import { CommandHandlerRegistry } from './command-handler.registry.js';
 import { type CommandOutcome, CommandLedger, type LedgerEntry } from './command-ledger.js';
 import { byPriority } from './poll-interval.policy.js';
 
-/** backend-contract.md "Commands": older than 5 minutes (local receipt or `expires_at`) → failed. */
+/**
+ * docs/backend-contract.md "Commands": older than 5 minutes (local receipt or `expires_at`) →
+ * failed.
+ */
 export const COMMAND_TTL_MS = 5 * 60_000;
 /** A handler that hangs must not stop polling for ever. */
 export const COMMAND_TIMEOUT_MS = 120_000;

@@ -11,7 +11,7 @@ import { CommandDispatcher } from './command-dispatcher.service.js';
 import { ConfigSyncService } from './config-sync.service.js';
 import { delayAfterFailure, delayAfterSuccess } from './poll-interval.policy.js';
 
-/** Commands per poll (backend-contract.md: `limit=10`). */
+/** Commands per poll (docs/backend-contract.md "Commands": `limit=10`). */
 export const POLL_PAGE = 10;
 
 export interface PollerStatus {

@@ -21,8 +21,8 @@ export interface ConfigSyncSummary {
 
 /**
  * Fetches the backend's configuration and hands the full desired set to the same registry diff
- * the standalone config file uses (architecture.md "Registry diff"). Runs at connect and on every
- * `configure` command; runs are serialized, and a failed run is retried by the next poll.
+ * the standalone config file uses (docs/architecture.md "Registry diff"). Runs at connect and on
+ * every `configure` command; runs are serialized, and a failed run is retried by the next poll.
  */
 @Injectable()
 export class ConfigSyncService {

@@ -15,9 +15,9 @@ import { SystemMetricsProbe } from './system-metrics.probe.js';
 const isFailing = (p: ProcessState) => p.status === 'failed' || p.health_status === 'unhealthy';
 
 /**
- * Builds and sends one heartbeat (backend-contract.md "Heartbeat"): real machine figures, every
- * server instance's state, and `degraded` / `error` when servers are failing. The satellite URL
- * rides along until the backend has acknowledged it once for the current registration.
+ * Builds and sends one heartbeat (docs/backend-contract.md "Heartbeat"): real machine figures,
+ * every server instance's state, and `degraded` / `error` when servers are failing. The satellite
+ * URL rides along until the backend has acknowledged it once for the current registration.
  */
 @Injectable()
 export class HeartbeatService {

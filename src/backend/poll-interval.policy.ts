@@ -1,6 +1,6 @@
 import type { CommandPollResponse, CommandPriority, PollingMode } from './backend-wire.types.js';
 
-/** architecture.md "Managed mode": immediate 2 s, high 10 s, normal 30 s, slow 60 s. */
+/** docs/backend-contract.md "Commands": immediate 2 s, high 10 s, normal 30 s, slow 60 s. */
 export const PRIORITY_INTERVAL_MS: Readonly<Record<CommandPriority, number>> = {
   immediate: 2_000,
   high: 10_000,

@@ -1,6 +1,6 @@
 /**
  * One line per registration error code telling the operator what to do
- * (backend-contract.md "Identity": map each code to a clear log line).
+ * (docs/backend-contract.md "Identity": map each code to a clear log line).
  */
 const WHERE = 'in the DeployStack backend (admin area, satellites, registration tokens)';
 

@@ -1,4 +1,4 @@
-/** What registration yields and the data directory keeps (backend-contract.md "Identity"). */
+/** What registration yields and the data directory keeps (docs/backend-contract.md "Identity"). */
 export interface SatelliteCredentials {
   readonly api_key: string;
   readonly satellite_id: string;

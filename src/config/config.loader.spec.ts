@@ -13,7 +13,7 @@ function configFile(doc: unknown): string {
 describe('loadSatelliteConfig', () => {
   it('has sane defaults: loopback, port 3001, the demo config', () => {
     const config = loadSatelliteConfig({});
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 3001 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3001, requestTimeoutMs: 30_000 });
     expect(config.discovery.configPath).toBe(DEMO_CONFIG_PATH);
     expect(config.discovery.initialServers.map((s) => s.slug)).toEqual(['memory', 'everything']);
     expect(config.mcp.sessionIdleTimeoutMs).toBe(30 * 60_000);
@@ -37,7 +37,7 @@ describe('loadSatelliteConfig', () => {
       DEPLOYSTACK_ALLOWED_ORIGINS: 'app.example.com, LOCALHOST',
       DEPLOYSTACK_LIMIT_CPU: '0.5',
     });
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 4000 });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 4000, requestTimeoutMs: 30_000 });
     expect(config.status.showDebugRoute).toBe(true);
     expect(config.mcp.allowedOrigins).toEqual(['app.example.com', 'localhost']);
     expect(config.process.limits.cpuCores).toBe(0.5);

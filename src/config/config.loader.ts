@@ -9,6 +9,7 @@ import { EnvDto } from './env.dto.js';
 import type { NetworkMode } from './network-setting.js';
 import { parseServerConfig, ServerConfigError } from './mcp-server-file.js';
 import {
+  CA_TRUST_VARS,
   type RunEnvironment,
   type SandboxDriverName,
   SatelliteConfig,
@@ -51,7 +52,7 @@ const LOOPBACK_ORIGINS = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
 /**
  * Validates the environment and the standalone server config file together, and reports every
- * problem in one error (house style §4).
+ * problem in one error (docs/style.md §4).
  */
 export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): SatelliteConfig {
   const dto = plainToInstance(EnvDto, { ...env }, { enableImplicitConversion: false });
@@ -85,7 +86,11 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
   return SatelliteConfig.of({
     env: runEnv,
     version: readVersion(),
-    http: { host, port: dto.PORT ?? 3001 },
+    http: {
+      host,
+      port: dto.PORT ?? 3001,
+      requestTimeoutMs: dto.DEPLOYSTACK_HTTP_REQUEST_TIMEOUT_MS ?? 30_000,
+    },
     logLevel: dto.LOG_LEVEL ?? (runEnv === 'test' ? 'warn' : 'info'),
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
     shutdownTimeoutMs: dto.DEPLOYSTACK_SHUTDOWN_TIMEOUT_MS ?? 8000,
@@ -113,6 +118,9 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
       allowUnsandboxed: dto.DEPLOYSTACK_ALLOW_UNSANDBOXED ?? runEnv !== 'production',
       network: (dto.DEPLOYSTACK_SANDBOX_NETWORK ?? 'egress') as NetworkMode,
       installTimeoutMs: dto.DEPLOYSTACK_INSTALL_TIMEOUT_MS ?? 5 * 60_000,
+      caTrust: Object.fromEntries(
+        CA_TRUST_VARS.flatMap((name) => (env[name] ? [[name, env[name]]] : [])),
+      ),
       idleTimeoutMs: dto.DEPLOYSTACK_PROCESS_IDLE_TIMEOUT_MS ?? 5 * 60_000,
       handshakeTimeoutMs: dto.DEPLOYSTACK_HANDSHAKE_TIMEOUT_MS ?? 30_000,
       killGraceMs: dto.DEPLOYSTACK_PROCESS_KILL_GRACE_MS ?? 3000,

@@ -30,7 +30,7 @@ export const AUTH_MODES = ['none', 'tokens', 'jwt'] as const;
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
- * Every environment variable the satellite reads, validated once at boot (house style §4).
+ * Every environment variable the satellite reads, validated once at boot (docs/style.md §4).
  * Names follow the original satellite's where one existed.
  */
 export class EnvDto {
@@ -39,6 +39,12 @@ export class EnvDto {
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @IsString() @MinLength(1) HOST?: string;
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: string;
+  /** Time a client has to send a whole request (headers and body) before it gets 408. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(500)
+  DEPLOYSTACK_HTTP_REQUEST_TIMEOUT_MS?: number;
 
   /** Path of the standalone MCP server config (Claude Desktop / Cursor / VS Code JSON). */
   @IsOptional() @IsString() @MinLength(1) DEPLOYSTACK_MCP_CONFIG?: string;

@@ -6,7 +6,7 @@ import type { SecretRedactor } from './secret-redactor.js';
 
 /**
  * pino through nestjs-pino: JSON in production, pretty in development, secrets never logged
- * (house style §8): known secret fields by path, configured secret values wherever they appear.
+ * (docs/style.md §8): known secret fields by path, configured secret values wherever they appear.
  */
 export function loggerOptions(config: SatelliteConfig, redactor: SecretRedactor): Params {
   const pretty = config.env === 'development';

@@ -2,6 +2,16 @@ import type { NetworkMode } from './network-setting.js';
 import type { StaticToken } from './auth-tokens-file.js';
 import type { ServerDefinition } from './server-definition.js';
 
+/** The satellite's CA settings that sandboxed servers inherit (paths, never secrets; clean-env.ts). */
+export const CA_TRUST_VARS = [
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'REQUESTS_CA_BUNDLE',
+  'PIP_CERT',
+  'CURL_CA_BUNDLE',
+] as const;
+
 export type RunEnvironment = 'development' | 'production' | 'test';
 export type SandboxDriverName = 'auto' | 'nsjail' | 'bwrap' | 'none';
 
@@ -67,7 +77,15 @@ export interface QuotaConfig {
 export class SatelliteConfig {
   readonly env!: RunEnvironment;
   readonly version!: string;
-  readonly http!: { readonly host: string; readonly port: number };
+  readonly http!: {
+    readonly host: string;
+    readonly port: number;
+    /**
+     * Time a client has to send a whole request (headers and body); past it the connection gets
+     * 408 and is closed, so a stalled or trickled body cannot hold a socket and its buffers forever.
+     */
+    readonly requestTimeoutMs: number;
+  };
   readonly logLevel!: string;
   readonly dataDir!: string;
   readonly shutdownTimeoutMs!: number;
@@ -103,6 +121,8 @@ export class SatelliteConfig {
     readonly network: NetworkMode;
     /** Bound on the first start of a package-runner server (download + handshake). */
     readonly installTimeoutMs: number;
+    /** The satellite's own CA settings (CA_TRUST_VARS that are set), passed to its servers. */
+    readonly caTrust: Readonly<Record<string, string>>;
     readonly idleTimeoutMs: number;
     readonly handshakeTimeoutMs: number;
     readonly killGraceMs: number;

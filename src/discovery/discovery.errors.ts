@@ -1,6 +1,9 @@
 import type { ServerState } from './server-state.js';
 
-/** Typed domain errors of the discovery layer (house style §7); the router maps them to isError results. */
+/**
+ * Typed domain errors of the discovery layer (docs/style.md §7); the router maps them to isError
+ * results.
+ */
 export class ToolNotFoundError extends Error {
   constructor(
     readonly toolPath: string,

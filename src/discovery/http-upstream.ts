@@ -64,7 +64,9 @@ export class HttpUpstream implements UpstreamConnection {
     let client = this.createClient();
     if (this.def.transport === 'http') {
       try {
-        await client.connect(new StreamableHTTPClientTransport(url, { requestInit }));
+        await client.connect(
+          new StreamableHTTPClientTransport(url, { requestInit, fetch: ownSignalFetch() }),
+        );
         return this.adopt(client);
       } catch (err) {
         this.logger.debug(
@@ -78,6 +80,7 @@ export class HttpUpstream implements UpstreamConnection {
       await client.connect(
         new SSEClientTransport(url, {
           requestInit,
+          fetch: ownSignalFetch(),
           eventSourceInit: { fetch: withHeaders(this.def.headers) },
         }),
       );
@@ -113,4 +116,17 @@ function withHeaders(headers: Readonly<Record<string, string>>): typeof fetch {
     for (const [k, v] of Object.entries(headers)) merged.set(k, v);
     return fetch(input, { ...init, headers: merged });
   };
+}
+
+/**
+ * fetch with a signal of its own per request, still aborted with the transport's. The SDK
+ * transports pass their one long-lived AbortSignal to every fetch, and undici takes its abort
+ * listener off that signal only once the request object is garbage-collected: under load
+ * thousands pile up on it, and each new fetch walks them all when it adds its own (6.7 % of the
+ * satellite's CPU at ~550 calls/s, docs/benchmarks.md). `AbortSignal.any` holds its dependants
+ * weakly, with no listener on the source.
+ */
+function ownSignalFetch(): typeof fetch {
+  return (input, init) =>
+    fetch(input, init?.signal ? { ...init, signal: AbortSignal.any([init.signal]) } : init);
 }

@@ -37,8 +37,9 @@ export interface SpawnOutcome {
 /**
  * What the backend's commands need from the servers. Declared here, in the discovery module that
  * implements it (ServerControlService), so the backend depends on discovery and not the reverse
- * (architecture.md: `backend → discovery`). Methods that take an installation id reject with an Error whose message names
- * the problem when the id is unknown: that message is what the backend sees.
+ * (docs/architecture.md "Dependencies": `backend → discovery`). Methods that take an installation
+ * id reject with an Error whose message names the problem when the id is unknown: that message is
+ * what the backend sees.
  */
 export interface ServerControl {
   /** The full desired set from the backend; the same differential update as the config file. */

@@ -14,7 +14,7 @@ export interface RegistryDiff {
 /**
  * The desired state: which MCP servers exist. Every configuration source (the standalone file
  * watcher, the backend's config sync) hands in the full desired set; only what changed is
- * touched (architecture.md "Registry diff"). Changes of the desired set are serialized so two
+ * touched (docs/architecture.md "Registry diff"). Changes of the desired set are serialized so two
  * quick edits never interleave; each server's own operations (add, remove) go, in that order, to
  * its one owner (ServerOwner, docs/process.md "Lifecycle") and are awaited outside that queue:
  * a later edit never waits for an earlier start (a removal supersedes a hung start at once).

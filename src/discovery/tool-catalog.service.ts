@@ -14,7 +14,7 @@ export interface Collision {
 /**
  * The unified tool catalog. Paths are resolved by exact lookup (slugs and tool names may both
  * contain '-', so a path is never split on a hyphen). Two tools with the same path: the first
- * one registered is kept, the second reported (architecture.md "Tool path").
+ * one registered is kept, the second reported (docs/protocol.md "Tool path").
  */
 @Injectable()
 export class ToolCatalogService {
@@ -110,8 +110,8 @@ export class ToolCatalogService {
   }
 
   /**
-   * `mcp.tools.discovered` (backend-contract.md "Events"): the tools of one server with each
-   * one's token count. In standalone mode the slug is the installation's name.
+   * `mcp.tools.discovered` (docs/backend-contract.md "Key payloads"): the tools of one server with
+   * each one's token count. In standalone mode the slug is the installation's name.
    */
   private reportDiscovered(def: ServerDefinition, kept: readonly CatalogEntry[]): void {
     this.events.emit('mcp.tools.discovered', {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
@@ -7,6 +7,8 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
+import { callScope } from './call-scope.js';
+import { OrderedClient } from './ordered-delivery.js';
 import { UpstreamEventsService } from './upstream-events.service.js';
 
 export interface UpstreamClientHooks {
@@ -17,7 +19,8 @@ export interface UpstreamClientHooks {
 /**
  * Builds the SDK client the satellite uses towards one upstream server. It offers sampling,
  * elicitation and roots, and hands such requests to the router, which forwards them to the
- * client whose call caused them (or refuses cleanly when that client lacks the capability).
+ * client whose call caused them (or refuses cleanly when that client lacks the capability, or
+ * when nothing says which client it is). Both carry the call they arrived under (call-scope.ts).
  */
 @Injectable()
 export class UpstreamClientFactory {
@@ -27,7 +30,8 @@ export class UpstreamClientFactory {
   ) {}
 
   create(serverId: string, hooks: UpstreamClientHooks): Client {
-    const client = new Client(
+    // Responses are handled after the notifications that arrived before them (ordered-delivery.ts).
+    const client = new OrderedClient(
       { name: 'deploystack-satellite', version: this.config.version },
       {
         capabilities: {
@@ -40,16 +44,17 @@ export class UpstreamClientFactory {
     const route = (
       request: { method: string; params?: Record<string, unknown> },
       extra: { signal: AbortSignal },
-    ) => this.events.routeRequest(serverId, request, extra.signal);
+    ) => this.events.routeRequest(serverId, request, extra.signal, callScope.current());
     client.setRequestHandler(CreateMessageRequestSchema, route);
     client.setRequestHandler(ElicitRequestSchema, route);
     client.setRequestHandler(ListRootsRequestSchema, route);
     client.setNotificationHandler(ToolListChangedNotificationSchema, (n) => {
-      hooks.onToolsChanged();
-      this.events.notify(serverId, n);
+      // The re-listing is the server's business, not the business of the call it arrived under.
+      callScope.outside(() => hooks.onToolsChanged());
+      this.events.notify(serverId, n, callScope.current());
     });
     client.fallbackNotificationHandler = (n) => {
-      this.events.notify(serverId, n);
+      this.events.notify(serverId, n, callScope.current());
       return Promise.resolve();
     };
     return client;

@@ -6,14 +6,23 @@ import {
   type Request,
   type Result,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { UpstreamCallOrigin } from './call-scope.js';
 
-/** Routes a server→client request of an upstream (sampling, elicitation, roots) to a downstream client. */
+/**
+ * Routes a server→client request of an upstream (sampling, elicitation, roots) to a downstream
+ * client. `origin` is the call it arrived under (call-scope.ts), when the transport could tell.
+ */
 export type UpstreamRequestRouter = (
   serverId: string,
   request: Request,
   signal: AbortSignal,
+  origin: UpstreamCallOrigin | undefined,
 ) => Promise<Result>;
-export type UpstreamNotificationListener = (serverId: string, notification: Notification) => void;
+export type UpstreamNotificationListener = (
+  serverId: string,
+  notification: Notification,
+  origin: UpstreamCallOrigin | undefined,
+) => void;
 
 /**
  * The seam between upstream clients (discovery) and the clients of the satellite (router/mcp):
@@ -29,7 +38,12 @@ export class UpstreamEventsService {
     this.router = router;
   }
 
-  routeRequest(serverId: string, request: Request, signal: AbortSignal): Promise<Result> {
+  routeRequest(
+    serverId: string,
+    request: Request,
+    signal: AbortSignal,
+    origin?: UpstreamCallOrigin,
+  ): Promise<Result> {
     if (!this.router) {
       return Promise.reject(
         new McpError(
@@ -38,7 +52,7 @@ export class UpstreamEventsService {
         ),
       );
     }
-    return this.router(serverId, request, signal);
+    return this.router(serverId, request, signal, origin);
   }
 
   subscribe(listener: UpstreamNotificationListener): () => void {
@@ -46,10 +60,10 @@ export class UpstreamEventsService {
     return () => this.listeners.delete(listener);
   }
 
-  notify(serverId: string, notification: Notification): void {
+  notify(serverId: string, notification: Notification, origin?: UpstreamCallOrigin): void {
     for (const listener of this.listeners) {
       try {
-        listener(serverId, notification);
+        listener(serverId, notification, origin);
       } catch (err) {
         this.logger.error(`upstream notification listener failed: ${(err as Error).message}`);
       }

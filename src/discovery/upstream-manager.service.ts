@@ -7,6 +7,7 @@ import { EventBusService } from '../events/event-bus.service.js';
 import type { ServerStatus } from '../events/event-map.js';
 import { ProcessManagerService } from '../process/process-manager.service.js';
 import { type OwnerLease, ServerOwner } from '../process/server-owner.js';
+import { callScope } from './call-scope.js';
 import { DiscoveryRetry, type DiscoveryRetryState } from './discovery-retry.js';
 import { UpstreamUnavailableError } from './discovery.errors.js';
 import { HttpUpstream } from './http-upstream.js';
@@ -132,8 +133,16 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     this.setStatus(upstream, 'offline');
   }
 
-  /** Runs `fn` against the server's client; a server that is not usable throws UpstreamUnavailableError. */
-  async withClient<T>(id: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` against the server's client; a server that is not usable throws
+   * UpstreamUnavailableError. Connecting, reconnecting and respawning happen outside any call
+   * scope (call-scope.ts): `fn` enters its call's scope itself.
+   */
+  withClient<T>(id: string, fn: (client: Client) => Promise<T>): Promise<T> {
+    return callScope.outside(() => this.withClientNow(id, fn));
+  }
+
+  private async withClientNow<T>(id: string, fn: (client: Client) => Promise<T>): Promise<T> {
     let upstream = this.upstreams.get(id);
     // Being added, replaced or restarted: the call waits for that, as a call to a starting
     // process does (bounded by the discovery timeout), instead of failing half-way through.

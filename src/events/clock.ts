@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * Wall-clock time behind an injectable, so tests can move time (house style §3). It lives in
+ * Wall-clock time behind an injectable, so tests can move time (docs/style.md §3). It lives in
  * `events` because that is the one feature module every other module may import; `src/mcp/clock.ts`
  * is the same idea for the mcp module, which nobody may import.
  */

@@ -5,7 +5,8 @@ export type EventListener = (event: SatelliteEvent) => void;
 
 /**
  * The bus every module emits on. Delivery is plugged in from outside: a log sink in standalone
- * mode, the backend shipper in managed mode (architecture.md, `events` imports no feature module).
+ * mode, the backend shipper in managed mode (docs/architecture.md "Dependencies": `events`
+ * imports no feature module).
  * Listeners run synchronously and their errors are caught here, so an emitter never fails.
  */
 @Injectable()

@@ -1,6 +1,6 @@
 /**
- * The one typed event map (house style §5): event type → payload, snake_case as on the wire
- * (backend-contract.md "Events"). Every module emits through EventBusService.emit, which only
+ * The one typed event map (docs/style.md §5): event type → payload, snake_case as on the wire
+ * (docs/backend-contract.md "Events"). Every module emits through EventBusService.emit, which only
  * accepts matching pairs.
  */
 export type ServerStatus =

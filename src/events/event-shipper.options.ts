@@ -13,7 +13,7 @@ export interface EventShipperOptions {
 
 export const EVENT_SHIPPER_OPTIONS = Symbol('EVENT_SHIPPER_OPTIONS');
 
-/** The contract's figures (backend-contract.md "Events"; architecture.md "Managed mode"). */
+/** The contract's figures (docs/backend-contract.md "Events"). */
 export const DEFAULT_EVENT_SHIPPER_OPTIONS: EventShipperOptions = {
   batchSize: 100,
   baseBackoffMs: 3_000,

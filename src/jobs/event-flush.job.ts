@@ -3,7 +3,7 @@ import { Interval } from '@nestjs/schedule';
 import { EventShipperService } from '../events/event-shipper.service.js';
 import { Exclusive } from './exclusive.decorator.js';
 
-/** architecture.md "Managed mode": events are shipped in batches every 3 s. */
+/** docs/backend-contract.md "Events": events are shipped in batches every 3 s. */
 export const EVENT_FLUSH_INTERVAL_MS = 3_000;
 
 @Injectable()

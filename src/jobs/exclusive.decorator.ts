@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 type AsyncMethod = (this: object, ...args: unknown[]) => Promise<unknown>;
 
 /**
- * Jobs never overlap (house style §6): a tick that fires while the previous run of the same job
+ * Jobs never overlap (docs/style.md §6): a tick that fires while the previous run of the same job
  * (on the same instance) is still going is skipped. Errors are logged, never left unhandled.
  * Put it under the scheduling decorator, so the scheduler registers the guarded method:
  *

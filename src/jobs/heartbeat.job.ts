@@ -3,7 +3,9 @@ import { Interval } from '@nestjs/schedule';
 import { BackendConnectionService } from '../backend/backend-connection.service.js';
 import { Exclusive } from './exclusive.decorator.js';
 
-/** backend-contract.md "Heartbeat": every 30 s (the first one is part of connecting, at start). */
+/**
+ * docs/backend-contract.md "Heartbeat": every 30 s (the first one is part of connecting, at start).
+ */
 export const HEARTBEAT_INTERVAL_MS = 30_000;
 
 @Injectable()

@@ -6,8 +6,8 @@ import { ProcessManagerService } from '../process/process-manager.service.js';
 export const IDLE_REAPER_JOB = 'idle-process-reaper';
 
 /**
- * Parks stdio servers idle for `DEPLOYSTACK_PROCESS_IDLE_TIMEOUT_MS` (architecture.md "Process
- * lifecycle"). The process module has its own timer for when nothing schedules it; this job takes
+ * Parks stdio servers idle for `DEPLOYSTACK_PROCESS_IDLE_TIMEOUT_MS` (docs/process.md
+ * "Lifecycle"). The process module has its own timer for when nothing schedules it; this job takes
  * over, checking four times per idle period (at most every 30 s, at least every second).
  */
 @Injectable()

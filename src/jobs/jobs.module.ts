@@ -11,7 +11,7 @@ import { IntrospectionCacheSweepJob } from './introspection-cache-sweep.job.js';
 
 /**
  * Jobs of every mode. The session sweep stays in the mcp module (SessionRegistryService): no module
- * may import mcp (architecture.md), so it keeps its own unref'd timer.
+ * may import mcp (docs/architecture.md "Dependencies"), so it keeps its own unref'd timer.
  */
 const JOBS: Provider[] = [IdleProcessReaperJob];
 /** Jobs of managed mode: they drive services of the (global) BackendModule and of AuthModule. */
@@ -23,7 +23,7 @@ const MANAGED_JOBS: Provider[] = [
 ];
 
 /**
- * Every recurring task, each a small provider that only calls a service (house style §6).
+ * Every recurring task, each a small provider that only calls a service (docs/style.md §6).
  * Adding one: a `<name>.job.ts` beside these and one entry in a list above.
  * `DEPLOYSTACK_SCHEDULER_ENABLED=false` registers none of them: tests drive the services by hand.
  */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-/** The wall clock behind an injectable, so tests can move time (house style §3). */
+/** The wall clock behind an injectable, so tests can move time (docs/style.md §3). */
 @Injectable()
 export class Clock {
   now(): number {

@@ -26,6 +26,13 @@ export class LegacySseService {
   ) {}
 
   async open(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // Fastify answers HEAD with the GET handler, but Node sends a HEAD response's headers only at
+    // its end, which a stream never reaches: the client would wait forever on a session it cannot
+    // use, one the per-principal cap (counted on GET) did not see.
+    if (req.method !== 'GET') {
+      void reply.header('allow', 'GET');
+      return rpcError(reply, 405, SERVER_ERROR, 'Method Not Allowed: open the stream with GET');
+    }
     const refused = this.origins.refuse(req.headers);
     if (refused) return rpcError(reply, 403, SERVER_ERROR, `Forbidden: ${refused}`);
     if (!this.streamable.isAccepting() || this.sessions.isFull()) {

@@ -32,9 +32,13 @@ export class McpQuotaGuard implements CanActivate {
     const principal = clientAccessOf(req).caller.userId;
     const sessionId = req.headers['mcp-session-id'];
     const hasSession = typeof sessionId === 'string' && sessionId !== '';
-    const legacyOpen = req.method === 'GET' && req.url.split('?')[0] === '/sse';
+    const path = req.url.split('?')[0];
+    const legacyOpen = req.method === 'GET' && path === '/sse';
+    // A legacy client's initialize goes to /message of the session its GET /sse opened (and
+    // counted): it carries no Mcp-Session-Id header, but opens nothing.
+    const legacyMessage = path === '/message';
 
-    if ((req.method === 'POST' && !hasSession && opens(req.body)) || legacyOpen) {
+    if ((req.method === 'POST' && !hasSession && !legacyMessage && opens(req.body)) || legacyOpen) {
       const reserved = this.quotas.reserveSession(principal, this.sessions.openFor(principal));
       if (isRefusal(reserved)) throw tooMany(reserved);
       // An initialize POST registers its session before its response ends; /sse registers it at

@@ -7,7 +7,7 @@ import { McpTransportService } from './mcp-transport.service.js';
 
 /**
  * `/mcp`: the only route that touches raw Fastify objects, because the SDK transport streams
- * (house style §2).
+ * (docs/style.md §2).
  */
 @ApiTags('mcp')
 @ClientAuth('mcp', McpQuotaGuard)

@@ -7,7 +7,7 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  * DNS-rebinding protection (MCP 2025-11-25 transports, "Security Warning"): a present Origin
  * must name an allowed host; when the satellite listens on loopback, the Host header must be a
  * loopback name (or an allowed one) too. The SDK's own options are deprecated and compare the
- * port as well (testing.md), so the check lives here, by hostname.
+ * port as well (docs/testing.md "SDK traps"), so the check lives here, by hostname.
  */
 @Injectable()
 export class OriginPolicyService {

@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { CA_TRUST_VARS } from '../config/satellite-config.js';
 import type { HostFs } from './host-fs.js';
 
 export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -28,14 +29,6 @@ export function packageRunnerEnv(home: string): Record<string, string> {
 
 /** Where Debian (and Ubuntu, Alpine with ca-certificates) keep the system's trusted CAs. */
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
-const TRUST_VARS = [
-  'NODE_EXTRA_CA_CERTS',
-  'SSL_CERT_FILE',
-  'SSL_CERT_DIR',
-  'REQUESTS_CA_BUNDLE',
-  'PIP_CERT',
-  'CURL_CA_BUNDLE',
-] as const;
 
 /**
  * Which CAs a server trusts: the satellite's own CA settings (paths, never secrets) when it has
@@ -48,7 +41,7 @@ export function caTrustEnv(
   exists: (path: string) => boolean,
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of TRUST_VARS) {
+  for (const name of CA_TRUST_VARS) {
     const value = hostEnv[name];
     if (value && exists(value)) out[name] = value;
   }

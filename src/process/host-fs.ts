@@ -20,7 +20,8 @@ export type PathKind = 'dir' | 'file' | 'symlink' | 'other' | 'missing';
 
 /**
  * The filesystem calls of the process module (cgroup files, team directories, sandbox mounts,
- * leftover records), behind one injectable so unit tests can use an in-memory fake (style §3).
+ * leftover records), behind one injectable so unit tests can use an in-memory fake
+ * (docs/style.md §3).
  */
 @Injectable()
 export class HostFs {

@@ -7,7 +7,9 @@ import { type ProcessState, toServerStatus } from './process-state.js';
 type Crash = Omit<SatelliteEventMap['mcp.server.crashed'], 'server_id' | 'server_slug' | 'team_id'>;
 type Limit = SatelliteEventMap['resource.limit.exceeded']['limit'];
 
-/** Lifecycle facts → typed events (backend-contract.md "Events") and log lines, in one place. */
+/**
+ * Lifecycle facts → typed events (docs/backend-contract.md "Events") and log lines, in one place.
+ */
 @Injectable()
 export class LifecycleReporter {
   private readonly logger = new Logger('ProcessLifecycle');

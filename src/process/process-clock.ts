@@ -4,7 +4,10 @@ export interface TimerHandle {
   cancel(): void;
 }
 
-/** Time and timers behind one injectable, so unit tests can drive backoff and idle time (style §3). */
+/**
+ * Time and timers behind one injectable, so unit tests can drive backoff and idle time
+ * (docs/style.md §3).
+ */
 @Injectable()
 export class ProcessClock {
   now(): number {

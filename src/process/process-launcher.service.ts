@@ -47,7 +47,7 @@ export class ProcessLauncher implements ChildLauncher {
       home: workspace.dir,
       tmpDir: workspace.tmpDir,
       defEnv: def.env,
-      trust: caTrustEnv(process.env, (p) => this.fs.exists(p)),
+      trust: caTrustEnv(this.config.process.caTrust, (p) => this.fs.exists(p)),
     });
     const cwd = def.cwd ?? workspace.dir;
     if (driver.name === 'none' && def.network !== undefined)

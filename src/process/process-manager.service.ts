@@ -22,7 +22,7 @@ export { ProcessUnavailableError } from './process.errors.js';
 
 /**
  * The process module's face: stdio MCP servers as supervised, sandboxed process trees
- * (architecture.md "Process lifecycle"). One ProcessSupervisor per server does the lifecycle;
+ * (docs/process.md "Lifecycle"). One ProcessSupervisor per server does the lifecycle;
  * this service registers them, runs the idle reaper, sweeps a crashed previous run's leftovers
  * at start and terminates every tree at shutdown. Every start, replacement, stop, restart, park,
  * respawn and crash restart of a server is an operation of the ServerOwner (one at a time per

@@ -21,7 +21,7 @@ export interface SpawnedChild {
 }
 
 /**
- * Spawning and signalling process groups: the only place that forks (house style §3).
+ * Spawning and signalling process groups: the only place that forks (docs/style.md §3).
  * Every child is spawned `detached` (setsid), so it leads its own process group and the whole
  * tree (wrappers like npx, uvx, sh -c and their descendants) can be signalled at once.
  */

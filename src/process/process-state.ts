@@ -1,6 +1,6 @@
 import type { ServerStatus } from '../events/event-map.js';
 
-/** The lifecycle of one supervised stdio server (architecture.md "Process lifecycle"). */
+/** The lifecycle of one supervised stdio server (docs/process.md "Lifecycle"). */
 export type ProcessState =
   | 'starting'
   | 'installing'
@@ -41,7 +41,10 @@ export class IllegalTransitionError extends Error {
   }
 }
 
-/** The backend's status vocabulary (backend-contract.md `mcp.server.status_changed`). */
+/**
+ * The backend's status vocabulary (docs/backend-contract.md "Key payloads",
+ * `mcp.server.status_changed`).
+ */
 export function toServerStatus(state: ProcessState): ServerStatus {
   switch (state) {
     case 'starting':

@@ -1,6 +1,6 @@
 /**
  * Supervision knobs that are not operator settings (SatelliteConfig holds those): the restart
- * policy of the seed design and the containment caps. Provided with these defaults by
+ * policy (docs/process.md "Lifecycle") and the containment caps. Provided with these defaults by
  * ProcessModule; tests override the provider to run the policy on a short clock.
  */
 export class ProcessTuning {

@@ -1,8 +1,9 @@
 import type { ProcessTuning } from './process-tuning.js';
 
 /**
- * The seed design's restart policy: growing backoff; more than `maxCrashesInWindow` crashes within
- * `crashWindowMs` means the server is permanently failed until an operator restarts it.
+ * The restart policy (docs/process.md "Lifecycle"): growing backoff; more than
+ * `maxCrashesInWindow` crashes within `crashWindowMs` means the server is permanently failed
+ * until an operator restarts it.
  */
 export class RestartPolicy {
   private crashes: number[] = [];

@@ -14,7 +14,7 @@ import { ClientQuotaService } from '../auth/client-quota.service.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import type { ServerDefinition } from '../config/server-definition.js';
 import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
-import { CallContextRegistry } from './call-context.registry.js';
+import { CallContextRegistry, type DownstreamCall } from './call-context.registry.js';
 import { type CallerContext, canUse } from './caller-context.js';
 import { peerOfRequest, peerOfSession } from './peers.js';
 import { ToolCallAuditService, type ToolCallOutcome } from './tool-call-audit.service.js';
@@ -30,7 +30,7 @@ export interface DirectSession {
 /**
  * `/i/{server_slug}/mcp`: an SDK Server whose capabilities, info and instructions mirror the
  * upstream's, and that passes every request and notification through unchanged
- * (architecture.md "Direct endpoint"). Per-session upstream state that a shared connection would
+ * (docs/protocol.md "Direct endpoint"). Per-session upstream state that a shared connection would
  * mix up is kept here: resource subscriptions are counted per session.
  */
 @Injectable()
@@ -155,13 +155,13 @@ export class DirectServerFactory {
       // Other sessions still subscribed keep the upstream subscription alive.
       if (!this.contexts.unsubscribe(def.id, sessionId, uri)) return {};
     }
-    const leave = this.contexts.enter(def.id, peerOfRequest(server, extra));
+    const call = this.contexts.begin(def.id, peerOfRequest(server, extra));
     try {
-      const result = await this.callUpstream(def, request.method, params, extra);
+      const result = await this.callUpstream(def, request.method, params, extra, call);
       if (request.method === 'resources/subscribe') this.contexts.subscribe(def.id, sessionId, uri);
       return result;
     } finally {
-      leave();
+      this.contexts.end(call);
     }
   }
 
@@ -170,33 +170,43 @@ export class DirectServerFactory {
     method: string,
     params: (Record<string, unknown> & { _meta?: Record<string, unknown> }) | undefined,
     extra: Extra,
+    call: DownstreamCall,
   ): Promise<Result> {
-    // The client's progress token is replaced by the SDK's own upstream and mapped back here.
+    // The client's progress token stays here: upstream, the SDK client uses a token of its own
+    // (unique on the connection), and this call's closure maps its progress back to this client.
     const { progressToken, ...meta } = params?._meta ?? {};
     const forwarded = params
       ? { ...params, ...(Object.keys(meta).length ? { _meta: meta } : {}) }
       : undefined;
     if (forwarded && Object.keys(meta).length === 0) delete forwarded._meta;
     try {
-      return await this.upstreams.withClient(def.id, (client) =>
-        client.request({ method, ...(forwarded ? { params: forwarded } : {}) }, ResultSchema, {
-          signal: extra.signal,
-          timeout: def.timeoutMs ?? this.config.discovery.callTimeoutMs,
-          resetTimeoutOnProgress: true,
-          ...(progressToken !== undefined
-            ? {
-                onprogress: (p) =>
-                  void extra
-                    .sendNotification({
-                      method: 'notifications/progress',
-                      params: { progressToken: progressToken as string | number, ...p },
-                    })
-                    .catch(() => undefined),
-              }
-            : {}),
-        }),
+      const result = await this.upstreams.withClient(def.id, (client) =>
+        this.contexts.within(call, () =>
+          client.request({ method, ...(forwarded ? { params: forwarded } : {}) }, ResultSchema, {
+            signal: extra.signal,
+            timeout: def.timeoutMs ?? this.config.discovery.callTimeoutMs,
+            resetTimeoutOnProgress: true,
+            ...(progressToken !== undefined
+              ? {
+                  onprogress: (p) =>
+                    void this.contexts
+                      .sendFor(call, call.peer!, () =>
+                        extra.sendNotification({
+                          method: 'notifications/progress',
+                          params: { ...p, progressToken: progressToken as string | number },
+                        }),
+                      )
+                      .catch(() => undefined),
+                }
+              : {}),
+          }),
+        ),
       );
+      // What the upstream sent during the call (progress, logs) goes out before the result does.
+      await this.contexts.flushed(call);
+      return result;
     } catch (err) {
+      await this.contexts.flushed(call);
       if (err instanceof McpError) throw err;
       throw new McpError(
         ErrorCode.InternalError,

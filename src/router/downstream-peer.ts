@@ -8,7 +8,7 @@ import type {
 /**
  * A client of the satellite, as seen by an upstream server that wants to reach it: requests go
  * on the stream of the related call (SDK `extra.sendRequest`), otherwise they would wait on the
- * session's GET stream (testing.md, SDK traps).
+ * session's GET stream (docs/testing.md "SDK traps").
  */
 export interface DownstreamPeer {
   readonly sessionId: string;

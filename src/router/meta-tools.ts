@@ -7,7 +7,7 @@ export const DISCOVER_MAX_LIMIT = 50;
 
 /**
  * The two meta-tools `/mcp` lists. Descriptions are static so that clients' prompt caches stay
- * valid (architecture.md "tools/list on /mcp").
+ * valid (docs/protocol.md "`tools/list` on `/mcp`").
  */
 export const META_TOOLS: readonly Tool[] = [
   {

@@ -77,8 +77,17 @@ export class ToolCallAuditService {
   }
 }
 
+/** Digests of recent session ids: a session's calls need it once, not once per call. */
+const digests = new Map<string, string>();
+
 function sessionDigest(id: string): string {
-  return createHash('sha256').update(id).digest('hex').slice(0, 12);
+  let digest = digests.get(id);
+  if (digest === undefined) {
+    if (digests.size >= 4096) digests.clear();
+    digest = createHash('sha256').update(id).digest('hex').slice(0, 12);
+    digests.set(id, digest);
+  }
+  return digest;
 }
 
 function argumentNames(args: unknown): string[] {

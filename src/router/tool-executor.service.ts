@@ -40,7 +40,7 @@ export interface ExecuteOptions {
 /**
  * `execute_mcp_tool`: resolve the path, forward `tools/call` to the owning upstream and return
  * its result verbatim. Failures an agent can act on come back as `isError` results that say
- * what to try next (architecture.md "execute_mcp_tool").
+ * what to try next (docs/protocol.md "`execute_mcp_tool`").
  */
 @Injectable()
 export class ToolExecutorService {
@@ -101,26 +101,36 @@ export class ToolExecutorService {
       );
       throw err;
     }
-    const leave = opts.peer ? this.contexts.enter(entry.serverId, opts.peer) : undefined;
+    // The call's own record: upstream sampling, elicitation, roots and log messages of this
+    // call find their client through it (call-context.registry.ts), never through a token or id.
+    const call = this.contexts.begin(entry.serverId, opts.peer);
     try {
       const result = await this.upstreams.withClient(entry.serverId, (client) =>
-        client.request(
-          { method: 'tools/call', params: { name: entry.tool.name, arguments: args } },
-          CallToolResultSchema,
-          {
-            signal: opts.signal,
-            timeout,
-            resetTimeoutOnProgress: true,
-            ...(progressToken !== undefined
-              ? {
-                  onprogress: (p) => {
-                    void opts.sendProgress({ progressToken, ...p }).catch(() => undefined);
-                  },
-                }
-              : {}),
-          },
+        this.contexts.within(call, () =>
+          client.request(
+            { method: 'tools/call', params: { name: entry.tool.name, arguments: args } },
+            CallToolResultSchema,
+            {
+              signal: opts.signal,
+              timeout,
+              resetTimeoutOnProgress: true,
+              ...(progressToken !== undefined
+                ? {
+                    onprogress: (p) => {
+                      const send = () => opts.sendProgress({ ...p, progressToken });
+                      const sending = opts.peer
+                        ? this.contexts.sendFor(call, opts.peer, send)
+                        : send();
+                      sending.catch(() => undefined);
+                    },
+                  }
+                : {}),
+            },
+          ),
         ),
       );
+      // What the upstream sent during the call (progress, logs) goes out before the result does.
+      await this.contexts.flushed(call);
       this.logCall(
         entry,
         args,
@@ -130,6 +140,7 @@ export class ToolExecutorService {
       );
       return result;
     } catch (err) {
+      await this.contexts.flushed(call);
       if (opts.signal.aborted) {
         // cancelled by the client: no answer is expected
         this.auditCall(entry, entry.tool.name, args, opts, started, 'cancelled');
@@ -141,7 +152,7 @@ export class ToolExecutorService {
       return errorResult(message);
     } finally {
       release();
-      leave?.();
+      this.contexts.end(call);
     }
   }
 

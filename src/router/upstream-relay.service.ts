@@ -7,9 +7,9 @@ import {
   type Request,
   type Result,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { UpstreamCallOrigin } from '../discovery/call-scope.js';
 import { UpstreamEventsService } from '../discovery/upstream-events.service.js';
-import { CallContextRegistry } from './call-context.registry.js';
-import type { DownstreamPeer } from './downstream-peer.js';
+import { CallContextRegistry, type Target } from './call-context.registry.js';
 
 /** Which client capability a server→client request needs. */
 function canAnswer(request: Request, caps: ClientCapabilities | undefined): boolean {
@@ -31,9 +31,10 @@ function canAnswer(request: Request, caps: ClientCapabilities | undefined): bool
 }
 
 /**
- * Carries what upstream servers send towards clients: server→client requests go to the caller
- * that can answer them (refused with a clear error otherwise); notifications go to the sessions
- * they concern (subscribers, callers in flight, direct sessions).
+ * Carries what upstream servers send towards clients: server→client requests go to the client
+ * whose call caused them (refused with a clear error when it cannot answer them, or when nothing
+ * says which client it is); notifications go to the sessions they concern (the caller of the call
+ * a log message belongs to, subscribers, direct sessions). call-context.registry.ts decides.
  */
 @Injectable()
 export class UpstreamRelayService implements OnModuleInit, OnModuleDestroy {
@@ -46,11 +47,11 @@ export class UpstreamRelayService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.upstreamEvents.setRequestRouter((serverId, request, signal) =>
-      this.routeRequest(serverId, request, signal),
+    this.upstreamEvents.setRequestRouter((serverId, request, signal, origin) =>
+      this.routeRequest(serverId, request, signal, origin),
     );
-    this.unsubscribe = this.upstreamEvents.subscribe((serverId, n) =>
-      this.relayNotification(serverId, n),
+    this.unsubscribe = this.upstreamEvents.subscribe((serverId, n, origin) =>
+      this.relayNotification(serverId, n, origin),
     );
   }
 
@@ -58,49 +59,53 @@ export class UpstreamRelayService implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe?.();
   }
 
-  async routeRequest(serverId: string, request: Request, signal: AbortSignal): Promise<Result> {
-    const peer = this.contexts.route(serverId, (p) => canAnswer(request, p.capabilities()));
-    if (!peer) {
+  async routeRequest(
+    serverId: string,
+    request: Request,
+    signal: AbortSignal,
+    origin?: UpstreamCallOrigin,
+  ): Promise<Result> {
+    const route = this.contexts.routeRequest(serverId, origin, request.method, (p) =>
+      canAnswer(request, p.capabilities()),
+    );
+    if ('refused' in route) {
       // A server may ask for roots at any time; with nobody to ask, there are none to offer.
       if (request.method === 'roots/list') return { roots: [] };
-      const calling = this.contexts.callers(serverId).length > 0;
-      throw new McpError(
-        ErrorCode.InvalidRequest,
-        calling
-          ? `The calling client does not support ${request.method}`
-          : `${request.method} needs a client call in progress to answer it`,
-      );
+      this.logger.debug(`refused ${request.method} of server ${serverId}: ${route.refused}`);
+      throw new McpError(ErrorCode.InvalidRequest, route.refused);
     }
-    return peer.sendRequest(request, signal);
+    return route.peer.sendRequest(request, signal);
   }
 
-  relayNotification(serverId: string, n: Notification): void {
-    const targets = this.targetsOf(serverId, n);
-    for (const peer of targets) {
-      peer
-        .sendNotification(n)
+  relayNotification(serverId: string, n: Notification, origin?: UpstreamCallOrigin): void {
+    const targets = this.targetsOf(serverId, n, origin);
+    if (targets.length === 0 && n.method === 'notifications/message')
+      this.logger.debug(`log message of server ${serverId} has no client it can be attributed to`);
+    for (const { peer, call } of targets) {
+      this.contexts
+        .sendFor(call, peer, () => peer.sendNotification(n))
         .catch((err: Error) =>
           this.logger.debug(`relaying ${n.method} to ${peer.sessionId}: ${err.message}`),
         );
     }
   }
 
-  private targetsOf(serverId: string, n: Notification): DownstreamPeer[] {
+  private targetsOf(
+    serverId: string,
+    n: Notification,
+    origin: UpstreamCallOrigin | undefined,
+  ): Target[] {
     switch (n.method) {
       case 'notifications/resources/updated': {
         const uri = (n.params as { uri?: string } | undefined)?.uri;
-        return uri ? this.contexts.subscribers(serverId, uri) : [];
+        return uri ? this.contexts.subscribers(serverId, uri).map((peer) => ({ peer })) : [];
       }
-      case 'notifications/message': {
-        // Log messages of a call belong to its caller; otherwise to the server's direct sessions.
-        const callers = this.contexts.callers(serverId);
-        return callers.length > 0
-          ? [...new Map(callers.map((c) => [c.sessionId, c])).values()]
-          : this.contexts.directSessions(serverId);
-      }
+      case 'notifications/message':
+        // Log messages of a call belong to its caller alone.
+        return this.contexts.logTargets(serverId, origin);
       default:
         // list_changed and anything else: the direct sessions bound to that server.
-        return this.contexts.directSessions(serverId);
+        return this.contexts.directSessions(serverId).map((peer) => ({ peer }));
     }
   }
 }

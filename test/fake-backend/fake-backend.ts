@@ -36,7 +36,7 @@ import type {
 export type { FailureMode, FakeRoute, FakeSatellite, QueuedCommand, ReceivedEvent, TokenState };
 
 /**
- * A strict stand-in for the DeployStack backend's satellite API (docs backend-contract.md), on
+ * A strict stand-in for the DeployStack backend's satellite API (docs/backend-contract.md), on
  * 127.0.0.1 with an ephemeral port. Unlike the real backend it rejects unknown, missing or
  * mistyped fields with 400 (see `rejections`), so a drifted field name fails a test. Tests script
  * it: tokens, commands, config, introspection answers, failures; and read what it received.

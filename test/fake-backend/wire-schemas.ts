@@ -11,7 +11,7 @@ import {
   str,
 } from './strict-schema.js';
 
-/** The request bodies of backend-contract.md, field by field. */
+/** The request bodies of docs/backend-contract.md, field by field. */
 
 export const REGISTER_BODY = obj({
   name: str({ pattern: /^[a-z0-9_-]{10,32}$/ }),
@@ -90,7 +90,10 @@ const STATUSES = [
   'permanently_failed',
 ];
 
-/** backend-contract.md "Key payloads": a misspelled field in one of these refuses the batch (400). */
+/**
+ * docs/backend-contract.md "Key payloads": a misspelled field in one of these refuses the batch
+ * (400).
+ */
 export const EVENT_PAYLOADS: Readonly<Record<string, Schema>> = {
   'mcp.server.status_changed': obj(
     {

@@ -11,14 +11,27 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { initializeRequest, postMcp } from '../support/mcp-http.js';
 import { type Satellite, startSatellite, waitFor } from '../support/satellite.js';
 import { EVERYTHING, stdioEntry } from '../support/upstreams.js';
-import { connectWithToken, EXECUTE, type TokenGrant, writeTokensFile } from './support.js';
+import {
+  connectSseWithToken,
+  connectWithToken,
+  EXECUTE,
+  type TokenGrant,
+  writeTokensFile,
+} from './support.js';
 
 const grant = (principal: string): TokenGrant => ({
   token: `tok-${principal}-0123456789`,
   principal,
   scopes: [EXECUTE],
 });
-const [ALICE, BOB, RATE, CONC, STREAM] = ['alice', 'bob', 'rate', 'conc', 'stream'].map(grant);
+const [ALICE, BOB, RATE, CONC, STREAM, LEGACY] = [
+  'alice',
+  'bob',
+  'rate',
+  'conc',
+  'stream',
+  'legacy',
+].map(grant);
 const QUOTA_EXCEEDED = -32029;
 
 describe('per-principal quotas (real satellite, tokens, real upstream)', () => {
@@ -46,7 +59,7 @@ describe('per-principal quotas (real satellite, tokens, real upstream)', () => {
 
   beforeAll(async () => {
     const tokens = join(mkdtempSync(join(tmpdir(), 'satellite-quotas-')), 'tokens.json');
-    writeTokensFile(tokens, [ALICE, BOB, RATE, CONC, STREAM]);
+    writeTokensFile(tokens, [ALICE, BOB, RATE, CONC, STREAM, LEGACY]);
     sat = await startSatellite(
       { everything: stdioEntry(EVERYTHING, ['stdio']) },
       {
@@ -84,6 +97,18 @@ describe('per-principal quotas (real satellite, tokens, real upstream)', () => {
     expect(ended.status).toBe(200);
     expect((await open(ALICE)).status).toBe(200);
     expect(await counter('sessions')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts a legacy SSE session once: its initialize (POST /message) at the last place is not refused', async () => {
+    // Found by the hostile clients fuzzer: the initialize a legacy client POSTs to /message has no
+    // Mcp-Session-Id header and was counted as one more session, past the cap.
+    expect([(await open(LEGACY)).status, (await open(LEGACY)).status]).toEqual([200, 200]);
+    const sse = await connectSseWithToken(`${sat.baseUrl}/sse`, LEGACY.token);
+    clients.push(sse);
+    expect((await sse.listTools()).tools).toHaveLength(2);
+    const refused = await fetch(`${sat.baseUrl}/sse`, { headers: auth(LEGACY) });
+    expect(refused.status).toBe(429);
+    await refused.text();
   });
 
   it('limits tool calls per minute with 429 + Retry-After; another principal keeps calling', async () => {

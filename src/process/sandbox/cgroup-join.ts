@@ -1,8 +1,9 @@
 import type { CgroupHandle } from './cgroup-handle.js';
 
 /**
- * Joins the cgroup before `exec` (testing.md "Sandboxing"): a tiny shell writes its own pid to each
- * hierarchy's cgroup.procs, then execs the sandbox, so nothing is ever forked outside the limits.
+ * Joins the cgroup before `exec` (docs/testing.md "Sandboxing"): a tiny shell writes its own pid to
+ * each hierarchy's cgroup.procs, then execs the sandbox, so nothing is ever forked outside the
+ * limits.
  */
 const JOIN_SCRIPT =
   'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';

@@ -16,7 +16,8 @@ export interface NsjailTools {
 }
 
 /**
- * nsjail (production, as in the seed design), in "once" mode with stdio passed through.
+ * nsjail (docs/process.md "nsjail driver (production)"), in "once" mode with stdio passed
+ * through.
  * Every rlimit is explicit because nsjail's defaults break Node servers (RLIMIT_AS 4 GiB is below
  * what V8 reserves at start, RLIMIT_FSIZE 1 MiB, RLIMIT_NOFILE 32) and its default 600 s wall
  * time limit would kill a long-lived server. `--skip_setsid` keeps the jail in the satellite's

@@ -1,7 +1,7 @@
 import type { IndexedTool } from './indexed-tool.js';
 import { normaliseWhitespace } from './text-normaliser.js';
 
-/** One hit as `discover_mcp_tools` returns it (architecture.md, "discover_mcp_tools"). */
+/** One hit as `discover_mcp_tools` returns it (docs/protocol.md "`discover_mcp_tools`"). */
 export interface DiscoveredTool {
   readonly tool_path: string;
   readonly server: string;

@@ -1,0 +1,440 @@
+// Transport benchmark (npm run bench:transport): what a tools/call costs through the satellite,
+// next to what it costs with no gateway at all and through a gateway made of the SDK alone, in one
+// run, with the same client and the same upstream.
+//
+// Client: the SDK client over Streamable HTTP, BENCH_SESSIONS sessions (default 8) calling back to
+// back for BENCH_SECONDS per system (default 8, in BENCH_ROUNDS turns; a warm-up is not counted).
+// Upstream: server-everything's `echo` over Streamable HTTP on loopback, its own process.
+// Systems, each its own process:
+//   floor          floor-server.mjs: plain Fastify JSON-RPC, no SDK, no upstream (the floor)
+//   upstream       server-everything itself, called directly (no gateway)
+//   naive gateway  naive-gateway.mjs: the SDK's transport + the two meta-tools, execute_mcp_tool
+//   satellite /mcp        dist/main.js, execute_mcp_tool (PORT=0, production defaults)
+//   satellite /i/…/mcp    dist/main.js, the direct endpoint, tools/call echo
+// Prints calls/s, p50, p99, the ratios to the floor, and the CPU time the system's own process
+// (and the upstream) spent per call, the figure a busy neighbour moves least; then the RSS of the floor, the naive
+// gateway and the satellite: idle (fresh), with 1,000 idle sessions (initialize + initialized, no
+// GET stream; opened before the calls and kept open), and after BENCH_LOAD_MINUTES (default 5) of
+// load (BENCH_SESSIONS sessions; the satellite's through /mcp).
+// BENCH_SMOKE=1: ~1 s per system, 50 idle sessions, no load phase (CI runs it, no thresholds).
+// BENCH_PROFILE=<dir>: the satellite runs with --cpu-prof into <dir> (see profile-summary.mjs).
+// BENCH_SATELLITE_MAIN=<path>: another build's main.js instead of dist/main.js.
+// BENCH_COMPARE_MAIN=<path>: a second build measured in the same run, rows "satellite B" (A/B).
+// BENCH_ROUNDS: the systems take turns in this many slices of BENCH_SECONDS (default 4).
+// The machines are shared and noisy: read the ratios, not the absolute figures.
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const HERE = import.meta.dirname;
+const EVERYTHING = resolve(
+  ROOT,
+  'node_modules',
+  '@modelcontextprotocol',
+  'server-everything',
+  'dist',
+  'index.js',
+);
+const LOOPBACK_ONLY = resolve(ROOT, 'test', 'support', 'loopback-only.mjs');
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (SMOKE ? 1 : 8));
+const WARMUP_S = SMOKE ? 0.2 : 1;
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 8);
+const IDLE_SESSIONS = Number(process.env.BENCH_IDLE_SESSIONS ?? (SMOKE ? 50 : 1000));
+const LOAD_MINUTES = SMOKE ? 0 : Number(process.env.BENCH_LOAD_MINUTES ?? 5);
+const PROFILE_DIR = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : undefined;
+/** Another build of the satellite to measure (A/B runs); dist/main.js by default. */
+const SATELLITE_MAIN = resolve(process.env.BENCH_SATELLITE_MAIN ?? join(ROOT, 'dist', 'main.js'));
+/** A second build measured beside the first, in the same run (rows "satellite B"). */
+const COMPARE_MAIN = process.env.BENCH_COMPARE_MAIN
+  ? resolve(process.env.BENCH_COMPARE_MAIN)
+  : undefined;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 4));
+
+const children = [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pct = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+/** CPU time (user + system) a process used so far, in ms: what it costs, whatever the neighbours do. */
+const cpuMs = (pid) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+};
+const rssMb = (pid) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? 0) / 1024;
+
+/** Spawns a node process and resolves with it once `pattern` (capturing the port) shows. */
+function start(label, args, env, pattern, stream = 'stdout') {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return new Promise((res, rej) => {
+    let out = '';
+    const timer = setTimeout(() => rej(new Error(`${label} did not start:\n${out}`)), 30_000);
+    const onData = (c) => {
+      if (out === null) return; // started: the rest is discarded
+      out += c;
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        out = null;
+        res({ child, port: Number(m[1]) });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', stream === 'stderr' ? onData : (c) => out !== null && (out += c));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`${label} exited with ${code}:\n${out ?? ''}`));
+    });
+  });
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function connect(url) {
+  const client = new Client({ name: 'transport-bench', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+/** SESSIONS connected SDK clients of `url`. */
+function openClients(url) {
+  return Promise.all(Array.from({ length: SESSIONS }, () => connect(url)));
+}
+
+function closeClients(clients) {
+  return Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+}
+
+/** Each client calls `call` back to back for `seconds`; the latencies (ms) go into `into`. */
+async function measure(clients, call, seconds, into) {
+  const loop = async (client, until) => {
+    let i = 0;
+    while (performance.now() < until) {
+      const t0 = performance.now();
+      const r = await call(client, i++);
+      const ms = performance.now() - t0;
+      if (r.isError || !JSON.stringify(r.content).includes('Echo:'))
+        throw new Error(`unexpected result: ${JSON.stringify(r)}`);
+      into?.push(ms);
+    }
+  };
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  await Promise.all(clients.map((c) => loop(c, until)));
+  return (performance.now() - t0) / 1000;
+}
+
+/** SESSIONS fresh clients calling `call` back to back for `seconds` (after a warm-up). */
+async function drive(url, call, seconds) {
+  const clients = await openClients(url);
+  try {
+    await measure(clients, call, WARMUP_S);
+    const latencies = [];
+    const elapsed = await measure(clients, call, seconds, latencies);
+    return { latencies, elapsed };
+  } finally {
+    await closeClients(clients);
+  }
+}
+
+const echo = (client, i) =>
+  client.request(
+    { method: 'tools/call', params: { name: 'echo', arguments: { message: `m${i}` } } },
+    CallToolResultSchema,
+  );
+const execute = (client, i) =>
+  client.request(
+    {
+      method: 'tools/call',
+      params: {
+        name: 'execute_mcp_tool',
+        arguments: { tool_path: 'everything-echo', arguments: { message: `m${i}` } },
+      },
+    },
+    CallToolResultSchema,
+  );
+
+/** Opens `n` sessions the cheapest way a client can (initialize + initialized, no GET stream). */
+async function openIdleSessions(url, n) {
+  const post = (body, session) =>
+    fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...(session
+          ? { 'mcp-session-id': session, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION }
+          : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  let opened = 0;
+  const one = async () => {
+    const res = await post({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: LATEST_PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: { name: 'idle', version: '1' },
+      },
+    });
+    const session = res.headers.get('mcp-session-id');
+    await res.text();
+    if (!res.ok || !session) throw new Error(`initialize on ${url}: ${res.status}`);
+    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session)).text();
+    opened++;
+  };
+  for (let i = 0; i < n; i += 50)
+    await Promise.all(Array.from({ length: Math.min(50, n - i) }, one));
+  return opened;
+}
+
+function fmt(n, digits = 1) {
+  return n.toFixed(digits);
+}
+
+async function main() {
+  const cpu = cpus();
+  console.log(
+    `transport bench: ${new Date().toISOString()}, node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? '?'}, ` +
+      `${Math.round(totalmem() / 2 ** 30)} GiB; ${SESSIONS} sessions × ${SECONDS} s per system` +
+      `${SMOKE ? ' (smoke)' : ''}; idle sessions ${IDLE_SESSIONS}; load ${LOAD_MINUTES} min`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'transport-bench-'));
+
+  // server-everything prints the port it was given, not the one it bound: give it a free one.
+  const upstream = await start(
+    'server-everything',
+    ['--import', LOOPBACK_ONLY, EVERYTHING, 'streamableHttp'],
+    { PORT: String(await freePort()) },
+    /listening on port (\d+)/i,
+    'stderr',
+  );
+  const upstreamUrl = `http://127.0.0.1:${upstream.port}/mcp`;
+  const floor = await start('floor', [join(HERE, 'floor-server.mjs')], {}, /^listening (\d+)$/m);
+  const naive = await start(
+    'naive gateway',
+    [join(HERE, 'naive-gateway.mjs')],
+    { UPSTREAM_URL: upstreamUrl, SLUG: 'everything' },
+    /^listening (\d+)$/m,
+  );
+  const config = join(dir, 'mcp.json');
+  writeFileSync(
+    config,
+    JSON.stringify({ mcpServers: { everything: { type: 'http', url: upstreamUrl } } }),
+  );
+  if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
+  const startSatellite = async (label, main, profile) => {
+    const { child, port } = await start(
+      label,
+      [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), main],
+      {
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        DEPLOYSTACK_MCP_CONFIG: config,
+        DEPLOYSTACK_DATA_DIR: join(dir, `data-${label}`),
+        DEPLOYSTACK_SANDBOX: 'none',
+        DEPLOYSTACK_ALLOW_UNSANDBOXED: 'true',
+        DEPLOYSTACK_MAX_SESSIONS: String(IDLE_SESSIONS + 4 * SESSIONS + 100),
+        ...(process.env.BENCH_SATELLITE_LOG_LEVEL
+          ? { LOG_LEVEL: process.env.BENCH_SATELLITE_LOG_LEVEL }
+          : {}),
+      },
+      /satellite listening on http:\/\/127\.0\.0\.1:(\d+)/,
+    );
+    const base = `http://127.0.0.1:${port}`;
+    for (;;) {
+      const ready = await fetch(`${base}/health/ready`).catch(() => undefined);
+      if (ready?.ok) break;
+      await sleep(50);
+    }
+    return { child, base };
+  };
+  const satellite = await startSatellite('satellite', SATELLITE_MAIN, PROFILE_DIR !== undefined);
+  const sat = satellite.base;
+  const other = COMPARE_MAIN ? await startSatellite('satellite-b', COMPARE_MAIN, false) : undefined;
+  await sleep(1000);
+  const logLevel = process.env.BENCH_SATELLITE_LOG_LEVEL ?? 'default: info';
+  const servers = [
+    ['floor (Fastify JSON-RPC)', floor.child],
+    ['naive SDK gateway', naive.child],
+    [`satellite (LOG_LEVEL ${logLevel})`, satellite.child],
+    ...(other ? [[`satellite B (LOG_LEVEL ${logLevel})`, other.child]] : []),
+  ];
+  const rss = servers.map(([label, child]) => ({ label, pid: child.pid, idle: rssMb(child.pid) }));
+
+  // Memory with idle sessions first, on fresh processes (they stay open through what follows).
+  const idleUrls = [
+    `http://127.0.0.1:${floor.port}/mcp`,
+    `http://127.0.0.1:${naive.port}/mcp`,
+    `${sat}/mcp`,
+    ...(other ? [`${other.base}/mcp`] : []),
+  ];
+  for (const [i, url] of idleUrls.entries()) {
+    await openIdleSessions(url, IDLE_SESSIONS);
+    await sleep(1000);
+    rss[i].sessions = rssMb(rss[i].pid);
+  }
+
+  const up = upstream.child.pid;
+  const systems = [
+    [
+      'floor: Fastify JSON-RPC, no SDK',
+      `http://127.0.0.1:${floor.port}/mcp`,
+      echo,
+      floor.child.pid,
+    ],
+    ['upstream alone: server-everything', upstreamUrl, echo, up],
+    ['naive SDK gateway: execute', `http://127.0.0.1:${naive.port}/mcp`, execute, naive.child.pid],
+    ['satellite /mcp: execute_mcp_tool', `${sat}/mcp`, execute, satellite.child.pid],
+    ['satellite /i/everything/mcp: echo', `${sat}/i/everything/mcp`, echo, satellite.child.pid],
+    ...(other
+      ? [
+          ['satellite B /mcp: execute_mcp_tool', `${other.base}/mcp`, execute, other.child.pid],
+          [
+            'satellite B /i/everything/mcp: echo',
+            `${other.base}/i/everything/mcp`,
+            echo,
+            other.child.pid,
+          ],
+        ]
+      : []),
+  ];
+  // Every system is measured in ROUNDS slices, taking turns, so that a noisy neighbour slows
+  // them all alike instead of the one that happened to run at the time. The CPU time the
+  // system's own process (and the upstream) used per call is the figure least moved by them.
+  const measured = [];
+  for (const [label, url, call, pid] of systems) {
+    const clients = await openClients(url);
+    await measure(clients, call, WARMUP_S);
+    measured.push({ label, clients, call, pid, latencies: [], elapsed: 0, cpu: 0, upCpu: 0 });
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const m of measured) {
+      const cpu0 = cpuMs(m.pid);
+      const up0 = cpuMs(up);
+      m.elapsed += await measure(m.clients, m.call, SECONDS / ROUNDS, m.latencies);
+      m.cpu += cpuMs(m.pid) - cpu0;
+      m.upCpu += cpuMs(up) - up0;
+    }
+  }
+  await Promise.all(measured.map((m) => closeClients(m.clients)));
+  const rows = measured.map(({ label, latencies, elapsed, cpu, upCpu, pid }) => {
+    const sorted = latencies.sort((a, b) => a - b);
+    return {
+      label,
+      calls: sorted.length,
+      cps: sorted.length / elapsed,
+      p50: pct(sorted, 50),
+      p99: pct(sorted, 99),
+      cpuUs: (cpu * 1000) / sorted.length,
+      upUs: pid === up ? undefined : (upCpu * 1000) / sorted.length,
+    };
+  });
+  const base = rows[0];
+  console.log('');
+  console.log(
+    `${'system'.padEnd(36)} ${'calls'.padStart(7)} ${'calls/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'floor/calls/s'.padStart(14)} ${'p50/floor'.padStart(10)} ${'CPU µs/call'.padStart(12)} ${'upstream µs'.padStart(12)}`,
+  );
+  for (const r of rows) {
+    console.log(
+      `${r.label.padEnd(36)} ${String(r.calls).padStart(7)} ${fmt(r.cps, 0).padStart(8)} ${fmt(r.p50, 2).padStart(7)} ${fmt(r.p99, 2).padStart(7)} ${`${fmt(base.cps / r.cps, 2)}×`.padStart(14)} ${`${fmt(r.p50 / base.p50, 2)}×`.padStart(10)} ${fmt(r.cpuUs, 0).padStart(12)} ${(r.upUs === undefined ? '-' : fmt(r.upUs, 0)).padStart(12)}`,
+    );
+  }
+
+  const loadCalls = [];
+  if (LOAD_MINUTES > 0) {
+    const loads = idleUrls.map((url, i) => [url, i === 0 ? echo : execute]);
+    for (const [i, [url, call]] of loads.entries()) {
+      // RSS every minute of the load: a plateau is the heap's high-water mark, a slope a leak.
+      const samples = [];
+      const timer = setInterval(() => samples.push(fmt(rssMb(rss[i].pid), 0)), 60_000);
+      const { latencies, elapsed } = await drive(url, call, LOAD_MINUTES * 60).finally(() =>
+        clearInterval(timer),
+      );
+      loadCalls.push(
+        `${rss[i].label.split(' (')[0]}: ${latencies.length} calls, ${fmt(latencies.length / elapsed, 0)}/s, RSS per minute ${samples.join(' ')} MB`,
+      );
+      await sleep(500);
+      rss[i].load = rssMb(rss[i].pid);
+    }
+  }
+  console.log('');
+  const loadHead = LOAD_MINUTES > 0 ? `after ${LOAD_MINUTES} min load` : 'load (skipped)';
+  console.log(
+    `${'RSS (MB)'.padEnd(44)} ${'idle'.padStart(7)} ${`+${IDLE_SESSIONS} idle sessions`.padStart(24)} ${'KB/session'.padStart(11)} ${loadHead.padStart(20)}`,
+  );
+  for (const r of rss) {
+    const perSession = ((r.sessions - r.idle) * 1024) / IDLE_SESSIONS;
+    console.log(
+      `${r.label.padEnd(44)} ${fmt(r.idle).padStart(7)} ${fmt(r.sessions).padStart(24)} ${fmt(perSession, 0).padStart(11)} ${(r.load === undefined ? '-' : fmt(r.load)).padStart(20)}`,
+    );
+  }
+  for (const line of loadCalls) console.log(`load phase, ${line}`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function stopAll() {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((res) => {
+          if (child.exitCode !== null || child.signalCode !== null) return res();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            res();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.once(signal, () => void stopAll().finally(() => process.exit(130)));
+
+try {
+  await main();
+  await stopAll();
+  if (PROFILE_DIR)
+    console.log(
+      `satellite CPU profile in ${PROFILE_DIR} (node bench/transport/profile-summary.mjs ${PROFILE_DIR})`,
+    );
+} catch (err) {
+  console.error(err);
+  await stopAll();
+  process.exitCode = 1;
+}
