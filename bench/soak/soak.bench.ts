@@ -6,9 +6,10 @@
 // SOAK_SAMPLE_SECONDS it samples the satellite: RSS, JavaScript heap, open sessions and streams
 // (/metrics), child processes and file descriptors (/proc), timers and handles (/metrics). At the
 // end: a table and a verdict (RSS flat: the last third of the samples against the first, within
-// ±10 %; sessions and streams back to 0 once the clients are gone; the same child processes; file
-// descriptors and timers back to their baseline; never a 5xx; no error-level log line; a clean
-// shutdown that leaves no process behind). Exits 1 when a verdict fails. SOAK_JSON=<file> also writes the figures as JSON.
+// ±10 %; the JavaScript heap's floor likewise; sessions and streams back to 0 once the clients
+// are gone; the same child processes; file descriptors and timers back to their baseline; never a
+// 5xx; no error-level log line; a clean shutdown that leaves no process behind). Exits 1 when a
+// verdict fails. SOAK_JSON=<file> also writes the figures as JSON.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -190,10 +191,10 @@ const row = (name: string, s: Snapshot) =>
   `${name.padStart(8)}  ${mb(s.rssMb).padStart(7)}  ${mb(s.heapUsedMb).padStart(6)}  ` +
   `${String(s.sessions).padStart(8)}  ${String(s.streams).padStart(7)}  ` +
   `${String(s.children).padStart(8)}  ${String(s.fds).padStart(4)}  ${String(s.timers).padStart(6)}  ` +
-  `${String(s.handles).padStart(7)}  ${String(s.requests).padStart(9)}`;
+  `${String(s.handles).padStart(7)}  ${String(s.requests).padStart(9)}  ${s.lagMaxMs.toFixed(0).padStart(6)}`;
 console.log(
   [
-    '       t   RSS MB  heap MB  sessions  streams  children   fds  timers  handles   requests',
+    '       t   RSS MB  heap MB  sessions  streams  children   fds  timers  handles   requests  lag ms',
     row('base', baseline),
     ...samples.map(({ t, s }) => row(`${t.toFixed(0)} s`, s)),
     row('after', after),
@@ -204,6 +205,11 @@ const third = Math.max(1, Math.floor(samples.length / 3));
 const firstRss = mean(samples.slice(0, third).map((x) => x.s.rssMb));
 const lastRss = mean(samples.slice(-third).map((x) => x.s.rssMb));
 const rssChange = (lastRss - firstRss) / firstRss;
+// The JavaScript heap's floor (its lowest use, i.e. after a collection) in each third: what a leak
+// of JavaScript objects raises, whatever V8 and malloc keep committed.
+const firstFloor = Math.min(...samples.slice(0, third).map((x) => x.s.heapUsedMb));
+const lastFloor = Math.min(...samples.slice(-third).map((x) => x.s.heapUsedMb));
+const floorChange = (lastFloor - firstFloor) / firstFloor;
 const fivexx = Object.entries(totals.statuses)
   .filter(([status]) => Number(status) >= 500)
   .reduce((sum, [, n]) => sum + n, 0);
@@ -214,6 +220,12 @@ const verdicts: Array<[string, boolean | 'n/a', string]> = [
     'RSS flat',
     JUDGE_TREND && samples.length >= 3 ? Math.abs(rssChange) <= 0.1 : 'n/a',
     `last third ${mb(lastRss)} MB vs first third ${mb(firstRss)} MB (${(rssChange * 100).toFixed(1)} %, limit ±10 %)`,
+  ],
+  [
+    'JavaScript heap floor flat',
+    JUDGE_TREND && samples.length >= 3 ? Math.abs(floorChange) <= 0.1 : 'n/a',
+    `lowest heap used in the last third ${mb(lastFloor)} MB vs the first ${mb(firstFloor)} MB ` +
+      `(${(floorChange * 100).toFixed(1)} %, limit ±10 %)`,
   ],
   [
     'sessions back to 0',
@@ -278,6 +290,7 @@ if (process.env.SOAK_JSON)
         samples,
         after,
         rssChange,
+        floorChange,
         exitCode,
         orphans: orphans.length,
         crashed: crashedBeforeStop ?? null,

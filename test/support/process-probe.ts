@@ -159,6 +159,43 @@ export function descendants(pid: number): number[] {
   return found;
 }
 
+/**
+ * Where a process's resident memory is, from /proc/<pid>/smaps, in MB: files (code, libraries),
+ * the main malloc heap (`[heap]`), anonymous mappings (V8's heap pages, other threads' malloc
+ * arenas, large allocations), and the five largest anonymous mappings.
+ */
+export function rssBreakdown(pid: number): {
+  file: number;
+  heap: number;
+  anon: number;
+  largestAnon: number[];
+} {
+  const out = { file: 0, heap: 0, anon: 0, largestAnon: [] as number[] };
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return out;
+  }
+  const anon: number[] = [];
+  let kind: 'file' | 'heap' | 'anon' = 'anon';
+  for (const line of text.split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const name = mapping[1];
+      kind = name === '[heap]' ? 'heap' : name.startsWith('/') ? 'file' : 'anon';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    const mb = Number(rss[1]) / 1024;
+    out[kind] += mb;
+    if (kind === 'anon') anon.push(mb);
+  }
+  out.largestAnon = anon.sort((a, b) => b - a).slice(0, 5);
+  return out;
+}
+
 /** Whether a process exists (and is not a zombie). */
 export function alive(pid: number): boolean {
   try {
@@ -201,6 +238,8 @@ export interface Snapshot {
   readonly timers: number;
   readonly handles: number;
   readonly requests: number;
+  /** The longest event-loop delay since the previous scrape, in milliseconds. */
+  readonly lagMaxMs: number;
 }
 
 export async function snapshot(sat: { pid: number; base: string }): Promise<Snapshot> {
@@ -216,6 +255,7 @@ export async function snapshot(sat: { pid: number; base: string }): Promise<Snap
     timers: m('satellite_nodejs_active_resources', 'type="Timeout"'),
     handles: m('satellite_nodejs_active_handles_total'),
     requests: m('satellite_http_requests_total'),
+    lagMaxMs: m('satellite_nodejs_eventloop_lag_max_seconds') * 1000,
   };
 }
 
