@@ -1,43 +1,36 @@
-// Invariant: the Kubernetes manifests under deploy/ parse, render, and use only what the app has:
-// its port, routes it serves, environment variables it declares and values it accepts.
+// Invariant: the Kubernetes manifests under deploy/ are valid against the Kubernetes schemas, and
+// use only what the app has: its port, routes it serves, variables it declares, values it accepts.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { getMetadataStorage } from 'class-validator';
 import { EnvDto } from '../../src/config/env.dto.js';
 import { parseServerConfig } from '../../src/config/mcp-server-file.js';
-import { type Satellite, startSatellite } from '../support/satellite.js';
+import { type Satellite as App, startSatellite } from '../support/satellite.js';
 import {
   appConfigOf,
-  envProblems,
-  httpPaths,
-  podProblems,
-  portProblems,
-  type SandboxVariant,
-  securityProblems,
-  wiringProblems,
-} from './support/consistency.js';
-import {
-  buildWithComponents,
-  checkReference,
+  envOf,
   generatedDocs,
+  httpPaths,
+  type Manifest,
+  nameOf,
+  parseManifests,
+  portOf,
+  preStopSeconds,
   probeKustomize,
-  readKustomization,
-  references,
-} from './support/kustomize.js';
-import { containers, probesOf, resolvePort } from './support/pod-spec.js';
-import { isObj, type Obj, readYamlTree, strAt } from './support/yaml-docs.js';
+  readManifestTree,
+  type Satellite,
+  satellitesOf,
+  schemaProblems,
+} from './support/manifests.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DEPLOY = join(ROOT, 'deploy');
 const BASE = join(DEPLOY, 'base');
-const OVERLAY = (name: string) => join(DEPLOY, 'overlays', name);
-const COMPONENT = (name: string) => join(DEPLOY, 'components', name);
 const OVERLAYS = readdirSync(join(DEPLOY, 'overlays')).sort();
 const COMPONENTS = readdirSync(join(DEPLOY, 'components')).sort();
-const ALL_COMPONENTS = COMPONENTS.map(COMPONENT);
 
-/** Every variable the app validates (class-validator metadata of EnvDto). */
+/** Every variable the app reads: the class-validator schema of EnvDto, and what main.ts reads. */
 const DECLARED = new Set([
   ...getMetadataStorage()
     .getTargetValidationMetadatas(EnvDto, '', true, false)
@@ -47,244 +40,283 @@ const DECLARED = new Set([
   'PORT',
   'LOG_LEVEL',
 ]);
+/** Variables whose value must come from a Secret (never a literal or a ConfigMap). */
+const SECRET_ONLY = ['DEPLOYSTACK_SESSION_SECRET', 'DEPLOYSTACK_REGISTRATION_TOKEN'];
+/** main.ts forces the exit this long after DEPLOYSTACK_SHUTDOWN_TIMEOUT_MS has run out. */
+const FORCED_EXIT_SLACK_S = 2;
+/** The uid of the Dockerfile's USER, which the pod's runAsUser must repeat. */
+const IMAGE_UID = /^USER\s+(\d+)\b/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
 
-/** The Dockerfile's USER, which the pod's runAsUser must repeat. */
-const IMAGE_UID = (() => {
-  const user = /^USER\s+(\S+)/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '';
-  return /^\d+/.test(user) ? Number.parseInt(user, 10) : Number.NaN;
-})();
-
-const yamlFiles = readYamlTree(DEPLOY);
-const kustomizationDirs = yamlFiles
-  .filter((f) => f.name.endsWith('kustomization.yaml'))
-  .map((f) => resolve(f.path, '..'));
-
-let satellite: Satellite;
+let app: App;
 beforeAll(async () => {
-  satellite = await startSatellite({});
+  app = await startSatellite({});
 }, 60_000);
 afterAll(async () => {
-  await satellite?.stop();
-  if (satellite) rmSync(satellite.dir, { recursive: true, force: true });
+  await app?.stop();
+  if (app) rmSync(app.dir, { recursive: true, force: true });
 });
 
-/** Each path gets 200 from the real app (every path here is a GET the cluster sends). */
+/** The paths that do not answer 200 on the real app (every one is a GET the cluster sends). */
 async function unservedPaths(paths: { where: string; path: string }[]): Promise<string[]> {
   const problems: string[] = [];
   for (const { where, path } of paths) {
-    const res = await fetch(`${satellite.baseUrl}${path}`);
+    const res = await fetch(`${app.baseUrl}${path}`);
     await res.arrayBuffer();
-    if (res.status !== 200) problems.push(`${where}: GET ${path} answers ${res.status}, not 200`);
+    if (res.status !== 200) problems.push(`${where}: GET ${path} answers ${res.status}`);
   }
   return problems;
 }
 
-describe('deploy/ files', () => {
-  it('every YAML file parses, without empty documents', () => {
-    expect(yamlFiles.length).toBeGreaterThan(10);
-    const problems = yamlFiles.flatMap((f) => [
-      ...f.errors.map((e) => `${f.name}: ${e}`),
-      ...f.docs
-        .filter((d) => !isObj(d))
-        .map(() => `${f.name}: a document is empty or not a mapping`),
-    ]);
-    expect(problems).toEqual([]);
+/** Undeclared variables, variables set twice, envFrom sources that do not exist. */
+function envProblems(docs: readonly Manifest[]): string[] {
+  return satellitesOf(docs).flatMap((s) => {
+    const { vars, missing } = envOf(s, docs);
+    const names = vars.filter((v) => v.source === 'env').map((v) => v.name);
+    return [
+      ...missing.map((m) => `${s.where}: envFrom ${m} is not among the manifests`),
+      ...vars
+        .filter((v) => !DECLARED.has(v.name))
+        .map((v) => `${s.where}: ${v.name} (${v.source}) is not a variable the app declares`),
+      ...names.filter((n, i) => names.indexOf(n) !== i).map((n) => `${s.where}: ${n} set twice`),
+    ];
+  });
+}
+
+const tree = readManifestTree(DEPLOY);
+const kustomizations = tree.filter((f) => f.path.endsWith('kustomization.yaml'));
+
+describe('deploy/ as written (no kustomize needed)', () => {
+  const resources = kustomizations.flatMap((k) =>
+    ((k.docs[0].resources as string[] | undefined) ?? [])
+      .filter((r) => /\.ya?ml$/.test(r))
+      .flatMap((r) => parseManifests(readFileSync(resolve(dirname(k.path), r), 'utf8'), r)),
+  );
+  // The resource files, the partial Deployments of patches, the generators' ConfigMaps and Secrets.
+  const raw = [
+    ...tree.filter((f) => !kustomizations.includes(f)).flatMap((f) => f.docs),
+    ...kustomizations.flatMap((k) => generatedDocs(dirname(k.path))),
+  ];
+
+  it('every resource file validates against its Kubernetes schema', async () => {
+    expect(resources.map((d) => d.kind)).toEqual(expect.arrayContaining(['Deployment', 'Service']));
+    expect(await schemaProblems(resources)).toEqual([]);
   });
 
-  it('every path a kustomization refers to exists, and is the kind of thing it must be', () => {
-    const refs = kustomizationDirs.flatMap((dir) =>
-      references(readKustomization(dir)).map((r) => ({ dir, r })),
-    );
-    // base resources + overlays' bases + generator files at least
-    expect(refs.length).toBeGreaterThan(10);
-    const problems = refs.flatMap(({ dir, r }) => {
-      const why = checkReference(r);
-      return why
-        ? [
-            `${relative(DEPLOY, dir)}/kustomization.yaml ${r.field}: ${relative(dir, r.path)} ${why}`,
-          ]
-        : [];
-    });
-    expect(problems).toEqual([]);
-    for (const c of COMPONENTS) expect(readKustomization(COMPONENT(c)).kind).toBe('Component');
-    for (const o of OVERLAYS)
-      expect(references(readKustomization(OVERLAY(o))).some((r) => r.path === BASE)).toBe(true);
+  it('uses only environment variables the app declares, and probes routes it serves', async () => {
+    expect(satellitesOf(raw).length).toBeGreaterThanOrEqual(3);
+    expect(envProblems(raw)).toEqual([]);
+    expect(await unservedPaths(httpPaths(raw))).toEqual([]);
   });
 
-  it('the shipped MCP server config is a file the app accepts', () => {
+  it('ships an MCP server config the app accepts and an image user that is numeric, not root', () => {
     const path = join(BASE, 'mcp-servers.json');
     expect(() => parseServerConfig(readFileSync(path, 'utf8'), path)).not.toThrow();
-  });
-
-  it("the Dockerfile's USER is numeric (Kubernetes verifies runAsNonRoot only then) and not root", () => {
-    expect(IMAGE_UID).toBeGreaterThan(0);
+    expect(IMAGE_UID).toMatch(/^[1-9]\d*$/);
   });
 });
 
-describe('raw manifests (each file as written, before kustomize)', () => {
-  // Plain manifests, the partial Deployments of patches, and the ConfigMaps/Secrets generators make.
-  const docs: Obj[] = [
-    ...yamlFiles
-      .filter((f) => !f.name.endsWith('kustomization.yaml'))
-      .flatMap((f) => f.docs.filter(isObj)),
-    ...kustomizationDirs.flatMap((dir) => generatedDocs(readKustomization(dir))),
-  ];
+describe('the schema validator', () => {
+  const deployment = () =>
+    structuredClone(
+      parseManifests(readFileSync(join(BASE, 'deployment.yaml'), 'utf8'), 'deployment.yaml')[0],
+    ) as Manifest & { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
 
-  it('use only environment variables the app declares', () => {
-    expect(containers(docs).length).toBeGreaterThanOrEqual(3);
-    expect(envProblems(docs, DECLARED)).toEqual([]);
+  it('reports a field of the wrong type by its path', async () => {
+    const broken = deployment();
+    broken.spec.template.spec.containers[0].ports = [{ name: 'http', containerPort: '3001' }];
+    expect(await schemaProblems([broken])).toEqual([
+      'Deployment/satellite: data/spec/template/spec/containers/0/ports/0/containerPort must be integer',
+    ]);
   });
 
-  it('probe only routes the app serves, on a port that resolves to 3001', async () => {
-    const paths = httpPaths(docs);
-    expect(paths.map((p) => p.path)).toEqual(
-      expect.arrayContaining(['/health/live', '/health/ready', '/metrics']),
-    );
-    expect(await unservedPaths(paths)).toEqual([]);
-    for (const c of containers(docs).filter((x) => Array.isArray(x.spec.ports))) {
-      for (const p of probesOf(c))
-        expect({ where: c.where, port: resolvePort(c, p.port) }).toEqual({
-          where: c.where,
-          port: 3001,
-        });
-    }
+  it('reports a missing required field and a kind it has no schema for', async () => {
+    const broken = deployment();
+    delete broken.spec.template.spec.containers[0].name;
+    const unknown = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
+    expect(await schemaProblems([broken, unknown])).toEqual([
+      'Deployment/satellite: data/spec/template/spec/containers/0 must have required property name',
+      'Widget/w: no schema for example.com/v1 Widget',
+    ]);
+  });
+
+  it('reports unknown fields by name, at any depth', async () => {
+    const typo = deployment();
+    const container = typo.spec.template.spec.containers[0];
+    container.readinesProbe = container.readinessProbe;
+    delete container.readinessProbe;
+    const nested = deployment();
+    (nested.metadata as { name: string }).name = 'nested';
+    const security = nested.spec.template.spec.containers[0].securityContext as Record<
+      string,
+      unknown
+    >;
+    security.readOnlyRootFileSystem = true;
+    expect(await schemaProblems([typo, nested])).toEqual([
+      expect.stringMatching(
+        /^Deployment\/satellite: .*'"readinesProbe"' does not exist in type 'IContainer'/,
+      ),
+      expect.stringMatching(
+        /^Deployment\/nested: .*'"readOnlyRootFileSystem"' does not exist in type 'ISecurityContext'/,
+      ),
+    ]);
   });
 });
 
 const { kustomize, reason } = probeKustomize();
-if (!kustomize)
-  console.warn(
-    `skipped: rendering deploy/ with kustomize: ${reason} (the raw-file checks above still ran)`,
-  );
+if (!kustomize) console.warn(`skipped: rendering deploy/ with kustomize: ${reason}`);
 const describeRendered = kustomize ? describe : describe.skip;
 
-interface Variant {
-  readonly name: string;
-  readonly target: string;
-  readonly components: readonly string[];
-  readonly sandbox: SandboxVariant;
-  readonly managed: boolean;
-}
-
-const variants: Variant[] = [
-  { name: 'base', target: BASE, components: [], sandbox: 'strict', managed: false },
+const variants = [
+  { name: 'base', target: BASE, components: [] as string[] },
   ...OVERLAYS.map((o) => ({
     name: `overlays/${o}`,
-    target: OVERLAY(o),
+    target: join(DEPLOY, 'overlays', o),
     components: [],
-    sandbox: 'strict' as const,
-    managed: o === 'managed',
   })),
   ...OVERLAYS.map((o) => ({
     name: `overlays/${o} + ${COMPONENTS.join(' + ')}`,
-    target: OVERLAY(o),
-    components: ALL_COMPONENTS,
-    sandbox: COMPONENTS.includes('sandbox-bwrap') ? ('bwrap' as const) : ('strict' as const),
-    managed: o === 'managed',
+    target: join(DEPLOY, 'overlays', o),
+    components: COMPONENTS.map((c) => join(DEPLOY, 'components', c)),
   })),
-];
+].map((v) => ({
+  ...v,
+  managed: v.name.includes('managed'),
+  bwrap: v.components.some((c) => c.endsWith('sandbox-bwrap')),
+}));
 
-describeRendered.each(variants)('$name, rendered', (variant) => {
-  let docs: Obj[] = [];
-  beforeAll(() => {
-    docs =
-      variant.components.length > 0
-        ? buildWithComponents(kustomize!, variant.target, variant.components)
-        : kustomize!.build(variant.target);
-  });
-  const kinds = () => docs.map((d) => `${strAt(d, 'kind')}/${strAt(d, 'metadata', 'name')}`);
-  const workloads = () => containers(docs);
+describeRendered.each(variants)(
+  `$name, rendered (${kustomize?.label ?? `skipped: ${reason}`})`,
+  (variant) => {
+    let docs: Manifest[] = [];
+    let s: Satellite;
+    beforeAll(() => {
+      docs = kustomize!.build(variant.target, variant.components);
+      [s] = satellitesOf(docs);
+    });
+    const kinds = () => docs.map(nameOf);
 
-  it('renders one satellite workload, and every envFrom source and variable exists in the app', () => {
-    expect(workloads().map((c) => c.where)).toEqual(['Deployment/satellite container satellite']);
-    expect(envProblems(docs, DECLARED)).toEqual([]);
-  });
+    it('every object validates against its Kubernetes schema', async () => {
+      expect(await schemaProblems(docs)).toEqual([]);
+      expect(satellitesOf(docs).map((x) => x.where)).toEqual([
+        'Deployment/satellite container satellite',
+      ]);
+    });
 
-  it("passes the app's own configuration validation, listening on the pod IP at the container port", () => {
-    for (const c of workloads()) {
-      const result = appConfigOf(c, docs);
-      expect(result.problems ?? []).toEqual([]);
-      expect(portProblems(c, result.config!)).toEqual([]);
-    }
-  });
+    it('sets only variables the app declares, and passes its configuration validation', () => {
+      expect(envProblems(docs)).toEqual([]);
+      expect(() => appConfigOf(s, docs)).not.toThrow();
+    });
 
-  it('sends probes, scrapes and ingress traffic only to routes the app serves', async () => {
-    const paths = httpPaths(docs);
-    expect(paths.filter((p) => p.where.endsWith('livenessProbe')).map((p) => p.path)).toEqual([
-      '/health/live',
-    ]);
-    expect(paths.filter((p) => p.where.endsWith('readinessProbe')).map((p) => p.path)).toEqual([
-      '/health/ready',
-    ]);
-    expect(await unservedPaths(paths)).toEqual([]);
-  });
+    it('keeps the session secret (and the registration token) in Secrets', () => {
+      const sources = envOf(s, docs).vars.filter((v) => SECRET_ONLY.includes(v.name));
+      expect(sources.map((v) => v.name).sort()).toEqual(
+        variant.managed ? [...SECRET_ONLY].sort() : ['DEPLOYSTACK_SESSION_SECRET'],
+      );
+      for (const v of sources) expect(`${v.name} from ${v.source}`).toMatch(/ from Secret\//);
+    });
 
-  it('wires Services, monitors, ingresses, autoscalers and budgets to things that exist', () => {
-    expect(wiringProblems(docs)).toEqual([]);
-    if (variant.components.includes(COMPONENT('monitoring')))
-      expect(kinds()).toContain('ServiceMonitor/satellite');
-    if (variant.components.includes(COMPONENT('ingress')))
-      expect(kinds()).toContain('Ingress/satellite');
-  });
+    it('listens on the pod IP at the container port, which every probe and the Service use', () => {
+      const config = appConfigOf(s, docs);
+      expect(config.http.host).not.toMatch(/^(127\.|localhost$|::1$)/);
+      expect(s.container.ports?.map((p) => p.containerPort)).toEqual([config.http.port]);
+      const probes = [s.container.livenessProbe, s.container.readinessProbe].map((p) =>
+        portOf(s, p?.httpGet?.port),
+      );
+      expect(probes).toEqual([config.http.port, config.http.port]);
+      const service = docs.find((d) => d.kind === 'Service') as
+        (Manifest & { spec: { ports: { targetPort?: number | string }[] } }) | undefined;
+      expect(service?.spec.ports.map((p) => portOf(s, p.targetPort))).toEqual([config.http.port]);
+    });
 
-  it(`has the ${variant.sandbox} security context, writable /tmp and data dir, and a shutdown inside the grace period`, () => {
-    for (const c of workloads()) {
-      const { config } = appConfigOf(c, docs);
-      expect(securityProblems(c, config!, variant.sandbox, IMAGE_UID)).toEqual([]);
-      expect(podProblems(c, config!)).toEqual([]);
-    }
-  });
+    it('probes /health/live and /health/ready, and sends scrapes and ingress traffic to routes the app serves', async () => {
+      expect(s.container.livenessProbe?.httpGet?.path).toBe('/health/live');
+      expect(s.container.readinessProbe?.httpGet?.path).toBe('/health/ready');
+      expect(await unservedPaths(httpPaths(docs))).toEqual([]);
+    });
 
-  it(
-    variant.managed
-      ? 'managed: one pod with a persistent data dir, registered from a Secret'
-      : 'scales: HPA on CPU, PDB, replicas > 1',
-    () => {
-      const deployment = docs.find((d) => strAt(d, 'kind') === 'Deployment')!;
-      const c = workloads()[0];
-      const volume = (c.pod.volumes as Obj[]).find((v) => v.name === 'data')!;
-      if (variant.managed) {
-        expect(deployment.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
-        const claim = strAt(volume, 'persistentVolumeClaim', 'claimName');
-        expect(kinds()).toContain(`PersistentVolumeClaim/${claim}`);
-        expect(volume.emptyDir).toBeUndefined();
-        expect(
-          kinds().filter((k) => /^(HorizontalPodAutoscaler|PodDisruptionBudget)\//.test(k)),
-        ).toEqual([]);
-        const secretNames = appConfigSecretNames(c);
-        expect(secretNames).toEqual(
-          expect.arrayContaining([
-            'DEPLOYSTACK_BACKEND_URL',
-            'DEPLOYSTACK_REGISTRATION_TOKEN',
-            'DEPLOYSTACK_SESSION_SECRET',
-          ]),
-        );
-        expect(appConfigOf(c, docs).config!.dataDir).toBe('/data');
-      } else {
-        expect(kinds()).toEqual(
-          expect.arrayContaining([
-            'HorizontalPodAutoscaler/satellite',
-            'PodDisruptionBudget/satellite',
-          ]),
-        );
-        const hpa = docs.find((d) => strAt(d, 'kind') === 'HorizontalPodAutoscaler')!;
-        expect(hpa.spec).toMatchObject({
-          minReplicas: 2,
-          metrics: [{ type: 'Resource', resource: { name: 'cpu' } }],
-        });
-        expect(volume.emptyDir).toBeDefined();
-      }
+    it(`has the ${variant.bwrap ? 'bwrap' : 'strict'} security context, writable /tmp and data dir, and a shutdown inside the grace period`, () => {
+      const config = appConfigOf(s, docs);
+      const pod = s.pod.securityContext;
+      const own = s.container.securityContext;
+      expect({
+        runAsNonRoot: pod?.runAsNonRoot,
+        runAsUser: String(pod?.runAsUser),
+        readOnlyRootFilesystem: own?.readOnlyRootFilesystem,
+        allowPrivilegeEscalation: own?.allowPrivilegeEscalation,
+        capabilities: own?.capabilities,
+      }).toEqual({
+        runAsNonRoot: true,
+        runAsUser: IMAGE_UID,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      });
+      const sandbox = {
+        sandbox: config.process.sandbox,
+        allowUnsandboxed: config.process.allowUnsandboxed,
+        seccomp: (own?.seccompProfile ?? pod?.seccompProfile)?.type,
+        hostUsers: s.pod.hostUsers,
+        procMount: own?.procMount,
+      };
+      // strict: the pod is the isolation boundary; bwrap: exactly the documented loosening.
+      expect(sandbox).toEqual(
+        variant.bwrap
+          ? {
+              sandbox: 'bwrap',
+              allowUnsandboxed: false,
+              seccomp: 'Unconfined',
+              hostUsers: false,
+              procMount: 'Unmasked',
+            }
+          : {
+              sandbox: 'none',
+              allowUnsandboxed: true,
+              seccomp: 'RuntimeDefault',
+              hostUsers: undefined,
+              procMount: undefined,
+            },
+      );
+      const mounted = s.container.volumeMounts?.map((m) => m.mountPath);
+      expect(mounted).toEqual(expect.arrayContaining(['/tmp', config.dataDir]));
+      // main.ts forces the exit at shutdown timeout + process kill grace + slack, after the preStop.
+      const needed =
+        preStopSeconds(s) +
+        (config.shutdownTimeoutMs + config.process.killGraceMs) / 1000 +
+        FORCED_EXIT_SLACK_S;
+      expect(preStopSeconds(s)).toBeGreaterThan(0);
+      expect(s.pod.terminationGracePeriodSeconds ?? 30).toBeGreaterThan(needed);
+    });
 
-      function appConfigSecretNames(container: typeof c): string[] {
-        const secrets = docs.filter((d) => strAt(d, 'kind') === 'Secret');
-        return (container.spec.envFrom as Obj[])
-          .map((f) => strAt(f, 'secretRef', 'name'))
-          .flatMap((name) =>
-            secrets
-              .filter((s) => strAt(s, 'metadata', 'name') === name)
-              .flatMap((s) => Object.keys((s.data as Obj | undefined) ?? {})),
+    it(
+      variant.managed
+        ? 'managed: one pod with a persistent data dir'
+        : 'scales: HPA on CPU, PDB, replicas > 1, scratch data dir',
+      () => {
+        const data = s.pod.volumes?.find((v) => v.name === 'data');
+        if (variant.managed) {
+          expect(s.deployment.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+          expect(kinds()).toContain(
+            `PersistentVolumeClaim/${data?.persistentVolumeClaim?.claimName}`,
           );
-      }
-    },
-  );
-});
+          expect(data?.emptyDir).toBeUndefined();
+          expect(
+            kinds().filter((k) => /^(HorizontalPodAutoscaler|PodDisruptionBudget)\//.test(k)),
+          ).toEqual([]);
+          expect(appConfigOf(s, docs).dataDir).toBe('/data');
+        } else {
+          expect(kinds()).toEqual(
+            expect.arrayContaining([
+              'HorizontalPodAutoscaler/satellite',
+              'PodDisruptionBudget/satellite',
+            ]),
+          );
+          expect(docs.find((d) => d.kind === 'HorizontalPodAutoscaler')?.spec).toMatchObject({
+            minReplicas: 2,
+            metrics: [{ type: 'Resource', resource: { name: 'cpu' } }],
+          });
+          expect(data?.emptyDir).toBeDefined();
+        }
+      },
+    );
+  },
+);
