@@ -104,10 +104,7 @@ export class BackendApiClient {
       },
       timeoutMs: BACKEND_TIMEOUTS_MS.poll,
     });
-    const response = parseAnswer(commandPollResponseSchema, answer.body, 'command poll');
-    const sent = isRecord(answer.body) && Array.isArray(answer.body.commands);
-    const skipped = sent ? (answer.body as { commands: unknown[] }).commands.length : 0;
-    return { response, skipped: skipped - response.commands.length };
+    return parseCommandPoll(answer.body);
   }
 
   async postCommandResult(body: CommandResultRequest): Promise<void> {
@@ -235,12 +232,26 @@ const isRecord = (v: unknown): v is Json =>
  * ignored and recoverable values defaulted; a malformed answer is treated like an unreachable
  * backend (retry later), never trusted half-way.
  */
-export function parseAnswer<T extends z.ZodType>(schema: T, body: unknown, what: string): z.output<T> {
+export function parseAnswer<T extends z.ZodType>(
+  schema: T,
+  body: unknown,
+  what: string,
+): z.output<T> {
   const parsed = parseOrProblems(schema, body, 'answer');
   if (parsed.ok) return parsed.data;
   throw new BackendUnavailableError(
     `malformed ${what} answer from the backend: ${parsed.problems.join('; ')}`,
   );
+}
+
+/** Commands without an id or type cannot be run nor answered: they are left out and counted. */
+export function parseCommandPoll(body: unknown): {
+  response: CommandPollResponse;
+  skipped: number;
+} {
+  const response = parseAnswer(commandPollResponseSchema, body, 'command poll');
+  const sent = isRecord(body) && Array.isArray(body.commands) ? body.commands.length : 0;
+  return { response, skipped: sent - response.commands.length };
 }
 
 /** The backend's own words from an error body, bounded (they are logged). */

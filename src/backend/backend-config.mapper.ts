@@ -48,7 +48,10 @@ function fieldOf(raw: Json, key: string): { required: boolean; kind?: string } {
  * optional field is left out, and so is one bad item of a list or map (`args`, `env`, `headers`),
  * each reported in `ignored`.
  */
-function readEntry(raw: Json, at: string): { entry?: BackendServerEntry; fatal: string[]; ignored: string[] } {
+function readEntry(
+  raw: Json,
+  at: string,
+): { entry?: BackendServerEntry; fatal: string[]; ignored: string[] } {
   const value = structuredClone(raw);
   const ignored: string[] = [];
   for (let round = 0; round < 4; round++) {
@@ -155,7 +158,9 @@ function toDefinition(entry: BackendServerEntry, key: string): ServerDefinition 
   const secretHeaders = new Set(meta.headers.map((h) => h.toLowerCase()));
   const secretQuery = new Set(meta.query_params);
   const headerSecrets = Object.entries(headers)
-    .filter(([k]) => secretHeaders.has(k.toLowerCase()) || ALWAYS_SECRET_HEADERS.has(k.toLowerCase()))
+    .filter(
+      ([k]) => secretHeaders.has(k.toLowerCase()) || ALWAYS_SECRET_HEADERS.has(k.toLowerCase()),
+    )
     .map(([, v]) => v);
   // A query value appears URL-encoded inside the URL string: mask both spellings.
   const querySecrets = Object.entries(query)

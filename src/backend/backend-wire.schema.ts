@@ -254,7 +254,9 @@ export const eventsResponseSchema = z.object({
       type: text().catch('unknown'),
       error: text().catch('no reason given'),
     }),
-  ).catch([]),
+  )
+    .default([])
+    .catch([]),
 });
 
 // --- Client token introspection ----------------------------------------------------------------

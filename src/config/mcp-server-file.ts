@@ -28,7 +28,11 @@ const stringMap = z.record(
 /** `"/srv/data"` (read-only) or `{"path": "/srv/out", "writable": true}`. */
 const mountSchema = z.union(
   [
-    z.string().trim().min(1).transform((path) => ({ path, writable: false })),
+    z
+      .string()
+      .trim()
+      .min(1)
+      .transform((path) => ({ path, writable: false })),
     z.object({ path: z.string().trim().min(1), writable: z.boolean().default(false) }),
   ],
   { error: 'must be a path or {"path": string, "writable": boolean}' },
@@ -62,7 +66,9 @@ export const serverEntrySchema = z
     timeout: z.number().min(100, { error: 'must be a number of milliseconds >= 100' }).optional(),
     description: z.string().optional(),
     network: networkSettingSchema.optional(),
-    mounts: z.array(mountSchema, { error: 'must be an array of paths or {"path", "writable"} objects' }).optional(),
+    mounts: z
+      .array(mountSchema, { error: 'must be an array of paths or {"path", "writable"} objects' })
+      .optional(),
   })
   // `when`: also when another field is bad, so every problem is reported at once.
   .refine((e) => transportOf(e) !== 'stdio' || e.command !== undefined, {
@@ -85,9 +91,13 @@ export type ServerEntry = z.output<typeof serverEntrySchema>;
 
 /** `stdio` or `http` (`sse` is `http` here) from `type`, else from `command` / `url`. */
 function transportOf(entry: Partial<Record<'type' | 'command' | 'url', unknown>>) {
-  const type = entry.type ?? (entry.command !== undefined ? 'stdio' : entry.url !== undefined ? 'http' : undefined);
+  const type =
+    entry.type ??
+    (entry.command !== undefined ? 'stdio' : entry.url !== undefined ? 'http' : undefined);
   if (type === 'stdio') return 'stdio';
-  return typeof type === 'string' && (TYPES as readonly string[]).includes(type) ? 'http' : undefined;
+  return typeof type === 'string' && (TYPES as readonly string[]).includes(type)
+    ? 'http'
+    : undefined;
 }
 
 function toDefinition(slug: string, entry: ServerEntry, baseDir: string): ServerDefinition {
@@ -126,7 +136,9 @@ function toDefinition(slug: string, entry: ServerEntry, baseDir: string): Server
 
 const serverFileSchema = z.object({
   mcpServers: z
-    .record(z.string(), z.unknown(), { error: '"mcpServers" must be an object keyed by server slug' })
+    .record(z.string(), z.unknown(), {
+      error: '"mcpServers" must be an object keyed by server slug',
+    })
     .optional(),
   servers: z
     .record(z.string(), z.unknown(), { error: '"servers" must be an object keyed by server slug' })
@@ -144,7 +156,11 @@ export function parseServerConfig(text: string, source: string): ServerDefinitio
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw new ServerConfigError(source, ['the top level must be a JSON object']);
   const file = serverFileSchema.safeParse(doc, { error: issueMessages });
-  if (!file.success) throw new ServerConfigError(source, file.error.issues.map((i) => i.message));
+  if (!file.success)
+    throw new ServerConfigError(
+      source,
+      file.error.issues.map((i) => i.message),
+    );
   const servers = file.data.mcpServers ?? file.data.servers;
   if (servers === undefined)
     throw new ServerConfigError(source, ['no "mcpServers" (or "servers") object']);

@@ -9,25 +9,26 @@ import { z } from 'zod';
 
 /** Messages that name what was expected, never the value (it may be a secret). */
 export const issueMessages: z.core.$ZodErrorMap = (issue) => {
-  switch (issue.code) {
-    case 'invalid_type':
-      return issue.input === undefined ? 'missing' : `must be ${article(issue.expected)}`;
-    case 'invalid_value':
-      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join('|')}`;
-    case 'invalid_format':
-      if (issue.format === 'regex' && issue.pattern) return `must match ${issue.pattern}`;
-      return issue.format === 'datetime' ? 'must be an ISO 8601 time' : `must be ${issue.format}`;
-    case 'too_small':
-      if (issue.origin === 'array') return `needs at least ${String(issue.minimum)} items`;
-      if (issue.origin === 'string')
-        return issue.minimum === 1 ? 'must be a non-empty string' : 'is too short';
-      return `must be >= ${String(issue.minimum)}`;
-    case 'too_big':
-      if (issue.origin === 'array') return `takes at most ${String(issue.maximum)} items`;
-      return `must be <= ${String(issue.maximum)}`;
-    default:
-      return undefined;
+  const absent = issue.input === undefined;
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && absent) return 'missing';
+  if (issue.code === 'invalid_type') return `must be ${article(issue.expected)}`;
+  if (issue.code === 'invalid_value')
+    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join('|')}`;
+  if (issue.code === 'invalid_format') {
+    if (issue.format === 'regex' && issue.pattern) return `must match ${issue.pattern}`;
+    return issue.format === 'datetime' ? 'must be an ISO 8601 time' : `must be ${issue.format}`;
   }
+  if (issue.code === 'too_small') {
+    if (issue.origin === 'array') return `needs at least ${String(issue.minimum)} items`;
+    if (issue.origin === 'string')
+      return issue.minimum === 1 ? 'must be a non-empty string' : 'is too short';
+    return `must be >= ${String(issue.minimum)}`;
+  }
+  if (issue.code === 'too_big') {
+    if (issue.origin === 'array') return `takes at most ${String(issue.maximum)} items`;
+    return `must be <= ${String(issue.maximum)}`;
+  }
+  return undefined;
 };
 
 function article(expected: string): string {
@@ -122,45 +123,60 @@ export function strictSchema<T extends z.ZodType>(schema: T): T {
   return strictify(schema) as T;
 }
 
+const walk = (s: unknown): z.ZodType => strictify(s as z.ZodType);
+
+/** How each zod type with inner schemas is made strict: the def fields to replace. */
+const WALKERS: Readonly<Record<string, (def: AnyDef) => Record<string, unknown>>> = {
+  object: (def) => ({
+    shape: Object.fromEntries(
+      Object.entries(def.shape as Record<string, unknown>).map(([k, v]) => [k, walk(v)]),
+    ),
+    catchall: z.never(),
+  }),
+  array: (def) => ({ element: walk(def.element) }),
+  union: (def) => ({ options: (def.options as unknown[]).map(walk) }),
+  record: (def) => ({ valueType: walk(def.valueType) }),
+  pipe: (def) => ({ in: walk(def.in), out: walk(def.out) }),
+  ...Object.fromEntries(
+    ['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional'].map((type) => [
+      type,
+      (def: AnyDef) => ({ innerType: walk(def.innerType) }),
+    ]),
+  ),
+};
+
+/** Types without inner schemas: kept as they are. */
+const LEAVES = new Set([
+  'string',
+  'number',
+  'int',
+  'boolean',
+  'bigint',
+  'symbol',
+  'null',
+  'undefined',
+  'void',
+  'never',
+  'any',
+  'unknown',
+  'date',
+  'enum',
+  'literal',
+  'nan',
+  'template_literal',
+  'transform',
+  'custom',
+  'file',
+  'success',
+]);
+
 function strictify(schema: z.ZodType): z.ZodType {
   const def = schema._zod.def as AnyDef;
-  const clone = (patch: Record<string, unknown>) =>
-    schema.clone({ ...def, ...patch } as z.core.$ZodTypeDef);
-  const walk = (s: unknown) => strictify(s as z.ZodType);
-  switch (def.type) {
-    case 'object': {
-      const shape = Object.fromEntries(
-        Object.entries(def.shape as Record<string, z.ZodType>).map(([k, v]) => [k, strictify(v)]),
-      );
-      return clone({ shape, catchall: z.never() });
-    }
-    case 'catch':
-      return walk(def.innerType);
-    case 'array':
-      return clone({ element: walk(def.element) });
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'readonly':
-    case 'nonoptional':
-      return clone({ innerType: walk(def.innerType) });
-    case 'union':
-      return clone({ options: (def.options as z.ZodType[]).map(strictify) });
-    case 'record':
-      return clone({ valueType: walk(def.valueType) });
-    case 'pipe':
-      return clone({ in: walk(def.in), out: walk(def.out) });
-    case 'lazy':
-      return z.lazy(() => walk((def.getter as () => unknown)()));
-    case 'intersection':
-    case 'tuple':
-    case 'map':
-    case 'set':
-    case 'promise':
-    case 'function':
-      throw new Error(`strictSchema: zod type "${def.type}" is not supported`);
-    default:
-      return schema;
-  }
+  const type: string = def.type;
+  if (type === 'catch') return walk(def.innerType);
+  if (type === 'lazy') return z.lazy(() => walk((def.getter as () => unknown)()));
+  const walker = WALKERS[type];
+  if (walker) return schema.clone({ ...def, ...walker(def) });
+  if (LEAVES.has(type)) return schema;
+  throw new Error(`strictSchema: zod type "${type}" is not supported`);
 }

@@ -62,6 +62,8 @@ export class FakeBackend {
   readonly introspections: string[] = [];
   /** Every 400 the fake gave for a contract violation, with the problems found. */
   readonly rejections: Array<{ route: FakeRoute; problems: string[] }> = [];
+  /** The fake's own failures (answered 500), e.g. an answer of its own that breaks the contract. */
+  readonly bugs: string[] = [];
 
   private readonly tokens = new Map<string, TokenState>();
   private readonly sats = new Map<string, FakeSatellite>();
@@ -210,8 +212,10 @@ export class FakeBackend {
       const body = req.method === 'POST' ? await readJson(req) : undefined;
       const answer = this.answer(route.name, route.satelliteId, req, url, body);
       const own = OWN_ANSWERS[route.name];
-      const bugs = own && (answer.status ?? 200) === 200 ? problemsOf(own, answer.body, 'answer') : [];
-      if (bugs.length > 0) throw new Error(`the fake's own answer breaks the contract: ${bugs.join('; ')}`);
+      const bugs =
+        own && (answer.status ?? 200) === 200 ? problemsOf(own, answer.body, 'answer') : [];
+      if (bugs.length > 0)
+        throw new Error(`the fake's own answer breaks the contract: ${bugs.join('; ')}`);
       send(res, answer.status ?? 200, answer.body);
     } catch (err) {
       if (err instanceof HttpError) {
@@ -220,6 +224,7 @@ export class FakeBackend {
         }
         return send(res, err.status, err.body);
       }
+      this.bugs.push(String(err));
       send(res, 500, { success: false, error: 'fake_backend_bug', message: String(err) });
     }
   }

@@ -22,7 +22,10 @@ export class HealthCheckCommandHandler implements CommandHandler {
   async handle(command: BackendCommand): Promise<Record<string, unknown>> {
     const { check_type } = readCommandPayload(command, healthCheckPayloadSchema);
     if (check_type === 'credential_validation') {
-      const installationId = readCommandPayload(command, credentialCheckPayloadSchema).installation_id;
+      const installationId = readCommandPayload(
+        command,
+        credentialCheckPayloadSchema,
+      ).installation_id;
       const check = await this.servers.validateCredentials(installationId);
       return {
         credential_validation: {
