@@ -56,12 +56,19 @@ export const serverEntrySchema = z
       })
       .optional(),
     command: z.string().trim().min(1).optional(),
-    args: z.array(z.string(), { error: 'must be an array of strings' }).default([]),
+    args: z
+      .array(z.string(), { error: 'must be an array of strings' })
+      .nullish()
+      .transform((a) => a ?? []),
     env: stringMap.default({}),
     cwd: z.string().optional(),
     url: z.string().refine(isHttpUrl, { error: 'must be an http(s) URL' }).optional(),
     headers: stringMap.default({}),
-    team: z.string().regex(SLUG_PATTERN).default(DEFAULT_TEAM),
+    team: z
+      .string()
+      .regex(SLUG_PATTERN)
+      .nullish()
+      .transform((t) => t ?? DEFAULT_TEAM),
     enabled: z.boolean().default(true),
     timeout: z.number().min(100, { error: 'must be a number of milliseconds >= 100' }).optional(),
     description: z.string().optional(),
@@ -134,15 +141,9 @@ function toDefinition(slug: string, entry: ServerEntry, baseDir: string): Server
   };
 }
 
-const serverFileSchema = z.object({
-  mcpServers: z
-    .record(z.string(), z.unknown(), {
-      error: '"mcpServers" must be an object keyed by server slug',
-    })
-    .optional(),
-  servers: z
-    .record(z.string(), z.unknown(), { error: '"servers" must be an object keyed by server slug' })
-    .optional(),
+/** `mcpServers` (or VS Code's `servers`): the entries keyed by server slug. */
+const serverMapSchema = z.record(z.string(), z.unknown(), {
+  error: '"mcpServers" must be an object keyed by server slug',
 });
 
 /** Parses the Claude Desktop / Cursor / VS Code format (`mcpServers` or `servers`). */
@@ -155,19 +156,20 @@ export function parseServerConfig(text: string, source: string): ServerDefinitio
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw new ServerConfigError(source, ['the top level must be a JSON object']);
-  const file = serverFileSchema.safeParse(doc, { error: issueMessages });
-  if (!file.success)
+  const top = doc as Record<string, unknown>;
+  const map = top.mcpServers ?? top.servers;
+  if (map === undefined)
+    throw new ServerConfigError(source, ['no "mcpServers" (or "servers") object']);
+  const servers = serverMapSchema.safeParse(map);
+  if (!servers.success)
     throw new ServerConfigError(
       source,
-      file.error.issues.map((i) => i.message),
+      servers.error.issues.map((i) => i.message),
     );
-  const servers = file.data.mcpServers ?? file.data.servers;
-  if (servers === undefined)
-    throw new ServerConfigError(source, ['no "mcpServers" (or "servers") object']);
   const problems: string[] = [];
   const baseDir = dirname(source);
   const defs: ServerDefinition[] = [];
-  for (const [slug, raw] of Object.entries(servers)) {
+  for (const [slug, raw] of Object.entries(servers.data)) {
     const at = `mcpServers.${slug}`;
     if (!SLUG_PATTERN.test(slug))
       problems.push(`${at}: the key is the server slug and must match ${SLUG_PATTERN.source}`);
