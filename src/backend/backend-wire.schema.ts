@@ -126,8 +126,15 @@ export const spawnPayloadSchema = z.object({
   team_id: text(),
   user_id: z.string().nullish(),
   command: text(),
-  args: z.array(z.string()).default([]),
-  env: z.record(z.string(), z.string()).default({}),
+  args: z
+    .array(z.string())
+    .nullish()
+    .transform((a) => a ?? []),
+  /** No `secret_metadata` comes with it: every value is masked in logs. */
+  env: z
+    .record(z.string(), z.string())
+    .nullish()
+    .transform((e) => e ?? {}),
 });
 
 /** `kill` and `restart`: the installation by id or by name, at least one. */
@@ -137,6 +144,7 @@ export const installationRefPayloadSchema = z
     installation_name: text().nullish(),
   })
   .refine((p) => p.installation_id || p.installation_name, {
+    // Reads as "payload.installation_id or payload.installation_name is required".
     path: ['installation_id'],
     error: 'or payload.installation_name is required',
   });
