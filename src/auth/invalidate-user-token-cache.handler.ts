@@ -1,8 +1,11 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import type { BackendCommand } from '../backend/backend-wire.types.js';
+import {
+  type BackendCommand,
+  invalidateTokenCachePayloadSchema,
+} from '../backend/backend-wire.schema.js';
 import type { CommandHandler } from '../backend/command-handler.js';
 import { CommandHandlerRegistry } from '../backend/command-handler.registry.js';
-import { CommandPayload } from '../backend/command-payload.js';
+import { readCommandPayload } from '../backend/command-payload.js';
 import { TokenIntrospectionService } from './token-introspection.service.js';
 
 /**
@@ -25,7 +28,7 @@ export class InvalidateUserTokenCacheHandler implements CommandHandler, OnModule
   }
 
   handle(command: BackendCommand): Promise<Record<string, unknown>> {
-    const userId = new CommandPayload(command).string('user_id');
+    const userId = readCommandPayload(command, invalidateTokenCachePayloadSchema).user_id;
     const dropped = this.introspection.invalidateUser(userId);
     return Promise.resolve({ user_id: userId, invalidated_entries: dropped });
   }

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { BackendApiClient } from '../backend/backend-api.client.js';
 import { ApiKeyRejectedError, SatelliteNotFoundError } from '../backend/backend.errors.js';
 import { BackendConnectionService } from '../backend/backend-connection.service.js';
-import type { IntrospectionResponse } from '../backend/backend-wire.types.js';
+import type { IntrospectionResponse } from '../backend/backend-wire.schema.js';
 import { Clock } from '../events/clock.js';
 import { AuthUnavailableError } from './auth.errors.js';
 import { IntrospectionCache, type TokenVerdict } from './introspection-cache.js';

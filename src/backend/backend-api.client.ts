@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { z } from 'zod';
+import { parseOrProblems } from '../config/zod-schema.js';
 import type { SatelliteEvent } from '../events/event-map.js';
 import type { SendResult } from '../events/event-sink.js';
 import {
@@ -11,25 +13,22 @@ import {
 import { type BackendAnswer, type BackendCall, BackendHttpClient } from './backend-http.client.js';
 import { BACKEND_TIMEOUTS_MS } from './backend-settings.js';
 import {
-  isRecord,
-  parseCommandPoll,
-  parseConfig,
-  parseEventsResponse,
-  parseIntrospection,
-  parseRegistered,
-  parseUpstreamToken,
-} from './backend-wire.parsers.js';
-import type {
-  CommandPollResponse,
-  CommandResultRequest,
-  HeartbeatRequest,
-  IntrospectionResponse,
-  RegisteredSatellite,
-  RegisterRequest,
-  SatelliteConfigResponse,
-  UpstreamToken,
-  UpstreamTokenRequest,
-} from './backend-wire.types.js';
+  type CommandPollResponse,
+  commandPollResponseSchema,
+  type CommandResultRequest,
+  eventsResponseSchema,
+  type HeartbeatRequest,
+  type IntrospectionResponse,
+  introspectionResponseSchema,
+  type RegisteredSatellite,
+  registerResponseSchema,
+  type RegisterRequest,
+  type SatelliteConfigResponse,
+  satelliteConfigResponseSchema,
+  type UpstreamToken,
+  upstreamTokenSchema,
+  type UpstreamTokenRequest,
+} from './backend-wire.schema.js';
 import { SatelliteIdentity } from './satellite-identity.service.js';
 
 /**
@@ -69,7 +68,8 @@ export class BackendApiClient {
       bearer: registrationToken,
       timeoutMs: BACKEND_TIMEOUTS_MS.default,
     });
-    if (answer.status >= 200 && answer.status < 300) return parseRegistered(answer.body);
+    if (answer.status >= 200 && answer.status < 300)
+      return parseAnswer(registerResponseSchema, answer.body, 'registration').satellite;
     if (answer.status === 429 || answer.status >= 500) {
       const code =
         isRecord(answer.body) && typeof answer.body.error === 'string'
@@ -113,7 +113,7 @@ export class BackendApiClient {
 
   async fetchConfig(): Promise<SatelliteConfigResponse> {
     const answer = await this.satelliteCall({ method: 'GET', path: 'config' });
-    return parseConfig(answer.body);
+    return parseAnswer(satelliteConfigResponseSchema, answer.body, 'configuration');
   }
 
   /** `POST …/events`: 200 accepted (maybe with per-event failures), 400 refused, 429 throttled. */
@@ -136,8 +136,8 @@ export class BackendApiClient {
     }
     if (answer.status >= 400)
       return { outcome: 'refused', reason: `${answer.status}: ${errorText(answer.body)}` };
-    const parsed = parseEventsResponse(answer.body);
-    return { outcome: 'accepted', failures: parsed.failures ?? [] };
+    const parsed = parseAnswer(eventsResponseSchema, answer.body, 'events');
+    return { outcome: 'accepted', failures: parsed.failures };
   }
 
   /** `POST /api/oauth2/introspect` (RFC 7662 style) with the satellite's API key. */
@@ -151,7 +151,7 @@ export class BackendApiClient {
       },
       'introspection',
     );
-    return parseIntrospection(answer.body);
+    return parseAnswer(introspectionResponseSchema, answer.body, 'introspection');
   }
 
   /** An upstream OAuth token for one user's instance; undefined when the backend has none (404). */
@@ -163,7 +163,7 @@ export class BackendApiClient {
       accept: [404],
     });
     if (answer.status === 404) return undefined;
-    return parseUpstreamToken(answer.body);
+    return parseAnswer(upstreamTokenSchema, answer.body, 'upstream token');
   }
 
   private async satelliteCall(call: {
@@ -221,6 +221,37 @@ export class BackendApiClient {
       answer.retryAfterMs,
     );
   }
+}
+
+type Json = Record<string, unknown>;
+const isRecord = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * An answer read leniently with its schema from backend-wire.schema.ts: unknown fields are
+ * ignored and recoverable values defaulted; a malformed answer is treated like an unreachable
+ * backend (retry later), never trusted half-way.
+ */
+export function parseAnswer<T extends z.ZodType>(
+  schema: T,
+  body: unknown,
+  what: string,
+): z.output<T> {
+  const parsed = parseOrProblems(schema, body, 'answer');
+  if (parsed.ok) return parsed.data;
+  throw new BackendUnavailableError(
+    `malformed ${what} answer from the backend: ${parsed.problems.join('; ')}`,
+  );
+}
+
+/** Commands without an id or type cannot be run nor answered: they are left out and counted. */
+export function parseCommandPoll(body: unknown): {
+  response: CommandPollResponse;
+  skipped: number;
+} {
+  const response = parseAnswer(commandPollResponseSchema, body, 'command poll');
+  const sent = isRecord(body) && Array.isArray(body.commands) ? body.commands.length : 0;
+  return { response, skipped: sent - response.commands.length };
 }
 
 /** The backend's own words from an error body, bounded (they are logged). */

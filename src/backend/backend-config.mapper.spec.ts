@@ -99,10 +99,10 @@ describe('mapBackendServers', () => {
     });
     expect(servers.map((s) => s.id)).toEqual(['i-1']);
     expect(problems).toEqual([
-      'mcp_servers["no-slug"] skipped: needs server_slug',
-      'mcp_servers["bad-transport"] skipped: needs transport_type (stdio|http|sse)',
-      'mcp_servers["bad-url"] skipped: needs url (an http(s) URL)',
-      'mcp_servers["duplicate"] skipped: needs a unique installation_id (i-1 appears twice)',
+      'mcp_servers["no-slug"] skipped: server_slug is missing',
+      'mcp_servers["bad-transport"] skipped: transport_type must be "stdio", "http" or "sse"',
+      'mcp_servers["bad-url"] skipped: url must be an http(s) URL',
+      'mcp_servers["duplicate"] skipped: installation_id i-1 appears twice (it must be unique)',
       'mcp_servers["not-an-object"] is not an object; skipped',
     ]);
     expect(problems.join(' ')).not.toContain('s3cr3t-value');
@@ -114,7 +114,7 @@ describe('mapBackendServers', () => {
     });
     expect(servers[0]).toMatchObject({ args: ['ok'], env: { A: 'x' }, enabled: false });
     expect(problems).toEqual([
-      'mcp_servers["n"].args must be an array of strings; non-strings ignored',
+      'mcp_servers["n"].args[1] must be a string; ignored',
       'mcp_servers["n"].env.B must be a string; ignored',
     ]);
   });

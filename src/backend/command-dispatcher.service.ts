@@ -3,7 +3,7 @@ import { SecretRedactor } from '../config/secret-redactor.js';
 import { Clock } from '../events/clock.js';
 import { BackendApiClient } from './backend-api.client.js';
 import { BackendRequestRejectedError } from './backend.errors.js';
-import type { BackendCommand, CommandResultRequest } from './backend-wire.types.js';
+import type { BackendCommand, CommandResultRequest } from './backend-wire.schema.js';
 import { CommandHandlerRegistry } from './command-handler.registry.js';
 import { type CommandOutcome, CommandLedger, type LedgerEntry } from './command-ledger.js';
 import { byPriority } from './poll-interval.policy.js';

@@ -1,4 +1,4 @@
-import type { BackendCommand } from './backend-wire.types.js';
+import type { BackendCommand } from './backend-wire.schema.js';
 
 /**
  * One handler per command type. `handle` returns the result object posted as `completed`;

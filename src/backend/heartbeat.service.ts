@@ -3,7 +3,7 @@ import { Clock } from '../events/clock.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import { BackendApiClient } from './backend-api.client.js';
 import { type BackendSettings, backendSettings } from './backend-settings.js';
-import type { HeartbeatRequest } from './backend-wire.types.js';
+import type { HeartbeatRequest } from './backend-wire.schema.js';
 import { SatelliteIdentity } from './satellite-identity.service.js';
 import {
   SERVER_CONTROL,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { BackendCommand, CommandPriority } from './backend-wire.types.js';
+import type { BackendCommand, CommandPriority } from './backend-wire.schema.js';
 import { delayAfterFailure, delayAfterSuccess } from './poll-interval.policy.js';
 
 const cmd = (priority: CommandPriority): BackendCommand => ({

@@ -1,4 +1,4 @@
-import type { CommandPollResponse, CommandPriority, PollingMode } from './backend-wire.types.js';
+import type { CommandPollResponse, CommandPriority, PollingMode } from './backend-wire.schema.js';
 
 /** docs/backend-contract.md "Commands": immediate 2 s, high 10 s, normal 30 s, slow 60 s. */
 export const PRIORITY_INTERVAL_MS: Readonly<Record<CommandPriority, number>> = {

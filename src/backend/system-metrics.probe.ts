@@ -2,7 +2,7 @@ import { statfs } from 'node:fs/promises';
 import { arch, cpus, freemem, platform, totalmem } from 'node:os';
 import { Injectable } from '@nestjs/common';
 import { SatelliteConfig } from '../config/satellite-config.js';
-import type { RegisterRequest, SystemMetrics } from './backend-wire.types.js';
+import type { RegisterRequest, SystemMetrics } from './backend-wire.schema.js';
 
 const MIB = 1024 * 1024;
 

@@ -104,6 +104,68 @@ describe('parseServerConfig (Claude Desktop / Cursor / VS Code format)', () => {
     expect(problems).toHaveLength(7);
   });
 
+  it("accepts every field of docs/configuration.md and ignores other clients' fields", () => {
+    const [stdio, remote] = parse({
+      mcpServers: {
+        fs: {
+          type: 'stdio',
+          command: 'node',
+          args: ['server.js'],
+          env: { PORT: 8080, DEBUG: true },
+          cwd: 'srv',
+          team: 'ops',
+          enabled: true,
+          timeout: 2000,
+          description: 'files',
+          network: { allow: ['api.github.com:443'], egress: false },
+          mounts: ['/srv/data', { path: 'out', writable: true }],
+          alwaysAllow: ['read_file'],
+        },
+        api: { type: 'streamableHttp', url: 'https://x.example.com/mcp', headers: { A: 'b' } },
+      },
+    });
+    expect(stdio).toEqual({
+      id: 'fs',
+      slug: 'fs',
+      team: 'ops',
+      enabled: true,
+      description: 'files',
+      timeoutMs: 2000,
+      transport: 'stdio',
+      command: 'node',
+      args: ['server.js'],
+      env: { PORT: '8080', DEBUG: 'true' },
+      cwd: '/etc/satellite/srv',
+      network: { egress: false, allow: [expect.objectContaining({ host: 'api.github.com' })] },
+      mounts: [
+        { path: '/srv/data', writable: false },
+        { path: '/etc/satellite/out', writable: true },
+      ],
+      secrets: ['8080', 'true'],
+    });
+    expect(remote).toMatchObject({ transport: 'http', url: 'https://x.example.com/mcp' });
+  });
+
+  it('names the server, the field path and what was expected for network and mounts', () => {
+    const problems = problemsOf(() =>
+      parse({
+        mcpServers: {
+          a: { command: 'x', network: 'open', mounts: ['/ok', { path: '/p', writable: 'yes' }, 3] },
+          b: { command: 'x', network: { allow: ['ok.com', 'bad host'] }, team: 'no team' },
+          c: {},
+        },
+      }),
+    );
+    expect(problems).toEqual([
+      'mcpServers.a.network must be "none", "egress" or {"allow": ["host[:port]" | "cidr[:port]", …], "egress": false}',
+      'mcpServers.a.mounts[1].writable must be a boolean',
+      'mcpServers.a.mounts[2] must be a path or {"path": string, "writable": boolean}',
+      'mcpServers.b.team must match /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/',
+      expect.stringMatching(/^mcpServers\.b\.network\.allow\[1\]: "bad host" is not a host/),
+      'mcpServers.c.type must be "stdio", "http", "streamable-http" or "sse" (or give "command" or "url")',
+    ]);
+  });
+
   it('rejects malformed JSON and a missing server map with a clear message', () => {
     expect(problemsOf(() => parseServerConfig('{ "mcpServers": ', 'x.json'))[0]).toMatch(
       /^not valid JSON/,

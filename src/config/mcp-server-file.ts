@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseNetworkSetting } from './network-setting.js';
-import { DEFAULT_TEAM, type ExtraMount, type ServerDefinition } from './server-definition.js';
+import { z } from 'zod';
+import { networkSettingSchema } from './network-setting.js';
+import { DEFAULT_TEAM, type ServerDefinition } from './server-definition.js';
+import { describeIssues, isHttpUrl, issueMessages } from './zod-schema.js';
 
 export const SLUG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -16,144 +18,133 @@ export class ServerConfigError extends Error {
   }
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Values of `env` and `headers`: numbers and booleans are taken as strings. */
+const stringMap = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string' }).transform(String),
+  { error: 'must be an object of strings' },
+);
 
-function stringMap(value: unknown, where: string, problems: string[]): Record<string, string> {
-  if (value === undefined) return {};
-  if (!isObject(value)) {
-    problems.push(`${where} must be an object of strings`);
-    return {};
-  }
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v === 'string') out[k] = v;
-    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
-    else problems.push(`${where}.${k} must be a string`);
-  }
-  return out;
-}
+/** `"/srv/data"` (read-only) or `{"path": "/srv/out", "writable": true}`. */
+const mountSchema = z.union(
+  [
+    z
+      .string()
+      .trim()
+      .min(1)
+      .transform((path) => ({ path, writable: false })),
+    z.object({ path: z.string().trim().min(1), writable: z.boolean().default(false) }),
+  ],
+  { error: 'must be a path or {"path": string, "writable": boolean}' },
+);
 
-/** `"mounts": ["/srv/data", {"path": "/srv/out", "writable": true}]`: absolute host paths. */
-function parseMounts(
-  value: unknown,
-  where: string,
-  baseDir: string,
-  problems: string[],
-): ExtraMount[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value)) {
-    problems.push(`${where} must be an array of paths or {"path", "writable"} objects`);
-    return undefined;
-  }
-  const out: ExtraMount[] = [];
-  value.forEach((item, i) => {
-    const obj: Json = isObject(item) ? item : { path: item };
-    const { path, writable = false } = obj;
-    if (typeof path !== 'string' || path.trim() === '' || typeof writable !== 'boolean') {
-      problems.push(`${where}[${i}] must be a path or {"path": string, "writable": boolean}`);
-      return;
-    }
-    out.push({ path: isAbsolute(path) ? path : resolve(baseDir, path), writable });
+const isObjectPayload = ({ value }: { value: unknown }) =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const TYPES = ['stdio', 'http', 'streamable-http', 'streamableHttp', 'sse'] as const;
+
+/**
+ * One entry of `mcpServers`: every field of docs/configuration.md "The server file". Unknown
+ * fields are ignored (other clients' files carry their own). A new field is one line here and
+ * one in `toDefinition`.
+ */
+export const serverEntrySchema = z
+  .object({
+    type: z
+      .enum(TYPES, {
+        error: `must be "stdio", "http", "streamable-http" or "sse" (or give "command" or "url")`,
+      })
+      .optional(),
+    command: z.string().trim().min(1).optional(),
+    args: z
+      .array(z.string(), { error: 'must be an array of strings' })
+      .nullish()
+      .transform((a) => a ?? []),
+    env: stringMap.default({}),
+    cwd: z.string().optional(),
+    url: z.string().refine(isHttpUrl, { error: 'must be an http(s) URL' }).optional(),
+    headers: stringMap.default({}),
+    team: z
+      .string()
+      .regex(SLUG_PATTERN)
+      .nullish()
+      .transform((t) => t ?? DEFAULT_TEAM),
+    enabled: z.boolean().default(true),
+    timeout: z.number().min(100, { error: 'must be a number of milliseconds >= 100' }).optional(),
+    description: z.string().optional(),
+    network: networkSettingSchema.optional(),
+    mounts: z
+      .array(mountSchema, { error: 'must be an array of paths or {"path", "writable"} objects' })
+      .optional(),
+  })
+  // `when`: also when another field is bad, so every problem is reported at once.
+  .refine((e) => transportOf(e) !== 'stdio' || e.command !== undefined, {
+    path: ['command'],
+    error: 'must be a non-empty string',
+    when: isObjectPayload,
+  })
+  .refine((e) => transportOf(e) !== 'http' || e.url !== undefined, {
+    path: ['url'],
+    error: 'must be an http(s) URL',
+    when: isObjectPayload,
+  })
+  .refine((e) => transportOf(e) !== undefined || e.type !== undefined, {
+    path: ['type'],
+    error: `must be "stdio", "http", "streamable-http" or "sse" (or give "command" or "url")`,
+    when: isObjectPayload,
   });
-  return out;
+
+export type ServerEntry = z.output<typeof serverEntrySchema>;
+
+/** `stdio` or `http` (`sse` is `http` here) from `type`, else from `command` / `url`. */
+function transportOf(entry: Partial<Record<'type' | 'command' | 'url', unknown>>) {
+  const type =
+    entry.type ??
+    (entry.command !== undefined ? 'stdio' : entry.url !== undefined ? 'http' : undefined);
+  if (type === 'stdio') return 'stdio';
+  return typeof type === 'string' && (TYPES as readonly string[]).includes(type)
+    ? 'http'
+    : undefined;
 }
 
-function parseEntry(
-  slug: string,
-  raw: unknown,
-  baseDir: string,
-  problems: string[],
-): ServerDefinition | undefined {
-  const at = `mcpServers.${slug}`;
-  const before = problems.length;
-  if (!SLUG_PATTERN.test(slug)) {
-    problems.push(`${at}: the key is the server slug and must match ${SLUG_PATTERN.source}`);
-  }
-  if (!isObject(raw)) {
-    problems.push(`${at} must be an object`);
-    return undefined;
-  }
-  const type =
-    raw.type ?? (raw.command !== undefined ? 'stdio' : raw.url !== undefined ? 'http' : undefined);
-  const team = raw.team ?? DEFAULT_TEAM;
-  if (typeof team !== 'string' || !SLUG_PATTERN.test(team))
-    problems.push(`${at}.team must match ${SLUG_PATTERN.source}`);
-  if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean')
-    problems.push(`${at}.enabled must be a boolean`);
-  if (raw.description !== undefined && typeof raw.description !== 'string')
-    problems.push(`${at}.description must be a string`);
-  const timeout = raw.timeout;
-  if (
-    timeout !== undefined &&
-    (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 100)
-  ) {
-    problems.push(`${at}.timeout must be a number of milliseconds >= 100`);
-  }
+function toDefinition(slug: string, entry: ServerEntry, baseDir: string): ServerDefinition {
+  const inFolder = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   const base = {
     id: slug,
     slug,
-    team: typeof team === 'string' ? team : DEFAULT_TEAM,
-    enabled: raw.enabled !== false,
-    ...(typeof raw.description === 'string' ? { description: raw.description } : {}),
-    ...(typeof timeout === 'number' ? { timeoutMs: timeout } : {}),
+    team: entry.team,
+    enabled: entry.enabled,
+    ...(entry.description !== undefined ? { description: entry.description } : {}),
+    ...(entry.timeout !== undefined ? { timeoutMs: entry.timeout } : {}),
   };
-
-  if (type === 'stdio') {
-    if (typeof raw.command !== 'string' || raw.command.trim() === '')
-      problems.push(`${at}.command must be a non-empty string`);
-    const args = raw.args ?? [];
-    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))
-      problems.push(`${at}.args must be an array of strings`);
-    const env = stringMap(raw.env, `${at}.env`, problems);
-    if (raw.cwd !== undefined && typeof raw.cwd !== 'string')
-      problems.push(`${at}.cwd must be a string`);
-    const network = parseNetworkSetting(raw.network, `${at}.network`, problems);
-    const mounts = parseMounts(raw.mounts, `${at}.mounts`, baseDir, problems);
-    if (problems.length > before) return undefined;
+  if (transportOf(entry) === 'stdio') {
     return {
       ...base,
       transport: 'stdio',
-      command: raw.command as string,
-      args: args as string[],
-      env,
-      ...(typeof raw.cwd === 'string'
-        ? { cwd: isAbsolute(raw.cwd) ? raw.cwd : resolve(baseDir, raw.cwd) }
+      command: entry.command ?? '',
+      args: entry.args,
+      env: entry.env,
+      ...(entry.cwd !== undefined ? { cwd: inFolder(entry.cwd) } : {}),
+      ...(entry.network !== undefined ? { network: entry.network } : {}),
+      ...(entry.mounts !== undefined
+        ? { mounts: entry.mounts.map((m) => ({ path: inFolder(m.path), writable: m.writable })) }
         : {}),
-      ...(network !== undefined ? { network } : {}),
-      ...(mounts !== undefined ? { mounts } : {}),
-      secrets: Object.values(env).filter((v) => v.length >= 4),
+      secrets: Object.values(entry.env).filter((v) => v.length >= 4),
     };
   }
-  if (
-    type === 'http' ||
-    type === 'streamable-http' ||
-    type === 'streamableHttp' ||
-    type === 'sse'
-  ) {
-    let url: URL | undefined;
-    try {
-      url = new URL(String(raw.url));
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
-    } catch {
-      problems.push(`${at}.url must be an http(s) URL`);
-    }
-    const headers = stringMap(raw.headers, `${at}.headers`, problems);
-    if (problems.length > before || !url) return undefined;
-    return {
-      ...base,
-      transport: type === 'sse' ? 'sse' : 'http',
-      url: url.toString(),
-      headers,
-      secrets: Object.values(headers).filter((v) => v.length >= 4),
-    };
-  }
-  problems.push(
-    `${at}.type must be "stdio", "http", "streamable-http" or "sse" (or give "command" or "url")`,
-  );
-  return undefined;
+  return {
+    ...base,
+    transport: entry.type === 'sse' ? 'sse' : 'http',
+    url: new URL(entry.url ?? '').toString(),
+    headers: entry.headers,
+    secrets: Object.values(entry.headers).filter((v) => v.length >= 4),
+  };
 }
+
+/** `mcpServers` (or VS Code's `servers`): the entries keyed by server slug. */
+const serverMapSchema = z.record(z.string(), z.unknown(), {
+  error: '"mcpServers" must be an object keyed by server slug',
+});
 
 /** Parses the Claude Desktop / Cursor / VS Code format (`mcpServers` or `servers`). */
 export function parseServerConfig(text: string, source: string): ServerDefinition[] {
@@ -163,18 +154,28 @@ export function parseServerConfig(text: string, source: string): ServerDefinitio
   } catch (err) {
     throw new ServerConfigError(source, [`not valid JSON: ${(err as Error).message}`]);
   }
-  if (!isObject(doc)) throw new ServerConfigError(source, ['the top level must be a JSON object']);
-  const servers = doc.mcpServers ?? doc.servers;
-  if (servers === undefined)
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new ServerConfigError(source, ['the top level must be a JSON object']);
+  const top = doc as Record<string, unknown>;
+  const map = top.mcpServers ?? top.servers;
+  if (map === undefined)
     throw new ServerConfigError(source, ['no "mcpServers" (or "servers") object']);
-  if (!isObject(servers))
-    throw new ServerConfigError(source, ['"mcpServers" must be an object keyed by server slug']);
+  const servers = serverMapSchema.safeParse(map);
+  if (!servers.success)
+    throw new ServerConfigError(
+      source,
+      servers.error.issues.map((i) => i.message),
+    );
   const problems: string[] = [];
   const baseDir = dirname(source);
   const defs: ServerDefinition[] = [];
-  for (const [slug, entry] of Object.entries(servers)) {
-    const def = parseEntry(slug, entry, baseDir, problems);
-    if (def) defs.push(def);
+  for (const [slug, raw] of Object.entries(servers.data)) {
+    const at = `mcpServers.${slug}`;
+    if (!SLUG_PATTERN.test(slug))
+      problems.push(`${at}: the key is the server slug and must match ${SLUG_PATTERN.source}`);
+    const entry = serverEntrySchema.safeParse(raw, { error: issueMessages });
+    if (!entry.success) problems.push(...describeIssues(entry.error.issues, at));
+    else if (problems.length === 0) defs.push(toDefinition(slug, entry.data, baseDir));
   }
   if (problems.length > 0) throw new ServerConfigError(source, problems);
   return defs;

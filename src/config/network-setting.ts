@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseOrProblems } from './zod-schema.js';
 
 /**
  * What a sandboxed stdio server may reach over the network (docs/process.md, "Network"):
@@ -12,7 +14,7 @@ export type NetworkSetting =
   'none' | 'egress' | { readonly egress: boolean; readonly allow: readonly AllowEntry[] };
 
 export type NetworkMode = 'none' | 'egress';
-export const NETWORK_MODES: readonly NetworkMode[] = ['none', 'egress'];
+export const NETWORK_MODES = ['none', 'egress'] as const satisfies readonly NetworkMode[];
 
 /** One allow-list entry: a host name or a CIDR/address, with an optional port or port range. */
 export interface AllowEntry {
@@ -77,9 +79,34 @@ export function parseAllowEntry(text: string): AllowEntry | string {
   return { text, host: target.toLowerCase(), ...withPorts };
 }
 
+const USAGE =
+  'must be "none", "egress" or {"allow": ["host[:port]" | "cidr[:port]", …], "egress": false}';
+
+/** One allow-list entry as written, read into its host or CIDR and ports. */
+const allowEntrySchema = z.string().transform((entry, ctx) => {
+  const parsed = parseAllowEntry(entry);
+  if (typeof parsed !== 'string') return parsed;
+  ctx.issues.push({ code: 'custom', message: parsed, input: entry });
+  return z.NEVER;
+});
+
 /**
- * Reads a server's `network` field: `"none"`, `"egress"`, or `{"allow": [...], "egress": false}`.
- * Problems are pushed with `where` as the prefix; undefined means not set (or invalid).
+ * A server's `network` field: `"none"`, `"egress"`, or `{"allow": [...], "egress": false}`; the
+ * same syntax in the server file and in a backend entry.
+ */
+export const networkSettingSchema = z.union(
+  [
+    z.enum(NETWORK_MODES),
+    z
+      .strictObject({ allow: z.array(allowEntrySchema), egress: z.boolean().default(false) })
+      .transform((s): NetworkSetting => ({ egress: s.egress, allow: s.allow })),
+  ],
+  { error: USAGE },
+);
+
+/**
+ * Reads a `network` field on its own. Problems are pushed with `where` as the prefix; undefined
+ * means not set (or invalid).
  */
 export function parseNetworkSetting(
   raw: unknown,
@@ -87,31 +114,10 @@ export function parseNetworkSetting(
   problems: string[],
 ): NetworkSetting | undefined {
   if (raw === undefined) return undefined;
-  if (raw === 'none' || raw === 'egress') return raw;
-  const usage = `${where} must be "none", "egress" or {"allow": ["host[:port]" | "cidr[:port]", …], "egress": false}`;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problems.push(usage);
-    return undefined;
-  }
-  const obj = raw as Record<string, unknown>;
-  const unknownKeys = Object.keys(obj).filter((k) => k !== 'allow' && k !== 'egress');
-  if (unknownKeys.length > 0 || !Array.isArray(obj.allow)) {
-    problems.push(usage);
-    return undefined;
-  }
-  if (obj.egress !== undefined && typeof obj.egress !== 'boolean') {
-    problems.push(`${where}.egress must be a boolean`);
-    return undefined;
-  }
-  const allow: AllowEntry[] = [];
-  const before = problems.length;
-  obj.allow.forEach((item, i) => {
-    const parsed = typeof item === 'string' ? parseAllowEntry(item) : `${JSON.stringify(item)}`;
-    if (typeof parsed === 'string') problems.push(`${where}.allow[${i}]: ${parsed}`);
-    else allow.push(parsed);
-  });
-  if (problems.length > before) return undefined;
-  return { egress: obj.egress === true, allow };
+  const parsed = parseOrProblems(networkSettingSchema, raw, where);
+  if (parsed.ok) return parsed.data;
+  problems.push(...parsed.problems);
+  return undefined;
 }
 
 /** A short human form, for the debug route and messages. */

@@ -1,148 +1,154 @@
+import { z } from 'zod';
+
 /**
  * The one typed event map (docs/style.md §5): event type → payload, snake_case as on the wire
  * (docs/backend-contract.md "Events"). Every module emits through EventBusService.emit, which only
- * accepts matching pairs.
+ * accepts matching pairs. The payload types are inferred from these schemas; the fake backend
+ * checks what it receives against the same schemas, strictly (src/config/zod-schema.ts).
  */
-export type ServerStatus =
-  | 'provisioning'
-  | 'command_received'
-  | 'connecting'
-  | 'discovering_tools'
-  | 'syncing_tools'
-  | 'online'
-  | 'restarting'
-  | 'offline'
-  | 'error'
-  | 'requires_reauth'
-  | 'permanently_failed';
 
-export interface ToolSummary {
-  tool_name: string;
-  description: string;
-  input_schema: unknown;
-  token_count: number;
-}
+const isoTime = () => z.iso.datetime({ offset: true });
+const count = () => z.int().min(0);
+const duration = () => z.number().min(0);
+/** Any JSON value, but present. */
+const present = () => z.unknown().refine((v): boolean => v !== undefined, { error: 'missing' });
 
-export interface RequestLogEntry {
-  user_id?: string;
-  tool_name: string;
-  tool_params: unknown;
-  tool_response?: unknown;
-  response_time_ms: number;
-  success: boolean;
-  error_message?: string;
-  timestamp: string;
-}
+export const serverStatusSchema = z.enum([
+  'provisioning',
+  'command_received',
+  'connecting',
+  'discovering_tools',
+  'syncing_tools',
+  'online',
+  'restarting',
+  'offline',
+  'error',
+  'requires_reauth',
+  'permanently_failed',
+]);
 
-export interface ServerLogEntry {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  message: string;
-  timestamp: string;
-}
+export const toolSummarySchema = z.object({
+  tool_name: z.string(),
+  description: z.string(),
+  input_schema: present(),
+  token_count: count(),
+});
 
-export interface SatelliteEventMap {
-  'mcp.server.status_changed': {
-    installation_id: string;
-    team_id: string;
-    user_id?: string;
-    status: ServerStatus;
-    status_message?: string;
-    timestamp: string;
-  };
-  'mcp.server.started': {
-    server_id: string;
-    server_slug: string;
-    team_id: string;
-    user_id?: string;
-    process_id: number;
-    transport: 'stdio' | 'http' | 'sse';
-    tool_count: number;
-    spawn_duration_ms: number;
-  };
-  'mcp.server.crashed': {
-    server_id: string;
-    server_slug: string;
-    team_id: string;
-    process_id: number;
-    exit_code: number | null;
-    signal: string | null;
-    uptime_seconds: number;
-    crash_count: number;
-    will_restart: boolean;
-  };
-  'mcp.server.restarted': {
-    server_id: string;
-    server_slug: string;
-    team_id: string;
-    process_id: number;
-    restart_count: number;
-  };
-  'mcp.server.dormant': {
-    server_id: string;
-    server_slug: string;
-    team_id: string;
-    idle_seconds: number;
-  };
-  'mcp.server.respawned': {
-    server_id: string;
-    server_slug: string;
-    team_id: string;
-    process_id: number;
-    respawn_duration_ms: number;
-  };
-  'mcp.server.stopped': { server_id: string; server_slug: string; team_id: string; reason: string };
-  'mcp.server.permanently_failed': {
-    server_id: string;
-    server_slug: string;
-    team_id: string;
-    crash_count: number;
-    last_error: string;
-  };
-  'mcp.server.logs': {
-    installation_id: string;
-    team_id: string;
-    user_id?: string;
-    logs: ServerLogEntry[];
-  };
-  'mcp.request.logs': {
-    installation_id: string;
-    team_id: string;
-    requests: RequestLogEntry[];
-  };
-  'mcp.tools.discovered': {
-    installation_id: string;
-    installation_name: string;
-    team_id: string;
-    server_slug: string;
-    tool_count: number;
-    total_tokens: number;
-    tools: ToolSummary[];
-    discovered_at: string;
-  };
-  'mcp.tools.collision': {
-    tool_path: string;
-    kept_server: string;
-    dropped_server: string;
-    team_id: string;
-  };
-  'mcp.client.connected': { session_id: string; client_name?: string; client_version?: string };
-  'mcp.client.disconnected': { session_id: string; reason: string };
-  'config.refreshed': {
-    source: string;
-    added: number;
-    removed: number;
-    modified: number;
-    unchanged: number;
-  };
-  'config.error': { source: string; problems: string[] };
-  'resource.limit.exceeded': {
-    server_id: string;
-    server_slug: string;
-    team_id: string;
-    limit: 'memory' | 'cpu' | 'pids' | 'cpu_time' | 'stdout_line';
-    detail: string;
-  };
-}
+export const requestLogEntrySchema = z.object({
+  user_id: z.string().optional(),
+  tool_name: z.string(),
+  tool_params: present(),
+  tool_response: z.unknown().optional(),
+  response_time_ms: duration(),
+  success: z.boolean(),
+  error_message: z.string().optional(),
+  timestamp: isoTime(),
+});
+
+export const serverLogEntrySchema = z.object({
+  level: z.enum(['debug', 'info', 'warn', 'error']),
+  message: z.string(),
+  timestamp: isoTime(),
+});
+
+/** The servers' own identity, repeated by most lifecycle events. */
+const server = { server_id: z.string(), server_slug: z.string(), team_id: z.string() };
+
+export const EVENT_PAYLOAD_SCHEMAS = {
+  'mcp.server.status_changed': z.object({
+    installation_id: z.string(),
+    team_id: z.string(),
+    user_id: z.string().optional(),
+    status: serverStatusSchema,
+    status_message: z.string().optional(),
+    timestamp: isoTime(),
+  }),
+  'mcp.server.started': z.object({
+    ...server,
+    user_id: z.string().optional(),
+    process_id: z.int(),
+    transport: z.enum(['stdio', 'http', 'sse']),
+    tool_count: count(),
+    spawn_duration_ms: duration(),
+  }),
+  'mcp.server.crashed': z.object({
+    ...server,
+    process_id: z.int(),
+    exit_code: z.int().nullable(),
+    signal: z.string().nullable(),
+    uptime_seconds: duration(),
+    crash_count: count(),
+    will_restart: z.boolean(),
+  }),
+  'mcp.server.restarted': z.object({ ...server, process_id: z.int(), restart_count: count() }),
+  'mcp.server.dormant': z.object({ ...server, idle_seconds: duration() }),
+  'mcp.server.respawned': z.object({
+    ...server,
+    process_id: z.int(),
+    respawn_duration_ms: duration(),
+  }),
+  'mcp.server.stopped': z.object({ ...server, reason: z.string() }),
+  'mcp.server.permanently_failed': z.object({
+    ...server,
+    crash_count: count(),
+    last_error: z.string(),
+  }),
+  'mcp.server.logs': z.object({
+    installation_id: z.string(),
+    team_id: z.string(),
+    user_id: z.string().optional(),
+    logs: z.array(serverLogEntrySchema),
+  }),
+  'mcp.request.logs': z.object({
+    installation_id: z.string(),
+    team_id: z.string(),
+    requests: z.array(requestLogEntrySchema),
+  }),
+  'mcp.tools.discovered': z.object({
+    installation_id: z.string(),
+    installation_name: z.string(),
+    team_id: z.string(),
+    server_slug: z.string(),
+    tool_count: count(),
+    total_tokens: count(),
+    tools: z.array(toolSummarySchema),
+    discovered_at: isoTime(),
+  }),
+  'mcp.tools.collision': z.object({
+    tool_path: z.string(),
+    kept_server: z.string(),
+    dropped_server: z.string(),
+    team_id: z.string(),
+  }),
+  'mcp.client.connected': z.object({
+    session_id: z.string(),
+    client_name: z.string().optional(),
+    client_version: z.string().optional(),
+  }),
+  'mcp.client.disconnected': z.object({ session_id: z.string(), reason: z.string() }),
+  'config.refreshed': z.object({
+    source: z.string(),
+    added: count(),
+    removed: count(),
+    modified: count(),
+    unchanged: count(),
+  }),
+  'config.error': z.object({ source: z.string(), problems: z.array(z.string()) }),
+  'resource.limit.exceeded': z.object({
+    ...server,
+    limit: z.enum(['memory', 'cpu', 'pids', 'cpu_time', 'stdout_line']),
+    detail: z.string(),
+  }),
+} as const;
+
+export type ServerStatus = z.infer<typeof serverStatusSchema>;
+export type ToolSummary = z.infer<typeof toolSummarySchema>;
+export type RequestLogEntry = z.infer<typeof requestLogEntrySchema>;
+export type ServerLogEntry = z.infer<typeof serverLogEntrySchema>;
+
+export type SatelliteEventMap = {
+  [K in keyof typeof EVENT_PAYLOAD_SCHEMAS]: z.infer<(typeof EVENT_PAYLOAD_SCHEMAS)[K]>;
+};
 
 export type SatelliteEventType = keyof SatelliteEventMap;
 

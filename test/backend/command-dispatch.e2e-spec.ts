@@ -111,7 +111,9 @@ describe('command dispatch', () => {
     expect(events.find((e) => e.type === 'config.error')?.data).toEqual({
       source: 'backend',
       problems: [
-        expect.stringMatching(/mcp_servers\["team-a-broken"\] skipped: needs server_slug, url/),
+        expect.stringMatching(
+          /mcp_servers\["team-a-broken"\] skipped: server_slug is missing, url is missing/,
+        ),
       ],
     });
     const redactor = h.get(SecretRedactor);

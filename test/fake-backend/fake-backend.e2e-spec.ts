@@ -77,7 +77,7 @@ describe('fake backend', () => {
       error: 'boom',
     });
     expect(res.status).toBe(400);
-    expect(res.body.problems).toEqual(['body.error: unknown field']);
+    expect(res.body.problems).toEqual(['body.error_message: missing', 'body.error: unknown field']);
   });
 
   it('refuses unknown query parameters, oversized event batches and bad registration names', async () => {

@@ -1,24 +1,28 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { z } from 'zod';
 import {
   badRequest,
   bearer,
   HttpError,
   type Json,
+  problemsOf,
   readJson,
   routeOf,
   send,
   strict,
 } from './fake-http.js';
-import { validate } from './strict-schema.js';
 import {
   COMMAND_RESULT_BODY,
   COMMANDS_QUERY,
   EVENT_PAYLOADS,
   EVENTS_BODY,
   HEARTBEAT_BODY,
+  EVENTS_ANSWER,
   INTROSPECT_BODY,
+  POLL_ANSWER,
+  REGISTER_ANSWER,
   REGISTER_BODY,
   STORED_EVENT_TYPES,
   TOKENS_BODY,
@@ -32,6 +36,13 @@ import type {
   ReceivedEvent,
   CommandRecord,
 } from './fake-backend.types.js';
+
+/** Answers the fake builds itself (not scripted by a test), checked against the contract. */
+const OWN_ANSWERS: Partial<Record<FakeRoute, z.ZodType>> = {
+  register: REGISTER_ANSWER,
+  commands: POLL_ANSWER,
+  events: EVENTS_ANSWER,
+};
 
 export type { FailureMode, FakeRoute, FakeSatellite, QueuedCommand, ReceivedEvent, TokenState };
 
@@ -51,6 +62,8 @@ export class FakeBackend {
   readonly introspections: string[] = [];
   /** Every 400 the fake gave for a contract violation, with the problems found. */
   readonly rejections: Array<{ route: FakeRoute; problems: string[] }> = [];
+  /** The fake's own failures (answered 500), e.g. an answer of its own that breaks the contract. */
+  readonly bugs: string[] = [];
 
   private readonly tokens = new Map<string, TokenState>();
   private readonly sats = new Map<string, FakeSatellite>();
@@ -198,6 +211,11 @@ export class FakeBackend {
     try {
       const body = req.method === 'POST' ? await readJson(req) : undefined;
       const answer = this.answer(route.name, route.satelliteId, req, url, body);
+      const own = OWN_ANSWERS[route.name];
+      const bugs =
+        own && (answer.status ?? 200) === 200 ? problemsOf(own, answer.body, 'answer') : [];
+      if (bugs.length > 0)
+        throw new Error(`the fake's own answer breaks the contract: ${bugs.join('; ')}`);
       send(res, answer.status ?? 200, answer.body);
     } catch (err) {
       if (err instanceof HttpError) {
@@ -206,6 +224,7 @@ export class FakeBackend {
         }
         return send(res, err.status, err.body);
       }
+      this.bugs.push(String(err));
       send(res, 500, { success: false, error: 'fake_backend_bug', message: String(err) });
     }
   }
@@ -353,11 +372,6 @@ export class FakeBackend {
   private commandResult(sat: FakeSatellite, body: unknown): { body: Json } {
     strict(COMMAND_RESULT_BODY, body);
     const b = body as Json;
-    if (b.status === 'failed' && typeof b.error_message !== 'string') {
-      throw badRequest([
-        'body.error_message: a failed result must say why (the backend drops a field named `error`)',
-      ]);
-    }
     const command = (this.commands.get(sat.id) ?? []).find((c) => c.id === b.command_id);
     if (!command) throw new HttpError(404, { success: false, error: 'command_not_found' });
     command.state = 'done';
@@ -370,7 +384,7 @@ export class FakeBackend {
     const events = (body as { events: Json[] }).events;
     const problems = events.flatMap((e, i) => {
       const schema = EVENT_PAYLOADS[e.type as string];
-      const own = schema ? validate(schema, e.data, `body.events[${i}].data`) : [];
+      const own = schema ? problemsOf(schema, e.data, `body.events[${i}].data`) : [];
       return this.refuseEvent?.(e) ? [...own, `body.events[${i}]: refused by the test`] : own;
     });
     if (problems.length > 0) {

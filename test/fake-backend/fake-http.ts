@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Schema, validate } from './strict-schema.js';
+import type { z } from 'zod';
+import { parseOrProblems } from '../../src/config/zod-schema.js';
 import type { FakeRoute } from './fake-backend.types.js';
 
 /** HTTP plumbing of the fake backend: routing, JSON in and out, contract errors. */
@@ -47,8 +48,14 @@ export function badRequest(problems: string[]): HttpError {
   });
 }
 
-export function strict(schema: Schema, value: unknown): void {
-  const problems = validate(schema, value);
+/** Every problem, each naming its path (e.g. `body.system_metrics.cpu_usage_percnt: unknown field`). */
+export function problemsOf(schema: z.ZodType, value: unknown, root = 'body'): string[] {
+  const parsed = parseOrProblems(schema, value, root, 'colon');
+  return parsed.ok ? [] : parsed.problems;
+}
+
+export function strict(schema: z.ZodType, value: unknown): void {
+  const problems = problemsOf(schema, value);
   if (problems.length > 0) throw badRequest(problems);
 }
 

@@ -1,65 +1,42 @@
+import type { z } from 'zod';
 import {
-  any,
-  arr,
-  bool,
-  int,
-  num,
-  nullable,
-  obj,
-  record,
-  type Schema,
-  str,
-} from './strict-schema.js';
+  commandPollResponseSchema,
+  commandResultRequestSchema,
+  commandsQuerySchema,
+  eventsRequestSchema,
+  eventsResponseSchema,
+  heartbeatRequestSchema,
+  introspectRequestSchema,
+  registerRequestSchema,
+  registerResponseSchema,
+  upstreamTokenRequestSchema,
+} from '../../src/backend/backend-wire.schema.js';
+import { strictSchema } from '../../src/config/zod-schema.js';
+import { EVENT_PAYLOAD_SCHEMAS } from '../../src/events/event-map.js';
 
-/** The request bodies of docs/backend-contract.md, field by field. */
+/**
+ * The fake backend's checks: the satellite's own schemas of docs/backend-contract.md
+ * (src/backend/backend-wire.schema.ts, src/events/event-map.ts) made strict, so an unknown,
+ * missing or mistyped field is a 400 here. No second copy of the contract.
+ */
 
-export const REGISTER_BODY = obj({
-  name: str({ pattern: /^[a-z0-9_-]{10,32}$/ }),
-  capabilities: arr(str({ oneOf: ['stdio', 'http', 'sse'] }), { min: 1 }),
-  system_info: obj({ os: str(), arch: str(), node_version: str(), memory_mb: int({ min: 1 }) }),
-});
+export const REGISTER_BODY = strictSchema(registerRequestSchema);
+export const HEARTBEAT_BODY = strictSchema(heartbeatRequestSchema);
+export const COMMANDS_QUERY = strictSchema(commandsQuerySchema);
+export const COMMAND_RESULT_BODY = strictSchema(commandResultRequestSchema);
+export const INTROSPECT_BODY = strictSchema(introspectRequestSchema);
+export const TOKENS_BODY = strictSchema(upstreamTokenRequestSchema);
+export const EVENTS_BODY = strictSchema(eventsRequestSchema);
 
-export const HEARTBEAT_BODY = obj(
-  {
-    status: str({ oneOf: ['active', 'degraded', 'error'] }),
-    system_metrics: obj(
-      { cpu_usage_percent: num({ min: 0, max: 100 }), memory_usage_mb: num({ min: 0 }) },
-      { disk_usage_percent: num({ min: 0, max: 100 }), uptime_seconds: num({ min: 0 }) },
-    ),
-    processes: arr(
-      obj({
-        id: str(),
-        server_name: str(),
-        status: str({ oneOf: ['pending', 'starting', 'running', 'stopping', 'stopped', 'failed'] }),
-        health_status: str({ oneOf: ['healthy', 'unhealthy', 'unknown'] }),
-      }),
-    ),
-    error_count: int({ min: 0 }),
-    version: str(),
-  },
-  { satellite_url: str({ pattern: /^https?:\/\/\S+$/ }) },
+/** A misspelled field in an event's `data` refuses the batch (400). */
+export const EVENT_PAYLOADS: Readonly<Record<string, z.ZodType>> = Object.fromEntries(
+  Object.entries(EVENT_PAYLOAD_SCHEMAS).map(([type, schema]) => [type, strictSchema(schema)]),
 );
 
-export const COMMANDS_QUERY = obj(
-  { limit: str({ pattern: /^(100|[1-9][0-9]?)$/ }) },
-  { last_poll: str({ iso: true }) },
-);
-
-export const COMMAND_RESULT_BODY = obj(
-  { command_id: str(), status: str({ oneOf: ['completed', 'failed'] }) },
-  { result: record(any), error_message: str() },
-);
-
-export const INTROSPECT_BODY = obj({ token: str() });
-
-export const TOKENS_BODY = obj({ installation_id: str(), user_id: str(), team_id: str() });
-
-export const EVENTS_BODY = obj({
-  events: arr(obj({ type: str(), timestamp: str({ iso: true }), data: record(any) }), {
-    min: 1,
-    max: 100,
-  }),
-});
+/** The answers the fake builds itself are checked too, so it answers as the contract says. */
+export const REGISTER_ANSWER = strictSchema(registerResponseSchema);
+export const POLL_ANSWER = strictSchema(commandPollResponseSchema);
+export const EVENTS_ANSWER = strictSchema(eventsResponseSchema);
 
 /** The event types today's backend stores; others are answered as per-event failures. */
 export const STORED_EVENT_TYPES = new Set([
@@ -75,103 +52,3 @@ export const STORED_EVENT_TYPES = new Set([
   'mcp.tool.executed',
   'mcp.client.activity',
 ]);
-
-const STATUSES = [
-  'provisioning',
-  'command_received',
-  'connecting',
-  'discovering_tools',
-  'syncing_tools',
-  'online',
-  'restarting',
-  'offline',
-  'error',
-  'requires_reauth',
-  'permanently_failed',
-];
-
-/**
- * docs/backend-contract.md "Key payloads": a misspelled field in one of these refuses the batch
- * (400).
- */
-export const EVENT_PAYLOADS: Readonly<Record<string, Schema>> = {
-  'mcp.server.status_changed': obj(
-    {
-      installation_id: str(),
-      team_id: str(),
-      status: str({ oneOf: STATUSES }),
-      timestamp: str({ iso: true }),
-    },
-    { user_id: str(), status_message: str() },
-  ),
-  'mcp.server.started': obj(
-    {
-      server_id: str(),
-      server_slug: str(),
-      team_id: str(),
-      process_id: int(),
-      transport: str({ oneOf: ['stdio', 'http', 'sse'] }),
-      tool_count: int({ min: 0 }),
-      spawn_duration_ms: num({ min: 0 }),
-    },
-    { user_id: str() },
-  ),
-  'mcp.server.crashed': obj({
-    server_id: str(),
-    server_slug: str(),
-    team_id: str(),
-    process_id: int(),
-    exit_code: nullable(int()),
-    signal: nullable(str()),
-    uptime_seconds: num({ min: 0 }),
-    crash_count: int({ min: 0 }),
-    will_restart: bool,
-  }),
-  'mcp.tools.discovered': obj({
-    installation_id: str(),
-    installation_name: str(),
-    team_id: str(),
-    server_slug: str(),
-    tool_count: int({ min: 0 }),
-    total_tokens: int({ min: 0 }),
-    tools: arr(
-      obj({
-        tool_name: str(),
-        description: str(),
-        input_schema: any,
-        token_count: int({ min: 0 }),
-      }),
-    ),
-    discovered_at: str({ iso: true }),
-  }),
-  'mcp.request.logs': obj({
-    installation_id: str(),
-    team_id: str(),
-    requests: arr(
-      obj(
-        {
-          tool_name: str(),
-          tool_params: any,
-          response_time_ms: num({ min: 0 }),
-          success: bool,
-          timestamp: str({ iso: true }),
-        },
-        { user_id: str(), tool_response: any, error_message: str() },
-      ),
-    ),
-  }),
-  'mcp.server.logs': obj(
-    {
-      installation_id: str(),
-      team_id: str(),
-      logs: arr(
-        obj({
-          level: str({ oneOf: ['debug', 'info', 'warn', 'error'] }),
-          message: str(),
-          timestamp: str({ iso: true }),
-        }),
-      ),
-    },
-    { user_id: str() },
-  ),
-};

@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { BackendCommand } from '../backend-wire.types.js';
+import {
+  type BackendCommand,
+  configurePayloadSchema,
+  toolStatusPayloadSchema,
+} from '../backend-wire.schema.js';
 import type { CommandHandler } from '../command-handler.js';
-import { CommandPayload, InvalidCommandPayloadError } from '../command-payload.js';
+import { readCommandPayload } from '../command-payload.js';
 import { ConfigSyncService } from '../config-sync.service.js';
 import { SERVER_CONTROL, type ServerControl } from '../../discovery/server-control.js';
 
@@ -20,29 +24,18 @@ export class ConfigureCommandHandler implements CommandHandler {
   ) {}
 
   async handle(command: BackendCommand): Promise<Record<string, unknown>> {
-    const payload = new CommandPayload(command);
-    const action = payload.optionalString('action');
+    const { action, event } = readCommandPayload(command, configurePayloadSchema);
     if (action === 'update_tool_status') {
-      const installationId = payload.string('installation_id');
-      const toolName = payload.string('tool_name');
-      const disabled = payload.boolean('is_disabled');
-      this.servers.setToolDisabled(installationId, toolName, disabled);
+      const p = readCommandPayload(command, toolStatusPayloadSchema);
+      this.servers.setToolDisabled(p.installation_id, p.tool_name, p.is_disabled);
       return {
         tool_status_updated: true,
-        installation_id: installationId,
-        tool_name: toolName,
-        is_disabled: disabled,
+        installation_id: p.installation_id,
+        tool_name: p.tool_name,
+        is_disabled: p.is_disabled,
       };
     }
-    if (action !== undefined) {
-      throw new InvalidCommandPayloadError(
-        this.type,
-        `unknown payload.action "${action}" (known: update_tool_status)`,
-      );
-    }
-    const summary = await this.configSync.sync(
-      payload.optionalString('event') ?? 'configure command',
-    );
+    const summary = await this.configSync.sync(event || 'configure command');
     return {
       configuration_applied: true,
       total_servers: summary.total_servers,

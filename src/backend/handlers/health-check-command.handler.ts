@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { BackendCommand } from '../backend-wire.types.js';
+import {
+  type BackendCommand,
+  credentialCheckPayloadSchema,
+  healthCheckPayloadSchema,
+} from '../backend-wire.schema.js';
 import type { CommandHandler } from '../command-handler.js';
-import { CommandPayload } from '../command-payload.js';
+import { readCommandPayload } from '../command-payload.js';
 import { SERVER_CONTROL, type ServerControl } from '../../discovery/server-control.js';
 
 /**
@@ -16,9 +20,12 @@ export class HealthCheckCommandHandler implements CommandHandler {
   constructor(@Inject(SERVER_CONTROL) private readonly servers: ServerControl) {}
 
   async handle(command: BackendCommand): Promise<Record<string, unknown>> {
-    const payload = new CommandPayload(command);
-    if (payload.optionalString('check_type') === 'credential_validation') {
-      const installationId = payload.string('installation_id');
+    const { check_type } = readCommandPayload(command, healthCheckPayloadSchema);
+    if (check_type === 'credential_validation') {
+      const installationId = readCommandPayload(
+        command,
+        credentialCheckPayloadSchema,
+      ).installation_id;
       const check = await this.servers.validateCredentials(installationId);
       return {
         credential_validation: {

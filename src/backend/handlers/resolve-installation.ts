@@ -1,4 +1,5 @@
-import type { CommandPayload } from '../command-payload.js';
+import { type BackendCommand, installationRefPayloadSchema } from '../backend-wire.schema.js';
+import { readCommandPayload } from '../command-payload.js';
 import type { ConfigSyncService } from '../config-sync.service.js';
 
 /**
@@ -6,14 +7,17 @@ import type { ConfigSyncService } from '../config-sync.service.js';
  * configuration (installation names are opaque: never parsed for an id).
  */
 export function resolveInstallation(
-  payload: CommandPayload,
+  command: BackendCommand,
   configSync: ConfigSyncService,
 ): string {
-  const ref = payload.installationRef();
-  const id = configSync.resolveInstallationId(ref);
+  const ref = readCommandPayload(command, installationRefPayloadSchema);
+  const id = configSync.resolveInstallationId({
+    ...(ref.installation_id ? { installation_id: ref.installation_id } : {}),
+    ...(ref.installation_name ? { installation_name: ref.installation_name } : {}),
+  });
   if (!id)
     throw new Error(
-      `no installation named "${ref.installation_name}" in the applied configuration`,
+      `no installation named "${ref.installation_name ?? ''}" in the applied configuration`,
     );
   return id;
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { BackendCommand } from '../backend-wire.types.js';
+import type { BackendCommand } from '../backend-wire.schema.js';
 import type { CommandHandler } from '../command-handler.js';
-import { CommandPayload } from '../command-payload.js';
 import { ConfigSyncService } from '../config-sync.service.js';
 import { SERVER_CONTROL, type ServerControl } from '../../discovery/server-control.js';
 import { resolveInstallation } from './resolve-installation.js';
@@ -17,7 +16,7 @@ export class RestartCommandHandler implements CommandHandler {
   ) {}
 
   async handle(command: BackendCommand): Promise<Record<string, unknown>> {
-    const id = resolveInstallation(new CommandPayload(command), this.configSync);
+    const id = resolveInstallation(command, this.configSync);
     await this.servers.restartServer(id);
     return { restarted: true, installation_id: id };
   }

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SecretRedactor } from '../../config/secret-redactor.js';
 import type { StdioServerDefinition } from '../../config/server-definition.js';
-import type { BackendCommand } from '../backend-wire.types.js';
+import { type BackendCommand, spawnPayloadSchema } from '../backend-wire.schema.js';
 import type { CommandHandler } from '../command-handler.js';
-import { CommandPayload, InvalidCommandPayloadError } from '../command-payload.js';
+import { readCommandPayload } from '../command-payload.js';
 import { SERVER_CONTROL, type ServerControl } from '../../discovery/server-control.js';
 
 /** `spawn`: start one stdio server instance from the payload (it carries its own command and env). */
@@ -17,30 +17,21 @@ export class SpawnCommandHandler implements CommandHandler {
   ) {}
 
   async handle(command: BackendCommand): Promise<Record<string, unknown>> {
-    const payload = new CommandPayload(command);
-    const transport = payload.optionalString('transport_type') ?? 'stdio';
-    if (transport !== 'stdio') {
-      throw new InvalidCommandPayloadError(
-        this.type,
-        `only stdio servers are spawned (payload.transport_type is "${transport}")`,
-      );
-    }
-    const id = payload.string('installation_id');
-    const env = payload.stringMap('env');
-    const userId = payload.optionalString('user_id');
+    const payload = readCommandPayload(command, spawnPayloadSchema);
+    const id = payload.installation_id;
     // The spawn payload has no secret_metadata: every env value is treated as a secret.
-    const secrets = Object.values(env);
+    const secrets = Object.values(payload.env);
     this.redactor.set(`backend:spawn:${id}`, secrets);
     const def: StdioServerDefinition = {
       id,
-      slug: payload.string('server_slug'),
-      team: payload.string('team_id'),
-      ...(userId ? { userId } : {}),
+      slug: payload.server_slug,
+      team: payload.team_id,
+      ...(payload.user_id ? { userId: payload.user_id } : {}),
       enabled: true,
       transport: 'stdio',
-      command: payload.string('command'),
-      args: payload.stringArray('args'),
-      env,
+      command: payload.command,
+      args: payload.args,
+      env: payload.env,
       secrets,
     };
     const outcome = await this.servers.spawnServer(def);
