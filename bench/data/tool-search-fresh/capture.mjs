@@ -20,9 +20,7 @@ const opt = (name, dflt) => {
   return i >= 0 ? argv[i + 1] : dflt;
 };
 const dir = opt('--dir', '/tmp/fresh-capture');
-const only = opt('--only', '')
-  .split(',')
-  .filter(Boolean);
+const only = opt('--only', '').split(',').filter(Boolean);
 const SDK_VERSION = '1.24.3';
 
 // slug -> package@version, bin name (undefined: the package's only bin), args, dummy env.
@@ -97,11 +95,15 @@ function install() {
     writeFileSync(join(dir, 'package.json'), '{"name":"fresh-capture","private":true}\n');
   }
   const specs = SERVERS.map((s) => `${s.pkg}@${s.version}`);
-  const npmArgs = ['install', '--prefix', dir, '--ignore-scripts', '--no-audit', '--no-fund'];
-  execFileSync('npm', [...npmArgs, ...specs], { stdio: 'inherit' });
-  // The client lives in its own prefix so that it does not change which SDK copy the servers resolve.
-  mkdirSync(join(dir, 'client'), { recursive: true });
-  execFileSync('npm', [...npmArgs.slice(0, 2), join(dir, 'client'), ...npmArgs.slice(3), `@modelcontextprotocol/sdk@${SDK_VERSION}`], {
+  const flags = ['--ignore-scripts', '--no-audit', '--no-fund'];
+  execFileSync('npm', ['install', '--prefix', dir, ...flags, ...specs], { stdio: 'inherit' });
+  // The client gets its own prefix so that it does not change which SDK copy the servers resolve.
+  const clientDir = join(dir, 'client');
+  mkdirSync(clientDir, { recursive: true });
+  if (!existsSync(join(clientDir, 'package.json'))) {
+    writeFileSync(join(clientDir, 'package.json'), '{"name":"fresh-capture-client","private":true}\n');
+  }
+  execFileSync('npm', ['install', '--prefix', clientDir, ...flags, `@modelcontextprotocol/sdk@${SDK_VERSION}`], {
     stdio: 'inherit',
   });
 }
