@@ -165,6 +165,12 @@ export const PROBLEM_EXAMPLES: Record<number, Schema> = {
     server: 'everything',
     state: 'disabled',
   },
+  415: {
+    type: `${PROBLEM_TYPE_PREFIX}unsupported-media-type`,
+    title: 'Unsupported media type',
+    status: 415,
+    detail: 'the body must be application/json',
+  },
   429: {
     type: `${PROBLEM_TYPE_PREFIX}quota-exceeded`,
     title: 'Too many requests',
@@ -206,6 +212,7 @@ export const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   403: 'The token lacks the scope `mcp:tools:execute` (`WWW-Authenticate` names it)',
   404: 'Unknown tool path, or a tool of a server the caller may not use (`suggestions`)',
   409: 'The tool server is disabled in the configuration',
+  415: 'The body is not `application/json`',
   429: 'Past the per-principal call quota (`Retry-After`)',
   502: 'The tool server failed or answered with an error',
   503: 'The tool server is not available now (`Retry-After` when it is starting)',

@@ -64,10 +64,15 @@ export class RestToolsController {
   @ApiQuery({
     name: 'query',
     required: false,
-    example: 'echo a message',
-    schema: { type: 'string' },
+    description: 'What you want to do, in a few words; `*` (or none) lists tools',
+    schema: { type: 'string', example: 'echo a message' },
   })
-  @ApiQuery({ name: 'server', required: false, example: 'everything', schema: { type: 'string' } })
+  @ApiQuery({
+    name: 'server',
+    required: false,
+    description: 'Only the tools of this server (its slug)',
+    schema: { type: 'string', example: 'everything' },
+  })
   @ApiQuery({
     name: 'limit',
     required: false,
@@ -206,7 +211,7 @@ export class RestToolsController {
       'text/event-stream': { schema: { type: 'string' }, example: CALL_EVENT_STREAM_EXAMPLE },
     },
   })
-  @Problems(400, 401, 403, 404, 409, 429, 502, 503, 504)
+  @Problems(400, 401, 403, 404, 409, 415, 429, 502, 503, 504)
   async call(
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,

@@ -76,7 +76,7 @@ export class ToolsOpenApiService {
 
 function operation(entry: CatalogEntry, operationId: string, inputName: string): Json {
   const { tool } = entry;
-  const errorStatuses = [400, 401, 403, 404, 409, 429, 502, 503, 504];
+  const errorStatuses = [400, 401, 403, 404, 409, 415, 429, 502, 503, 504];
   return {
     operationId,
     summary: tool.title ?? tool.annotations?.title ?? tool.name,
