@@ -110,8 +110,11 @@ async function build(config: SatelliteConfig): Promise<NestFastifyApplication> {
 
   const doc = new DocumentBuilder()
     .setTitle('DeployStack Satellite')
-    .setDescription('MCP edge gateway: `/mcp` (two meta-tools), status, health and debug routes.')
+    .setDescription(
+      'MCP edge gateway: `/mcp` (two meta-tools), `/api/tools` (search and call tools over plain HTTP), status, health and debug routes.',
+    )
     .setVersion(config.version)
+    .addBearerAuth()
     .build();
   SwaggerModule.setup('documentation', app, () => SwaggerModule.createDocument(app, doc));
   return app;

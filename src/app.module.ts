@@ -12,6 +12,7 @@ import { JobsModule } from './jobs/jobs.module.js';
 import { McpModule } from './mcp/mcp.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ProcessModule } from './process/process.module.js';
+import { RestModule } from './rest/rest.module.js';
 import { RouterModule } from './router/router.module.js';
 import { StatusModule } from './status/status.module.js';
 
@@ -35,6 +36,7 @@ export class AppModule {
         ClientAuthModule.forRoot(config),
         RouterModule,
         McpModule.forRoot(config),
+        RestModule,
         StatusModule,
         JobsModule.forRoot(config),
       ],

@@ -22,8 +22,12 @@ export interface ClientAccess {
 
 export const ANONYMOUS_ACCESS: ClientAccess = { caller: ANONYMOUS_CALLER, owner: 'anonymous' };
 
-/** `mcp`: the MCP transports; `rest`: the status routes (authenticated in standalone mode only). */
-export type ClientAuthRoute = 'mcp' | 'rest';
+/**
+ * `mcp`: the MCP transports; `rest`: the status routes (authenticated in standalone mode only);
+ * `tools` and `tools:call`: the REST tool routes (`/api/tools`, docs/rest.md), authenticated as
+ * `/mcp` is in every mode, `tools:call` needing the execute scope as a `tools/call` does.
+ */
+export type ClientAuthRoute = 'mcp' | 'rest' | 'tools' | 'tools:call';
 
 /**
  * Who may do what. Without an authenticator (standalone `DEPLOYSTACK_AUTH=none`) everyone is the
@@ -56,11 +60,8 @@ export class ClientAccessService {
     if (!this.authenticator || (route === 'rest' && this.managed)) return ANONYMOUS_ACCESS;
     const principal = await this.authenticator.authenticate(req.headers.authorization);
     const direct = typeof (req.params as { slug?: unknown } | undefined)?.slug === 'string';
-    if (
-      route === 'mcp' &&
-      callsTool(req.body, direct) &&
-      !principal.scopes.includes(MCP_SCOPES.execute)
-    )
+    const calling = route === 'tools:call' || (route === 'mcp' && callsTool(req.body, direct));
+    if (calling && !principal.scopes.includes(MCP_SCOPES.execute))
       throw new InsufficientScopeError(MCP_SCOPES.execute);
     return this.managed ? managedAccess(principal) : standaloneAccess(principal);
   }

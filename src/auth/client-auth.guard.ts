@@ -49,16 +49,19 @@ export class ClientAuthGuard implements CanActivate {
 
 /**
  * Puts a route (or every route of a controller) behind client authentication, then behind the
- * `after` guards (quotas), which can read the caller with clientAccessOf().
+ * `after` guards (quotas), which can read the caller with clientAccessOf(). The REST tool routes
+ * (`tools`, `tools:call`) leave refusals to the app's filter, which answers them there as RFC 9457
+ * problems with the same status and headers (src/client-error.filter.ts).
  */
 export function ClientAuth(
   route: ClientAuthRoute = 'mcp',
   ...after: Type<CanActivate>[]
 ): MethodDecorator & ClassDecorator {
+  const problems = route === 'tools' || route === 'tools:call';
   return applyDecorators(
     SetMetadata(ROUTE_KIND, route),
     UseGuards(ClientAuthGuard, ...after),
-    UseFilters(HttpAnswerFilter),
+    ...(problems ? [] : [UseFilters(HttpAnswerFilter)]),
   );
 }
 

@@ -21,6 +21,13 @@ import { UpstreamRelayService } from './upstream-relay.service.js';
     DirectServerFactory,
     ToolCallAuditService,
   ],
-  exports: [MetaToolServerFactory, DirectServerFactory, ToolSearchService],
+  exports: [
+    MetaToolServerFactory,
+    DirectServerFactory,
+    ToolSearchService,
+    // the REST tool routes (src/rest/): the same search and the same call path
+    DiscoverService,
+    ToolExecutorService,
+  ],
 })
 export class RouterModule {}

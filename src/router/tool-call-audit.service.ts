@@ -10,8 +10,8 @@ export type ToolCallOutcome = 'ok' | 'error' | 'cancelled' | 'refused';
 /** One tool call, as the audit keeps it. */
 export interface ToolCallRecord {
   readonly caller: CallerContext;
-  /** `meta` (execute_mcp_tool on /mcp or /sse) or `direct` (/i/{slug}/mcp). */
-  readonly endpoint: 'meta' | 'direct';
+  /** `meta` (execute_mcp_tool on /mcp or /sse), `direct` (/i/{slug}/mcp) or `rest` (/api/tools). */
+  readonly endpoint: 'meta' | 'direct' | 'rest';
   /** The server that ran it; absent when the path named no server the caller may use. */
   readonly server?: { readonly id: string; readonly slug: string; readonly team: string };
   readonly tool: string;

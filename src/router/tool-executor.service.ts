@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   CallToolResultSchema,
-  ErrorCode,
-  McpError,
   type CallToolResult,
   type Implementation,
   type ProgressToken,
@@ -10,7 +8,6 @@ import {
 import { ClientQuotaService } from '../auth/client-quota.service.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import type { CatalogEntry } from '../discovery/catalog-entry.js';
-import { UpstreamUnavailableError } from '../discovery/discovery.errors.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -18,6 +15,7 @@ import { CallContextRegistry } from './call-context.registry.js';
 import { type CallerContext, canUse } from './caller-context.js';
 import type { DownstreamPeer } from './downstream-peer.js';
 import { ToolCallAuditService, type ToolCallOutcome } from './tool-call-audit.service.js';
+import { ToolCallFailure, unknownToolFailure, upstreamFailure } from './tool-call-failure.js';
 import { ToolSearchService } from './tool-search.service.js';
 
 export interface ExecuteOptions {
@@ -35,6 +33,13 @@ export interface ExecuteOptions {
   readonly peer?: DownstreamPeer;
   /** The MCP client's `clientInfo` (audit records). */
   readonly client?: Implementation;
+  /** Where the call came in (audit records): `meta` (execute_mcp_tool) unless said. */
+  readonly endpoint?: 'meta' | 'rest';
+  /**
+   * Runs once the tool is resolved, before anything reaches the upstream (the REST edge validates
+   * the arguments here); what it throws is audited as `refused` and thrown on.
+   */
+  readonly beforeCall?: (entry: CatalogEntry) => void;
 }
 
 /**
@@ -67,7 +72,26 @@ export class ToolExecutorService {
     return entry && canUse(caller, entry) ? entry : undefined;
   }
 
+  /** `execute_mcp_tool`: every failure an agent can act on is an `isError` result. */
   async execute(
+    toolPath: string,
+    args: Record<string, unknown>,
+    opts: ExecuteOptions,
+  ): Promise<CallToolResult> {
+    try {
+      return await this.call(toolPath, args, opts);
+    } catch (err) {
+      if (err instanceof ToolCallFailure) return errorResult(err.message);
+      throw err;
+    }
+  }
+
+  /**
+   * The call itself: the upstream's result, or a ToolCallFailure saying why there is none (an
+   * unknown path, an unavailable server, a timeout, an upstream error). A refusal by quota and a
+   * cancelled call throw what they threw.
+   */
+  async call(
     toolPath: string,
     args: Record<string, unknown>,
     opts: ExecuteOptions,
@@ -75,19 +99,16 @@ export class ToolExecutorService {
     const entry = this.resolve(toolPath, opts.caller);
     const started = Date.now();
     if (!entry) {
-      const suggestions = this.search.suggest(toolPath, opts.caller);
+      const failure = unknownToolFailure(toolPath, this.search.suggest(toolPath, opts.caller));
       this.auditCall(undefined, toolPath, args, opts, started, 'error', 'unknown tool path');
-      return errorResult(
-        `Unknown tool path "${toolPath}".` +
-          (suggestions.length ? ` Closest matches: ${suggestions.join(', ')}.` : '') +
-          ' Use discover_mcp_tools to find the right tool_path.',
-      );
+      throw failure;
     }
     const def = this.upstreams.get(entry.serverId)?.def;
     const timeout = def?.timeoutMs ?? this.config.discovery.callTimeoutMs;
     const { progressToken } = opts;
     let release: () => void;
     try {
+      opts.beforeCall?.(entry);
       release = this.quotas.enterCall(opts.caller); // a JSON-RPC error past the caller's limit
     } catch (err) {
       this.auditCall(
@@ -146,10 +167,10 @@ export class ToolExecutorService {
         this.auditCall(entry, entry.tool.name, args, opts, started, 'cancelled');
         throw err;
       }
-      const message = describeFailure(entry, err, timeout);
-      this.logCall(entry, args, opts, started, message);
-      this.logger.warn(`execute ${entry.path} failed: ${message}`);
-      return errorResult(message);
+      const failure = upstreamFailure(entry, err, timeout);
+      this.logCall(entry, args, opts, started, failure.message);
+      this.logger.warn(`execute ${entry.path} failed: ${failure.message}`);
+      throw failure;
     } finally {
       release();
       this.contexts.end(call);
@@ -181,7 +202,7 @@ export class ToolExecutorService {
   ): void {
     this.audit.record({
       caller: opts.caller,
-      endpoint: 'meta',
+      endpoint: opts.endpoint ?? 'meta',
       ...(entry
         ? { server: { id: entry.serverId, slug: entry.serverSlug, team: entry.team } }
         : {}),
@@ -199,24 +220,4 @@ export class ToolExecutorService {
 
 export function errorResult(text: string): CallToolResult {
   return { content: [{ type: 'text', text }], isError: true };
-}
-
-function describeFailure(entry: CatalogEntry, err: unknown, timeout: number): string {
-  const server = entry.serverSlug;
-  if (
-    err instanceof UpstreamUnavailableError ||
-    (err instanceof Error && err.name === 'ProcessUnavailableError')
-  ) {
-    return `Server "${server}" is unavailable: ${err.message}. Try again later, or use discover_mcp_tools to find another tool.`;
-  }
-  if (err instanceof McpError) {
-    if (err.code === (ErrorCode.RequestTimeout as number)) {
-      return `Tool ${entry.path} timed out after ${timeout} ms on server "${server}". Try again, or with a smaller request.`;
-    }
-    if (err.code === (ErrorCode.ConnectionClosed as number)) {
-      return `Server "${server}" closed the connection during the call (it may have crashed). Try again in a few seconds.`;
-    }
-    return `Server "${server}" answered with an error (${err.code}): ${err.message}. Check the arguments against the tool's input_schema.`;
-  }
-  return `Calling ${entry.path} on server "${server}" failed: ${(err as Error).message ?? String(err)}. Try again later.`;
 }

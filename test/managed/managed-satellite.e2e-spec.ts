@@ -1,7 +1,7 @@
 // The whole satellite in managed mode against the fake backend (which speaks the contract
 // strictly): it registers, takes its servers from the backend (a stdio server for team A, an HTTP
-// server for team B), and lets in only clients whose tokens the backend vouches for, each seeing
-// and calling only its own team's tools.
+// server for team B), and lets in only clients whose tokens the backend vouches for (on /mcp and
+// on the REST tool routes), each seeing and calling only its own team's tools.
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -368,6 +368,36 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
     const challenge = res.headers.get('www-authenticate') ?? '';
     expect(challenge).toMatch(/error="insufficient_scope"/);
     expect(challenge).toMatch(/scope="mcp:tools:execute"/);
+  });
+
+  it('guards the REST tool routes with the backend tokens, scopes and teams, as /mcp', async () => {
+    const rest = (path: string, token?: string, body?: unknown) =>
+      fetch(`${base}/api/tools${path}`, {
+        ...(body !== undefined ? { method: 'POST', body: JSON.stringify(body) } : {}),
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+      });
+    const anonymous = await rest('?query=*');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toContain('application/problem+json');
+    expect(anonymous.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="${SATELLITE_URL}/.well-known/oauth-protected-resource/mcp"`,
+    );
+    const found = (await (await rest('?query=*&limit=50', 'token-a')).json()) as {
+      tools: { server: string }[];
+    };
+    expect(new Set(found.tools.map((t) => t.server))).toEqual(new Set(['memory', 'recorder']));
+    const graph = await rest('/memory-read_graph/call', 'token-a', {});
+    expect(graph.status).toBe(200);
+    expect(((await graph.json()) as { isError?: boolean }).isError).toBeFalsy();
+    expect((await rest('/everything-echo', 'token-a')).status).toBe(404);
+    expect((await rest('/everything-echo/call', 'token-a', { message: 'x' })).status).toBe(404);
+    expect((await rest('/memory-read_graph', 'token-a-read')).status).toBe(200);
+    const refused = await rest('/memory-read_graph/call', 'token-a-read', {});
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('www-authenticate')).toMatch(/scope="mcp:tools:execute"/);
   });
 
   it("answers 404 when a session is used with another principal's token", async () => {

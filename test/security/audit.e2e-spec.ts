@@ -1,5 +1,6 @@
 // Invariant: every tool call leaves one structured audit record in the log (principal, teams,
-// client, server, team, tool, outcome, duration) on /mcp and on the direct endpoint, and no
+// client, server, team, tool, outcome, duration) on /mcp, on the direct endpoint and on the REST
+// tool routes (arguments refused by the input schema are `refused`), and no
 // argument value that looks like a secret reaches the log, even at debug level. Runs the built
 // satellite as its own process and reads its log as an operator would.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -129,5 +130,33 @@ describe('audit records of tool calls (the built satellite, its own log)', () =>
     const logged = sat.output();
     expect(logged).toMatch(/"tool_params":\{"message":"\[REDACTED\]","api_key":"\[REDACTED\]"\}/);
     expect(logged).not.toContain(SECRET);
+  }, 30_000);
+
+  it('writes the records of REST calls too, with endpoint "rest"', async () => {
+    const before = audits().length;
+    const call = (body: unknown) =>
+      fetch(`${sat.base}/api/tools/alpha-echo/call`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ALICE.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await call({ message: `Bearer ${SECRET}` })).status).toBe(200);
+    expect((await call({ message: 42 })).status).toBe(400);
+    const records = await waitFor('two more audit records', () => {
+      const lines = audits();
+      return lines.length >= before + 2 ? lines.slice(before) : undefined;
+    });
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({
+      principal: 'alice',
+      endpoint: 'rest',
+      server: 'alpha',
+      team: 'alpha',
+      tool: 'echo',
+      argument_names: ['message'],
+      outcome: 'ok',
+    });
+    expect(records[1]).toMatchObject({ endpoint: 'rest', tool: 'echo', outcome: 'refused' });
+    expect(sat.output()).not.toContain(SECRET);
   }, 30_000);
 });

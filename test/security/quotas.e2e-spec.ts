@@ -1,7 +1,8 @@
 // Invariant: one principal cannot take what others need. Past its session cap, its tool calls per
 // minute or its GET streams per session it gets HTTP 429 with Retry-After (a JSON-RPC error body);
 // past its calls at once, a JSON-RPC error inside the stream; another principal keeps working,
-// and every refusal is counted in /metrics.
+// and every refusal is counted in /metrics. REST calls (/api/tools) draw on the same budgets and
+// are refused with 429 problems.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,13 +25,15 @@ const grant = (principal: string): TokenGrant => ({
   principal,
   scopes: [EXECUTE],
 });
-const [ALICE, BOB, RATE, CONC, STREAM, LEGACY] = [
+const [ALICE, BOB, RATE, CONC, STREAM, LEGACY, REST_RATE, REST_CONC] = [
   'alice',
   'bob',
   'rate',
   'conc',
   'stream',
   'legacy',
+  'rest-rate',
+  'rest-conc',
 ].map(grant);
 const QUOTA_EXCEEDED = -32029;
 
@@ -59,7 +62,7 @@ describe('per-principal quotas (real satellite, tokens, real upstream)', () => {
 
   beforeAll(async () => {
     const tokens = join(mkdtempSync(join(tmpdir(), 'satellite-quotas-')), 'tokens.json');
-    writeTokensFile(tokens, [ALICE, BOB, RATE, CONC, STREAM, LEGACY]);
+    writeTokensFile(tokens, [ALICE, BOB, RATE, CONC, STREAM, LEGACY, REST_RATE, REST_CONC]);
     sat = await startSatellite(
       { everything: stdioEntry(EVERYTHING, ['stdio']) },
       {
@@ -187,6 +190,60 @@ describe('per-principal quotas (real satellite, tokens, real upstream)', () => {
     });
     expect(JSON.stringify(after)).toContain('after');
     expect(await counter('concurrency')).toBeGreaterThanOrEqual(1);
+  }, 30_000);
+
+  it('limits REST calls per minute and at once with 429 problems, sharing the budgets of /mcp', async () => {
+    const restCall = (g: TokenGrant, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${sat.baseUrl}/api/tools/everything-echo/call`, {
+        method: 'POST',
+        headers: { ...auth(g), 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    for (let i = 0; i < 4; i++)
+      expect((await restCall(REST_RATE, { message: 'x' })).status).toBe(200);
+    const refused = await restCall(REST_RATE, { message: 'x' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await refused.json()).toMatchObject({ status: 429, limit: 'rate' });
+
+    // A streamed REST call in flight holds the principal's one slot, for /mcp too.
+    const slow = await fetch(
+      `${sat.baseUrl}/api/tools/everything-trigger-long-running-operation/call`,
+      {
+        method: 'POST',
+        headers: {
+          ...auth(REST_CONC),
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+        },
+        body: JSON.stringify({ duration: 2, steps: 4 }),
+      },
+    );
+    expect(slow.status).toBe(200);
+    const reader = slow.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = '';
+    while (!seen.includes('event: progress')) seen += (await reader.read()).value ?? '';
+    const second = await restCall(REST_CONC, { message: 'second' });
+    expect(second.status).toBe(429);
+    expect(second.headers.get('retry-after')).toBe('1');
+    expect(await second.json()).toMatchObject({ status: 429, limit: 'concurrency' });
+    const viaMcp = await (
+      await connect(REST_CONC)
+    )
+      .callTool({
+        name: 'execute_mcp_tool',
+        arguments: { tool_path: 'everything-echo', arguments: { message: 'mcp' } },
+      })
+      .catch((e: unknown) => e);
+    expect((viaMcp as McpError).code).toBe(QUOTA_EXCEEDED);
+    while (!seen.includes('event: result')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    expect(seen).toContain('Long running operation completed');
+    expect((await restCall(REST_CONC, { message: 'after' })).status).toBe(200);
   }, 30_000);
 
   it('limits GET streams per session with 429; closing one frees its place', async () => {
