@@ -14,6 +14,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { ProcessModule } from './process/process.module.js';
 import { RouterModule } from './router/router.module.js';
 import { StatusModule } from './status/status.module.js';
+import { UsageModule } from './usage/usage.module.js';
 
 @Module({})
 export class AppModule {
@@ -26,6 +27,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerOptions(config, redactor)),
         EventsModule,
         MetricsModule,
+        UsageModule,
         ProcessModule,
         DiscoveryModule,
         // Managed mode: the control-plane client applies the backend's servers through

@@ -125,6 +125,26 @@ export interface SatelliteEventMap {
     dropped_server: string;
     team_id: string;
   };
+  /** One tool call (docs/backend-contract.md "Key payloads"); `tool_name` is the tool path. */
+  'mcp.tool.executed': {
+    tool_name: string;
+    server_id: string;
+    team_id: string;
+    duration_ms: number;
+    success: boolean;
+    error_message?: string;
+  };
+  /** Tool calls of one user, team and OAuth client since the last report (every 30 s). */
+  'mcp.client.activity': {
+    user_id: string;
+    team_id: string;
+    oauth_client_id: string;
+    client_name?: string;
+    session_id?: string;
+    request_count: number;
+    tool_call_count: number;
+    last_activity_at: string;
+  };
   'mcp.client.connected': { session_id: string; client_name?: string; client_version?: string };
   'mcp.client.disconnected': { session_id: string; reason: string };
   'config.refreshed': {

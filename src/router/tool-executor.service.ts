@@ -132,10 +132,7 @@ export class ToolExecutorService {
       // What the upstream sent during the call (progress, logs) goes out before the result does.
       await this.contexts.flushed(call);
       this.logCall(
-        entry,
-        args,
-        opts,
-        started,
+        { entry, args, opts, started, result },
         result.isError ? 'tool returned isError' : undefined,
       );
       return result;
@@ -147,9 +144,10 @@ export class ToolExecutorService {
         throw err;
       }
       const message = describeFailure(entry, err, timeout);
-      this.logCall(entry, args, opts, started, message);
+      const result = errorResult(message);
+      this.logCall({ entry, args, opts, started, result }, message);
       this.logger.warn(`execute ${entry.path} failed: ${message}`);
-      return errorResult(message);
+      return result;
     } finally {
       release();
       this.contexts.end(call);
@@ -157,16 +155,20 @@ export class ToolExecutorService {
   }
 
   private logCall(
-    entry: CatalogEntry,
-    args: unknown,
-    opts: ExecuteOptions,
-    started: number,
+    call: {
+      entry: CatalogEntry;
+      args: unknown;
+      opts: ExecuteOptions;
+      started: number;
+      result: CallToolResult;
+    },
     error?: string,
   ): void {
+    const { entry, args, opts, started, result } = call;
     const labels = { server: entry.serverSlug, tool: entry.tool.name };
     this.metrics.toolCalls.inc({ ...labels, outcome: error === undefined ? 'ok' : 'error' });
     this.metrics.toolCallDuration.observe(labels, (Date.now() - started) / 1000);
-    this.auditCall(entry, entry.tool.name, args, opts, started, error ? 'error' : 'ok', error);
+    this.auditCall(entry, entry.tool.name, args, opts, started, error ? 'error' : 'ok', error, result);
   }
 
   /** The audit record (log, and the backend's request logs in managed mode). */
@@ -178,6 +180,7 @@ export class ToolExecutorService {
     started: number,
     outcome: ToolCallOutcome,
     error?: string,
+    result?: CallToolResult,
   ): void {
     this.audit.record({
       caller: opts.caller,
@@ -191,6 +194,7 @@ export class ToolExecutorService {
       ...(opts.peer ? { sessionId: opts.peer.sessionId } : {}),
       outcome,
       ...(error ? { error } : {}),
+      ...(result ? { result } : {}),
       startedAt: started,
       durationMs: Date.now() - started,
     });

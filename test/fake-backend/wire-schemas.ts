@@ -160,6 +160,27 @@ export const EVENT_PAYLOADS: Readonly<Record<string, Schema>> = {
       ),
     ),
   }),
+  'mcp.tool.executed': obj(
+    {
+      tool_name: str(),
+      server_id: str(),
+      team_id: str(),
+      duration_ms: num({ min: 0 }),
+      success: bool,
+    },
+    { error_message: str() },
+  ),
+  'mcp.client.activity': obj(
+    {
+      user_id: str(),
+      team_id: str(),
+      oauth_client_id: str(),
+      request_count: int({ min: 1 }),
+      tool_call_count: int({ min: 0 }),
+      last_activity_at: str({ iso: true }),
+    },
+    { client_name: str(), user_agent: str(), ip_address: str(), session_id: str() },
+  ),
   'mcp.server.logs': obj(
     {
       installation_id: str(),
