@@ -168,7 +168,16 @@ export class ToolExecutorService {
     const labels = { server: entry.serverSlug, tool: entry.tool.name };
     this.metrics.toolCalls.inc({ ...labels, outcome: error === undefined ? 'ok' : 'error' });
     this.metrics.toolCallDuration.observe(labels, (Date.now() - started) / 1000);
-    this.auditCall(entry, entry.tool.name, args, opts, started, error ? 'error' : 'ok', error, result);
+    this.auditCall(
+      entry,
+      entry.tool.name,
+      args,
+      opts,
+      started,
+      error ? 'error' : 'ok',
+      error,
+      result,
+    );
   }
 
   /** The audit record (log, and the backend's request logs in managed mode). */

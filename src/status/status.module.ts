@@ -14,13 +14,7 @@ import { UsageController } from './usage.controller.js';
 @Module({
   imports: [DiscoveryModule, ProcessModule],
   controllers: [StatusController, MetricsController, UsageController],
-  providers: [
-    StatusService,
-    BackendStatusService,
-    StatusContributors,
-    StatusMetricsService,
-    Clock,
-  ],
+  providers: [StatusService, BackendStatusService, StatusContributors, StatusMetricsService, Clock],
   exports: [StatusContributors],
 })
 export class StatusModule {}

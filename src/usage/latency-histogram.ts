@@ -82,6 +82,9 @@ export class LatencyHistogram {
     if (!(q > 0 && q <= 1)) throw new RangeError(`quantile must be in (0, 1], got ${q}`);
     if (this.n === 0) return undefined;
     const rank = Math.max(1, Math.ceil(q * this.n));
+    // The extremes are kept exactly.
+    if (rank === this.n) return this.hi;
+    if (rank === 1) return this.lo;
     let seen = 0;
     for (const index of [...this.counts.keys()].sort((a, b) => a - b)) {
       seen += this.counts.get(index)!;

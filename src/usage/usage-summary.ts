@@ -49,7 +49,9 @@ export function summarize(input: {
       p50_ms: ms(s.latency!.quantile(0.5)),
       p95_ms: ms(s.latency!.quantile(0.95)),
     })),
-    teams: [...teams].sort(byCalls).map(([team, s]) => ({ team, calls: s.calls, errors: s.errors })),
+    teams: [...teams]
+      .sort(byCalls)
+      .map(([team, s]) => ({ team, calls: s.calls, errors: s.errors })),
     clients: [...clients]
       .sort(byCalls)
       .map(([client, s]) => ({ client, calls: s.calls, errors: s.errors })),

@@ -194,9 +194,7 @@ export class UsageStore {
     this.assertOpen();
     return (
       this.db
-        .prepare(
-          'SELECT client FROM tool_usage GROUP BY client ORDER BY sum(calls) DESC LIMIT ?',
-        )
+        .prepare('SELECT client FROM tool_usage GROUP BY client ORDER BY sum(calls) DESC LIMIT ?')
         .all(limit) as unknown as Array<{ client: string }>
     ).map((r) => r.client);
   }
