@@ -60,7 +60,7 @@ describe('usage figures (the built satellite, restarted on its data directory)',
     const res = await fetch(`${sat!.base}${path}`, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
     });
-    return { status: res.status, body: (await res.json()) as unknown };
+    return { status: res.status, body: (await res.json()) };
   };
   const usage = async (query = '', token = ADMIN.token) => {
     const res = await get(`/api/usage${query}`, token);
@@ -235,9 +235,7 @@ describe('usage figures (the built satellite, restarted on its data directory)',
       await execute(c, 'blue-echo', { message: `m${i}` });
     }
     const text = await (await fetch(`${sat!.base}/metrics`)).text();
-    const families = new Map(
-      (parsePrometheusTextFormat(text) as Family[]).map((f) => [f.name, f]),
-    );
+    const families = new Map((parsePrometheusTextFormat(text) as Family[]).map((f) => [f.name, f]));
     const calls = families.get('satellite_usage_tool_calls_total')!.metrics;
     const clientLabels = new Set(calls.map((m) => m.labels!.client));
     expect(clientLabels.size).toBe(21);

@@ -89,8 +89,8 @@ describe('UsageStore', () => {
   it('writes a batch all or nothing, prunes old hours and lists clients by calls', () => {
     const store = UsageStore.open({ path: path() });
     store.add([row({ client: 'a', calls: 1 }), row({ client: 'b', calls: 5 })], []);
-    const bad = row({ client: 'c' }) as UsageRow & { calls: unknown };
-    bad.calls = undefined; // NOT NULL: the transaction rolls back
+    const bad = row({ client: 'c' });
+    (bad as unknown as { calls: unknown }).calls = undefined; // NOT NULL: the batch rolls back
     expect(() => store.add([row({ client: 'd' }), bad], [])).toThrow();
     expect(store.clients(10)).toEqual(['b', 'a']);
     store.add([row({ hour: 50, client: 'old' })], [{ hour: 50, sessions: 1, tokens: 1 }]);
