@@ -60,7 +60,7 @@ describe('usage figures (the built satellite, restarted on its data directory)',
     const res = await fetch(`${sat!.base}${path}`, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
     });
-    return { status: res.status, body: (await res.json()) };
+    return { status: res.status, body: await res.json() };
   };
   const usage = async (query = '', token = ADMIN.token) => {
     const res = await get(`/api/usage${query}`, token);
