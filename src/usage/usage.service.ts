@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import { Clock } from '../events/clock.js';
@@ -35,7 +41,7 @@ export const USAGE_STORE = Symbol('USAGE_STORE');
  * transaction. Reports read the store and add what is still buffered.
  */
 @Injectable()
-export class UsageService implements OnApplicationShutdown {
+export class UsageService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(UsageService.name);
   private pending = new Map<string, UsageRow>();
   private pendingSaved = new Map<number, SavedRow>();
@@ -184,8 +190,13 @@ export class UsageService implements OnApplicationShutdown {
     return this.dropped;
   }
 
-  onApplicationShutdown(): void {
+  /** Before any module closes: the last activity report still reaches the event queue. */
+  beforeApplicationShutdown(): void {
     this.reportActivity();
+    this.flush();
+  }
+
+  onApplicationShutdown(): void {
     this.flush();
     this.closed = true;
     this.store.close();
