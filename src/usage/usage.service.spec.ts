@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from '@jest/globals';
 import type { SatelliteConfig } from '../config/satellite-config.js';
 import { Clock } from '../events/clock.js';
@@ -88,10 +89,28 @@ describe('UsageService', () => {
     expect(report.tokens_saved).toEqual({ sessions: 1, tokens: 1000 - 300 - 120 });
   });
 
-  it('keeps a batch the store refused, and drops past the bound instead of growing', () => {
+  it('keeps a batch the store refused and writes it later, whole', () => {
+    const { usage, store, file } = setup();
+    usage.record(call());
+    usage.sessionSeen('s1', () => ({ allTools: 900, metaTools: 300 }));
+    // Another connection holds the write lock: the flush's transaction fails (database is locked).
+    const other = new DatabaseSync(file);
+    other.exec('BEGIN EXCLUSIVE');
+    usage.flush();
+    usage.record(call({ durationMs: 30 }));
+    other.exec('ROLLBACK');
+    other.close();
+    expect(store.usage({ sinceHour: 0 })).toEqual([]);
+    usage.flush();
+    const [row] = store.usage({ sinceHour: 0 });
+    expect([row.calls, row.latency.count]).toEqual([2, 2]);
+    expect(store.saved(0)).toEqual([{ hour: 1_000, sessions: 1, tokens: 600 }]);
+  });
+
+  it('drops past the bound instead of growing while the store takes no writes', () => {
     const { usage, store } = setup();
     usage.record(call());
-    store.close(); // the store takes no writes now
+    store.close();
     usage.flush();
     for (let i = 0; i < MAX_PENDING_ROWS + 10; i++) usage.record(call({ tool: `t${i}` }));
     expect(usage.droppedCalls()).toBe(11);
