@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth/auth.module.js';
 import type { SatelliteConfig } from '../config/satellite-config.js';
 import { ProcessModule } from '../process/process.module.js';
+import { UsageModule } from '../usage/usage.module.js';
 import { ClientActivityJob } from './client-activity.job.js';
 import { CommandPollJob } from './command-poll.job.js';
 import { EventFlushJob } from './event-flush.job.js';
@@ -37,7 +38,12 @@ export class JobsModule {
     const managed = config.backend !== undefined;
     return {
       module: JobsModule,
-      imports: [ScheduleModule.forRoot(), ProcessModule, ...(managed ? [AuthModule] : [])],
+      imports: [
+        ScheduleModule.forRoot(),
+        ProcessModule,
+        UsageModule,
+        ...(managed ? [AuthModule] : []),
+      ],
       providers: [...JOBS, ...(managed ? MANAGED_JOBS : [])],
     };
   }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Global, Module } from '@nestjs/common';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import { Clock } from '../events/clock.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { UsageMetrics } from './usage.metrics.js';
 import { USAGE_STORE, UsageService } from './usage.service.js';
 import { UsageStore } from './usage.store.js';
@@ -16,6 +17,8 @@ export const USAGE_FILE = 'usage.sqlite';
  */
 @Global()
 @Module({
+  // Global already; imported so that an app or test that assembles modules by hand gets it too.
+  imports: [MetricsModule],
   providers: [
     Clock,
     UsageMetrics,
