@@ -132,8 +132,12 @@ export class ToolExecutorService {
       // What the upstream sent during the call (progress, logs) goes out before the result does.
       await this.contexts.flushed(call);
       this.logCall(
-        { entry, args, opts, started, result },
+        entry,
+        args,
+        opts,
+        started,
         result.isError ? 'tool returned isError' : undefined,
+        result,
       );
       return result;
     } catch (err) {
@@ -144,10 +148,9 @@ export class ToolExecutorService {
         throw err;
       }
       const message = describeFailure(entry, err, timeout);
-      const result = errorResult(message);
-      this.logCall({ entry, args, opts, started, result }, message);
+      this.logCall(entry, args, opts, started, message, errorResult(message));
       this.logger.warn(`execute ${entry.path} failed: ${message}`);
-      return result;
+      return errorResult(message);
     } finally {
       release();
       this.contexts.end(call);
@@ -155,29 +158,18 @@ export class ToolExecutorService {
   }
 
   private logCall(
-    call: {
-      entry: CatalogEntry;
-      args: unknown;
-      opts: ExecuteOptions;
-      started: number;
-      result: CallToolResult;
-    },
+    entry: CatalogEntry,
+    args: unknown,
+    opts: ExecuteOptions,
+    started: number,
     error?: string,
+    result?: CallToolResult,
   ): void {
-    const { entry, args, opts, started, result } = call;
     const labels = { server: entry.serverSlug, tool: entry.tool.name };
     this.metrics.toolCalls.inc({ ...labels, outcome: error === undefined ? 'ok' : 'error' });
     this.metrics.toolCallDuration.observe(labels, (Date.now() - started) / 1000);
-    this.auditCall(
-      entry,
-      entry.tool.name,
-      args,
-      opts,
-      started,
-      error ? 'error' : 'ok',
-      error,
-      result,
-    );
+    const outcome = error ? 'error' : 'ok';
+    this.auditCall(entry, entry.tool.name, args, opts, started, outcome, error, result);
   }
 
   /** The audit record (log, and the backend's request logs in managed mode). */
