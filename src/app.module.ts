@@ -15,6 +15,7 @@ import { ProcessModule } from './process/process.module.js';
 import { RestModule } from './rest/rest.module.js';
 import { RouterModule } from './router/router.module.js';
 import { StatusModule } from './status/status.module.js';
+import { UsageModule } from './usage/usage.module.js';
 
 @Module({})
 export class AppModule {
@@ -27,6 +28,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerOptions(config, redactor)),
         EventsModule,
         MetricsModule,
+        UsageModule,
         ProcessModule,
         DiscoveryModule,
         // Managed mode: the control-plane client applies the backend's servers through

@@ -114,6 +114,26 @@ export const EVENT_PAYLOAD_SCHEMAS = {
     tools: z.array(toolSummarySchema),
     discovered_at: isoTime(),
   }),
+  /** One tool call (docs/backend-contract.md "Key payloads"); `tool_name` is the tool path. */
+  'mcp.tool.executed': z.object({
+    tool_name: z.string(),
+    server_id: z.string(),
+    team_id: z.string(),
+    duration_ms: duration(),
+    success: z.boolean(),
+    error_message: z.string().optional(),
+  }),
+  /** Tool calls of one user, team and OAuth client since the last report (every 30 s). */
+  'mcp.client.activity': z.object({
+    user_id: z.string(),
+    team_id: z.string(),
+    oauth_client_id: z.string(),
+    client_name: z.string().optional(),
+    session_id: z.string().optional(),
+    request_count: count(),
+    tool_call_count: count(),
+    last_activity_at: isoTime(),
+  }),
   'mcp.tools.collision': z.object({
     tool_path: z.string(),
     kept_server: z.string(),

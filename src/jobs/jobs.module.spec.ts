@@ -1,12 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Provider } from '@nestjs/common';
 import type { SatelliteConfig } from '../config/satellite-config.js';
+import { ClientActivityJob } from './client-activity.job.js';
 import { CommandPollJob } from './command-poll.job.js';
 import { EventFlushJob } from './event-flush.job.js';
 import { HeartbeatJob } from './heartbeat.job.js';
 import { IdleProcessReaperJob } from './idle-process-reaper.job.js';
 import { IntrospectionCacheSweepJob } from './introspection-cache-sweep.job.js';
 import { JobsModule } from './jobs.module.js';
+import { UsageFlushJob } from './usage-flush.job.js';
 
 const config = (schedulerEnabled: boolean, managed: boolean) =>
   ({ jobs: { schedulerEnabled }, ...(managed ? { backend: {} } : {}) }) as SatelliteConfig;
@@ -20,11 +22,13 @@ describe('JobsModule.forRoot', () => {
   it('schedules the managed-mode jobs only in managed mode', () => {
     expect(providers(config(true, true))).toEqual([
       IdleProcessReaperJob,
+      UsageFlushJob,
       HeartbeatJob,
       CommandPollJob,
       EventFlushJob,
       IntrospectionCacheSweepJob,
+      ClientActivityJob,
     ]);
-    expect(providers(config(true, false))).toEqual([IdleProcessReaperJob]);
+    expect(providers(config(true, false))).toEqual([IdleProcessReaperJob, UsageFlushJob]);
   });
 });

@@ -106,7 +106,7 @@ export class DirectServerFactory {
   ): Promise<Result> {
     const started = Date.now();
     const tool = typeof request.params?.name === 'string' ? request.params.name : '';
-    const audit = (outcome: ToolCallOutcome, error?: string) =>
+    const audit = (outcome: ToolCallOutcome, error?: string, result?: Result) =>
       this.audit.record({
         caller,
         endpoint: 'direct',
@@ -117,6 +117,7 @@ export class DirectServerFactory {
         ...(extra.sessionId ? { sessionId: extra.sessionId } : {}),
         outcome,
         ...(error ? { error } : {}),
+        ...(result ? { result } : {}),
         startedAt: started,
         durationMs: Date.now() - started,
       });
@@ -132,6 +133,7 @@ export class DirectServerFactory {
       audit(
         result.isError === true ? 'error' : 'ok',
         result.isError ? 'tool returned isError' : undefined,
+        result,
       );
       return result;
     } catch (err) {

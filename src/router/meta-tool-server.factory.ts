@@ -11,7 +11,10 @@ import {
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
-import type { CallerContext } from './caller-context.js';
+import { countJsonTokens, countTokens } from '../discovery/token-counter.js';
+import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
+import { UsageService } from '../usage/usage.service.js';
+import { type CallerContext, canUse } from './caller-context.js';
 import { DiscoverService } from './discover.service.js';
 import { DISCOVER_TOOL, EXECUTE_TOOL, META_TOOLS } from './meta-tools.js';
 import { peerOfRequest } from './peers.js';
@@ -29,6 +32,8 @@ export class MetaToolServerFactory {
     private readonly config: SatelliteConfig,
     private readonly discover: DiscoverService,
     private readonly executor: ToolExecutorService,
+    private readonly catalog: ToolCatalogService,
+    private readonly usage: UsageService,
   ) {}
 
   create(caller: CallerContext): Server {
@@ -44,7 +49,10 @@ export class MetaToolServerFactory {
         instructions: INSTRUCTIONS,
       },
     );
-    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...META_TOOLS] }));
+    server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
+      this.sessionSeen(extra.sessionId, caller);
+      return { tools: [...META_TOOLS] };
+    });
     server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [] }));
     server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
     server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [] }));
@@ -52,9 +60,14 @@ export class MetaToolServerFactory {
       CallToolRequestSchema,
       async (request, extra): Promise<CallToolResult> => {
         const args = request.params.arguments ?? {};
+        this.sessionSeen(extra.sessionId, caller);
         switch (request.params.name) {
-          case DISCOVER_TOOL:
-            return this.discover.discover(args, caller);
+          case DISCOVER_TOOL: {
+            const answer = await this.discover.discover(args, caller);
+            const text = answer.content[0]?.type === 'text' ? answer.content[0].text : '';
+            this.usage.discoverAnswered(countTokens(text));
+            return answer;
+          }
           case EXECUTE_TOOL: {
             const { tool_path: toolPath, arguments: toolArgs } = args;
             if (typeof toolPath !== 'string' || toolPath.trim() === '') {
@@ -90,4 +103,20 @@ export class MetaToolServerFactory {
     );
     return server;
   }
+
+  /**
+   * Tokens saved (docs/usage.md "Tokens saved"): once per session, what listing every tool the
+   * caller may use would cost, against the two meta-tools' definitions.
+   */
+  private sessionSeen(sessionId: string | undefined, caller: CallerContext): void {
+    if (sessionId === undefined) return;
+    this.usage.sessionSeen(sessionId, () => {
+      let allTools = 0;
+      for (const e of this.catalog.all()) if (canUse(caller, e)) allTools += e.tokenCount;
+      return { allTools, metaTools: META_TOOL_TOKENS };
+    });
+  }
 }
+
+/** Tokens of the meta-tool definitions `tools/list` returns, counted like catalog entries. */
+const META_TOOL_TOKENS = META_TOOLS.reduce((sum, tool) => sum + countJsonTokens(tool), 0);

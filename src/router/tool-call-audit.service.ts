@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
 import { EventBusService } from '../events/event-bus.service.js';
+import { UsageService } from '../usage/usage.service.js';
 import type { CallerContext } from './caller-context.js';
 import { redactArguments } from './tool-call-audit.js';
 
@@ -20,6 +21,8 @@ export interface ToolCallRecord {
   readonly sessionId?: string;
   readonly outcome: ToolCallOutcome;
   readonly error?: string;
+  /** The result the client got (usage: bytes and tokens returned). */
+  readonly result?: unknown;
   readonly startedAt: number;
   readonly durationMs: number;
 }
@@ -34,7 +37,10 @@ export interface ToolCallRecord {
 export class ToolCallAuditService {
   private readonly logger = new Logger('Audit');
 
-  constructor(private readonly events: EventBusService) {}
+  constructor(
+    private readonly events: EventBusService,
+    private readonly usage: UsageService,
+  ) {}
 
   record(r: ToolCallRecord): void {
     const { caller, server } = r;
@@ -59,6 +65,22 @@ export class ToolCallAuditService {
       `tool call ${server ? `${server.slug}/` : ''}${r.tool} by ${caller.userId ?? 'anonymous'}: ${r.outcome}`,
     );
     if (!server || r.outcome === 'refused') return;
+    // The one place every finished call is counted (docs/usage.md "What is counted").
+    this.usage.record({
+      serverId: server.id,
+      server: server.slug,
+      team: server.team,
+      tool: r.tool,
+      outcome: r.outcome,
+      ...(r.client?.name !== undefined ? { client: r.client.name } : {}),
+      ...(r.error ? { error: r.error } : {}),
+      startedAt: r.startedAt,
+      durationMs: r.durationMs,
+      ...(r.result !== undefined ? { result: r.result } : {}),
+      ...(caller.userId ? { userId: caller.userId } : {}),
+      ...(caller.clientId ? { oauthClientId: caller.clientId } : {}),
+      ...(r.sessionId ? { sessionId: r.sessionId } : {}),
+    });
     this.events.emit('mcp.request.logs', {
       installation_id: server.id,
       team_id: server.team,

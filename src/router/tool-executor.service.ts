@@ -158,6 +158,7 @@ export class ToolExecutorService {
         opts,
         started,
         result.isError ? 'tool returned isError' : undefined,
+        result,
       );
       return result;
     } catch (err) {
@@ -168,7 +169,7 @@ export class ToolExecutorService {
         throw err;
       }
       const failure = upstreamFailure(entry, err, timeout);
-      this.logCall(entry, args, opts, started, failure.message);
+      this.logCall(entry, args, opts, started, failure.message, errorResult(failure.message));
       this.logger.warn(`execute ${entry.path} failed: ${failure.message}`);
       throw failure;
     } finally {
@@ -183,11 +184,13 @@ export class ToolExecutorService {
     opts: ExecuteOptions,
     started: number,
     error?: string,
+    result?: CallToolResult,
   ): void {
     const labels = { server: entry.serverSlug, tool: entry.tool.name };
     this.metrics.toolCalls.inc({ ...labels, outcome: error === undefined ? 'ok' : 'error' });
     this.metrics.toolCallDuration.observe(labels, (Date.now() - started) / 1000);
-    this.auditCall(entry, entry.tool.name, args, opts, started, error ? 'error' : 'ok', error);
+    const outcome = error ? 'error' : 'ok';
+    this.auditCall(entry, entry.tool.name, args, opts, started, outcome, error, result);
   }
 
   /** The audit record (log, and the backend's request logs in managed mode). */
@@ -199,6 +202,7 @@ export class ToolExecutorService {
     started: number,
     outcome: ToolCallOutcome,
     error?: string,
+    result?: CallToolResult,
   ): void {
     this.audit.record({
       caller: opts.caller,
@@ -212,6 +216,7 @@ export class ToolExecutorService {
       ...(opts.peer ? { sessionId: opts.peer.sessionId } : {}),
       outcome,
       ...(error ? { error } : {}),
+      ...(result ? { result } : {}),
       startedAt: started,
       durationMs: Date.now() - started,
     });

@@ -43,9 +43,11 @@ describe('managed modules as an application', () => {
     const scheduler = h.app!.get(SchedulerRegistry);
     expect(scheduler.getIntervals().sort()).toEqual([
       'backend-heartbeat',
+      'client-activity',
       'event-flush',
       'idle-process-reaper',
       'introspection-cache-sweep',
+      'usage-flush',
     ]);
     // Between two polls the next one is scheduled (during a poll, nothing is).
     await waitFor(

@@ -17,6 +17,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createApp } from '../../src/app.factory.js';
 import { BackendConnectionService } from '../../src/backend/backend-connection.service.js';
 import { loadSatelliteConfig } from '../../src/config/config.loader.js';
+import { UsageService } from '../../src/usage/usage.service.js';
 import { FakeBackend } from '../fake-backend/fake-backend.js';
 import { initializeRequest, postMcp } from '../support/mcp-http.js';
 import { waitFor } from '../support/satellite.js';
@@ -342,6 +343,34 @@ describe('managed satellite (fake backend, real upstreams, real HTTP)', () => {
       team_id: 'team-a',
       requests: [{ user_id: 'user-a', tool_name: 'create_entities', success: true }],
     });
+  });
+
+  it('reports mcp.tool.executed per call and mcp.client.activity per user, team and OAuth client', async () => {
+    const executed = await waitFor(
+      'mcp.tool.executed at the backend',
+      () =>
+        backend.events.find(
+          (e) => e.type === 'mcp.tool.executed' && e.data.tool_name === 'memory-create_entities',
+        ),
+      15_000,
+    );
+    expect(executed).toMatchObject({
+      stored: true,
+      data: { server_id: 'inst-memory', team_id: 'team-a', success: true },
+    });
+    // The job reports every 30 s; here the report is driven by hand.
+    app.get(UsageService).reportActivity();
+    const activity = await waitFor(
+      'mcp.client.activity at the backend',
+      () =>
+        backend.events.find((e) => e.type === 'mcp.client.activity' && e.data.user_id === 'user-a'),
+      15_000,
+    );
+    expect(activity).toMatchObject({
+      stored: true,
+      data: { team_id: 'team-a', oauth_client_id: 'e2e-client', client_name: 'managed-e2e' },
+    });
+    expect(activity.data.tool_call_count).toBeGreaterThan(0);
   });
 
   it('refuses a tool call without mcp:tools:execute with 403 insufficient_scope', async () => {
