@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseNetworkSetting } from './network-setting.js';
+import { parseToolPinning } from './tool-pinning-setting.js';
 import { DEFAULT_TEAM, type ExtraMount, type ServerDefinition } from './server-definition.js';
 
 export const SLUG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -98,6 +99,7 @@ function parseEntry(
     enabled: raw.enabled !== false,
     ...(typeof raw.description === 'string' ? { description: raw.description } : {}),
     ...(typeof timeout === 'number' ? { timeoutMs: timeout } : {}),
+    ...parseToolPinning(raw, at, problems),
   };
 
   if (type === 'stdio') {

@@ -23,6 +23,17 @@ export interface ToolSummary {
   token_count: number;
 }
 
+/** One difference between a tool and its pinned definition. */
+export interface ToolChangeEntry {
+  tool: string;
+  kind: 'changed' | 'added' | 'removed';
+  pinned_hash?: string;
+  current_hash?: string;
+  /** Changed tools: which of description, input_schema, output_schema, annotations differ. */
+  fields?: readonly string[];
+  since: string;
+}
+
 export interface RequestLogEntry {
   user_id?: string;
   tool_name: string;
@@ -124,6 +135,19 @@ export interface SatelliteEventMap {
     kept_server: string;
     dropped_server: string;
     team_id: string;
+  };
+  /** A server's tools differ from their pins (docs/operations.md "Pinned tool definitions"). */
+  'mcp.tools.changed': {
+    installation_id: string;
+    team_id: string;
+    server_slug: string;
+    policy: 'warn' | 'hold';
+    pinned_set_hash: string;
+    current_set_hash: string;
+    changes: ToolChangeEntry[];
+    /** Tools kept out of discover and execute (under `hold`: the changed and added ones). */
+    held_tools: string[];
+    detected_at: string;
   };
   'mcp.client.connected': { session_id: string; client_name?: string; client_version?: string };
   'mcp.client.disconnected': { session_id: string; reason: string };

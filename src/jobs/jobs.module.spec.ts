@@ -7,6 +7,7 @@ import { HeartbeatJob } from './heartbeat.job.js';
 import { IdleProcessReaperJob } from './idle-process-reaper.job.js';
 import { IntrospectionCacheSweepJob } from './introspection-cache-sweep.job.js';
 import { JobsModule } from './jobs.module.js';
+import { ToolsRecheckJob } from './tools-recheck.job.js';
 
 const config = (schedulerEnabled: boolean, managed: boolean) =>
   ({ jobs: { schedulerEnabled }, ...(managed ? { backend: {} } : {}) }) as SatelliteConfig;
@@ -20,11 +21,12 @@ describe('JobsModule.forRoot', () => {
   it('schedules the managed-mode jobs only in managed mode', () => {
     expect(providers(config(true, true))).toEqual([
       IdleProcessReaperJob,
+      ToolsRecheckJob,
       HeartbeatJob,
       CommandPollJob,
       EventFlushJob,
       IntrospectionCacheSweepJob,
     ]);
-    expect(providers(config(true, false))).toEqual([IdleProcessReaperJob]);
+    expect(providers(config(true, false))).toEqual([IdleProcessReaperJob, ToolsRecheckJob]);
   });
 });

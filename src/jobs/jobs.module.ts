@@ -2,18 +2,20 @@ import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth/auth.module.js';
 import type { SatelliteConfig } from '../config/satellite-config.js';
+import { DiscoveryModule } from '../discovery/discovery.module.js';
 import { ProcessModule } from '../process/process.module.js';
 import { CommandPollJob } from './command-poll.job.js';
 import { EventFlushJob } from './event-flush.job.js';
 import { HeartbeatJob } from './heartbeat.job.js';
 import { IdleProcessReaperJob } from './idle-process-reaper.job.js';
 import { IntrospectionCacheSweepJob } from './introspection-cache-sweep.job.js';
+import { ToolsRecheckJob } from './tools-recheck.job.js';
 
 /**
  * Jobs of every mode. The session sweep stays in the mcp module (SessionRegistryService): no module
  * may import mcp (docs/architecture.md "Dependencies"), so it keeps its own unref'd timer.
  */
-const JOBS: Provider[] = [IdleProcessReaperJob];
+const JOBS: Provider[] = [IdleProcessReaperJob, ToolsRecheckJob];
 /** Jobs of managed mode: they drive services of the (global) BackendModule and of AuthModule. */
 const MANAGED_JOBS: Provider[] = [
   HeartbeatJob,
@@ -34,7 +36,7 @@ export class JobsModule {
     const managed = config.backend !== undefined;
     return {
       module: JobsModule,
-      imports: [ScheduleModule.forRoot(), ProcessModule, ...(managed ? [AuthModule] : [])],
+      imports: [ScheduleModule.forRoot(), ProcessModule, DiscoveryModule, ...(managed ? [AuthModule] : [])],
       providers: [...JOBS, ...(managed ? MANAGED_JOBS : [])],
     };
   }
