@@ -80,8 +80,7 @@ export class CatalogStore {
   loadTools(serverId: string): StoredToolList | undefined {
     if (!this.open) return undefined;
     const row = this.selectTools.get(serverId) as
-      | { fingerprint: string; tools: string; saved_at: string }
-      | undefined;
+      { fingerprint: string; tools: string; saved_at: string } | undefined;
     if (!row) return undefined;
     return {
       fingerprint: row.fingerprint,

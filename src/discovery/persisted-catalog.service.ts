@@ -153,7 +153,9 @@ export class PersistedCatalogService implements OnApplicationShutdown {
     this.logger.warn(
       `server ${def.slug}: tools differ from their pinned definitions (${r.changes
         .map((c) => `${c.kind} ${c.tool}`)
-        .join(', ')}); policy ${r.policy}${r.held.size > 0 ? `, held: ${[...r.held].join(', ')}` : ''}`,
+        .join(
+          ', ',
+        )}); policy ${r.policy}${r.held.size > 0 ? `, held: ${[...r.held].join(', ')}` : ''}`,
     );
     this.events.emit('mcp.tools.changed', {
       installation_id: def.id,

@@ -99,7 +99,8 @@ export function diffAgainstPins(opts: {
     }
   }
   for (const [name, pin] of opts.pins) {
-    if (!listed.has(name)) changes.push(stamp({ tool: name, kind: 'removed', pinned_hash: pin.hash }));
+    if (!listed.has(name))
+      changes.push(stamp({ tool: name, kind: 'removed', pinned_hash: pin.hash }));
   }
   return changes.sort((a, b) => (a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : 0));
 }

@@ -36,7 +36,12 @@ export class JobsModule {
     const managed = config.backend !== undefined;
     return {
       module: JobsModule,
-      imports: [ScheduleModule.forRoot(), ProcessModule, DiscoveryModule, ...(managed ? [AuthModule] : [])],
+      imports: [
+        ScheduleModule.forRoot(),
+        ProcessModule,
+        DiscoveryModule,
+        ...(managed ? [AuthModule] : []),
+      ],
       providers: [...JOBS, ...(managed ? MANAGED_JOBS : [])],
     };
   }

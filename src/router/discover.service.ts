@@ -69,7 +69,7 @@ export class DiscoverService {
   private serverStatus(serverId: string): string | undefined {
     const def = this.upstreams?.get(serverId)?.def;
     if (!def) return undefined;
-    const { state } = this.upstreams!.stateOf(def);
+    const { state } = this.upstreams.stateOf(def);
     return state === 'starting' || state === 'installing' || state === 'error' ? state : undefined;
   }
 }
