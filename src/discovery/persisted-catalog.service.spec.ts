@@ -110,6 +110,24 @@ describe('PersistedCatalogService', () => {
     service.onApplicationShutdown();
   });
 
+  it('approves by command only the tool set it names, and keeps the approval', () => {
+    const first = setup();
+    const hold = server({ toolPinning: 'hold' });
+    first.service.review(hold, [tool('a', 'A')], true);
+    const next = [tool('a', 'A, changed')];
+    expect(first.service.review(hold, next, true)).toEqual([]);
+    const { current_set_hash } = first.service.stateOf('srv')!;
+    expect(first.service.approve(hold, next, 'f'.repeat(64))).toEqual({
+      approved: false,
+      currentSetHash: current_set_hash,
+    });
+    expect(first.service.approve(hold, next, current_set_hash).approved).toBe(true);
+    first.service.onApplicationShutdown();
+    const second = setup(first.dir);
+    expect(names(second.service.review(hold, next, true))).toEqual(['a']);
+    second.service.onApplicationShutdown();
+  });
+
   it('keeps pins across reopening: a restored listing is checked, not re-pinned', () => {
     const first = setup();
     first.service.review(server({ toolPinning: 'hold' }), [tool('a', 'A')], true);

@@ -116,6 +116,25 @@ export class PersistedCatalogService implements OnApplicationShutdown {
     return held.size > 0 ? tools.filter((t) => !held.has(t.name)) : tools;
   }
 
+  /** Pins `tools` when `toolsHash` is their set's hash (an operator's approval). */
+  approve(
+    def: ServerDefinition,
+    tools: readonly Tool[],
+    toolsHash: string,
+  ): { approved: boolean; currentSetHash: string } {
+    const current = new Map(tools.map((t) => [t.name, pinOf(t)]));
+    const currentSetHash = toolSetHash(new Map([...current].map(([n, p]) => [n, p.hash])));
+    if (toolsHash !== currentSetHash) return { approved: false, currentSetHash };
+    this.db()?.savePins(def.id, {
+      pins: current,
+      setHash: currentSetHash,
+      pinnedAt: new Date().toISOString(),
+      changes: [],
+    });
+    this.logger.log(`server ${def.slug}: tool set ${currentSetHash} approved by a command`);
+    return { approved: true, currentSetHash };
+  }
+
   /** The pinning view of a server, once it has been listed or restored. */
   stateOf(id: string): PinningState | undefined {
     return this.states.get(id);

@@ -270,6 +270,18 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     return true;
   }
 
+  /**
+   * Approves the tools the server lists now when `toolsHash` names their set (the backend's
+   * `approve_tool_changes`); the held tools are served at once. Persisted with the pins.
+   */
+  approveTools(id: string, toolsHash: string): { approved: boolean; currentSetHash: string } {
+    const upstream = this.upstreams.get(id);
+    if (!upstream?.tools) throw new Error(`server ${id} has not listed any tools yet`);
+    const result = this.persisted.approve(upstream.def, upstream.tools, toolsHash);
+    if (result.approved) this.publish(upstream, upstream.tools, 'unchanged');
+    return result;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.unsubscribeProcesses?.();
     this.retries.clearAll();
@@ -331,8 +343,10 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
       upstream.status = 'error';
       upstream.lastError = message;
       if (!unchanged) this.setStatus(upstream, 'error', message);
-      // stdio servers are respawned by their supervisor; nothing else retries a remote one.
-      if (def.transport !== 'stdio') {
+      // A stdio process that fails is restarted by its supervisor (which lists again); one that
+      // runs but could not list its tools, and every remote server, is retried here, with the
+      // delay capped and the attempts not (discovery-retry.ts).
+      if (def.transport !== 'stdio' || this.processes.get(def.id)?.state === 'running') {
         upstream.discoveryRetry = this.retries.failed(def.id, message, () =>
           this.retryDiscovery(upstream),
         );
@@ -351,7 +365,7 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     upstream.refreshing ??= this.owner
       .run(upstream.def.id, 'retry', async (lease) => {
         if (this.upstreams.get(upstream.def.id) === upstream)
-          await this.discover(upstream, true, lease);
+          await this.discover(upstream, upstream.def.transport !== 'stdio', lease);
       })
       .finally(() => (upstream.refreshing = undefined));
   }
