@@ -213,18 +213,29 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
   refresh(id: string): Promise<void> {
     const upstream = this.upstreams.get(id);
     if (!upstream?.connection) return Promise.resolve();
+    return this.relist(upstream, 'refresh', false);
+  }
+
+  /**
+   * One listing of the server at a time (a refresh or a retry); a request during it is one more
+   * listing after it, while the server stays online (a failed one is retried on its own).
+   */
+  private relist(upstream: Upstream, op: 'refresh' | 'retry', connect: boolean): Promise<void> {
     if (upstream.refreshing) {
       upstream.refreshAgain = true;
       return upstream.refreshing;
     }
+    const { id } = upstream.def;
     upstream.refreshing = this.owner
-      .run(id, 'refresh', async (lease) => {
+      .run(id, op, async (lease) => {
+        let first = connect;
         do {
           upstream.refreshAgain = false;
-          // Replaced or removed while the refresh waited for its turn: nothing to list.
+          // Replaced or removed while the listing waited for its turn: nothing to list.
           if (this.upstreams.get(id) !== upstream || lease.signal.aborted) return;
-          await this.discover(upstream, false, lease);
-        } while (upstream.refreshAgain);
+          await this.discover(upstream, first, lease);
+          first = false;
+        } while (upstream.refreshAgain && upstream.status === 'online');
       })
       .finally(() => (upstream.refreshing = undefined));
     return upstream.refreshing;
@@ -362,12 +373,7 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
   /** A retry timer fired: discover again unless the server went away or is being re-read. */
   private retryDiscovery(upstream: Upstream): void {
     if (this.upstreams.get(upstream.def.id) !== upstream) return;
-    upstream.refreshing ??= this.owner
-      .run(upstream.def.id, 'retry', async (lease) => {
-        if (this.upstreams.get(upstream.def.id) === upstream)
-          await this.discover(upstream, upstream.def.transport !== 'stdio', lease);
-      })
-      .finally(() => (upstream.refreshing = undefined));
+    void this.relist(upstream, 'retry', upstream.def.transport !== 'stdio');
   }
 
   /**

@@ -46,6 +46,7 @@ describe('managed modules as an application', () => {
       'event-flush',
       'idle-process-reaper',
       'introspection-cache-sweep',
+      'tools-recheck',
     ]);
     // Between two polls the next one is scheduled (during a poll, nothing is).
     await waitFor(
