@@ -37,6 +37,8 @@ export interface PinningState {
 export class PersistedCatalogService implements OnApplicationShutdown {
   private readonly logger = new Logger(PersistedCatalogService.name);
   private store?: CatalogStore;
+  /** Opening failed once (logged once): the satellite runs on without restoring or pinning. */
+  private unavailable = false;
   private readonly states = new Map<string, PinningState>();
 
   constructor(
@@ -46,10 +48,11 @@ export class PersistedCatalogService implements OnApplicationShutdown {
 
   /** The store, opened on first use (the data directory is locked by then: app.factory.ts). */
   private db(): CatalogStore | undefined {
-    if (this.store) return this.store;
+    if (this.store || this.unavailable) return this.store;
     try {
       this.store = CatalogStore.open(join(this.config.dataDir, CATALOG_FILE));
     } catch (err) {
+      this.unavailable = true;
       this.logger.error(
         `the persisted catalog cannot be opened (${(err as Error).message}); tools are neither restored nor pinned`,
       );
