@@ -22,7 +22,7 @@ const ALLOWED = {
   auth: ['backend', 'router', ...SHARED],
   router: ['discovery', 'auth', 'status', 'usage', ...SHARED],
   status: ['discovery', 'process', 'backend', 'auth', 'router', 'usage', ...SHARED],
-  jobs: ['process', 'backend', 'auth', 'usage', ...SHARED],
+  jobs: ['process', 'discovery', 'backend', 'auth', 'usage', ...SHARED],
   mcp: ['router', 'auth', 'status', ...SHARED],
   rest: ['router', 'discovery', 'auth', 'usage', 'status', ...SHARED],
 };

@@ -157,6 +157,13 @@ export const credentialCheckPayloadSchema = z.object({
   installation_id: text(),
 });
 
+/** `approve_tool_changes`, a satellite-side extension (docs/backend-contract.md "Commands"). */
+export const approveToolsPayloadSchema = z.object({
+  tools_hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { error: 'must be a tool-set hash (64 lowercase hex digits)' }),
+});
+
 export const invalidateTokenCachePayloadSchema = z.object({ user_id: text() });
 
 export const commandResultRequestSchema = z.discriminatedUnion('status', [

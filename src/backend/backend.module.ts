@@ -22,6 +22,7 @@ import { CommandLedger } from './command-ledger.js';
 import { CommandPollerService } from './command-poller.service.js';
 import { ConfigSyncService } from './config-sync.service.js';
 import { CredentialsStore } from './credentials.store.js';
+import { ApproveToolsCommandHandler } from './handlers/approve-tools-command.handler.js';
 import { ConfigureCommandHandler } from './handlers/configure-command.handler.js';
 import { HealthCheckCommandHandler } from './handlers/health-check-command.handler.js';
 import { KillCommandHandler } from './handlers/kill-command.handler.js';
@@ -43,6 +44,7 @@ const HANDLERS = [
   KillCommandHandler,
   RestartCommandHandler,
   HealthCheckCommandHandler,
+  ApproveToolsCommandHandler,
 ];
 
 /** The file of the durable event queue inside the data directory. */

@@ -113,6 +113,12 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
       retryBaseMs: dto.DEPLOYSTACK_DISCOVERY_RETRY_BASE_MS ?? 1_000,
       retryMaxMs: dto.DEPLOYSTACK_DISCOVERY_RETRY_MAX_MS ?? 60_000,
     },
+    catalog: {
+      toolPinning: (dto.DEPLOYSTACK_TOOL_PINNING ?? 'warn') as 'warn' | 'hold',
+      callWaitMs: dto.DEPLOYSTACK_CATALOG_CALL_WAIT_MS ?? 30_000,
+      recheckIntervalMs: dto.DEPLOYSTACK_TOOLS_RECHECK_INTERVAL_MS ?? 10 * 60_000,
+      recheckStdio: dto.DEPLOYSTACK_TOOLS_RECHECK_STDIO ?? false,
+    },
     process: {
       sandbox: (dto.DEPLOYSTACK_SANDBOX ?? 'auto') as SandboxDriverName,
       allowUnsandboxed: dto.DEPLOYSTACK_ALLOW_UNSANDBOXED ?? runEnv !== 'production',

@@ -78,6 +78,15 @@ export class EnvDto {
   @IsOptional() @Transform(toBool) @IsBoolean() DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE?: boolean;
   @IsOptional() @IsString() @MinLength(1) DEPLOYSTACK_DATA_DIR?: string;
 
+  /** The persisted catalog and tool pinning (docs/configuration.md "Tool catalog"). */
+  @IsOptional() @IsIn(['warn', 'hold']) DEPLOYSTACK_TOOL_PINNING?: string;
+  /** How long a call to a server restored from the persisted catalog waits for it to be up. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) DEPLOYSTACK_CATALOG_CALL_WAIT_MS?: number;
+  /** Periodic tools/list of online remote servers; 0 turns it off. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) DEPLOYSTACK_TOOLS_RECHECK_INTERVAL_MS?: number;
+  /** Whether the periodic re-check also lists running stdio servers (dormant ones are never woken). */
+  @IsOptional() @Transform(toBool) @IsBoolean() DEPLOYSTACK_TOOLS_RECHECK_STDIO?: boolean;
+
   // Process supervision and sandboxing (stdio servers).
   @IsOptional() @IsIn(SANDBOX_DRIVERS) DEPLOYSTACK_SANDBOX?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() DEPLOYSTACK_ALLOW_UNSANDBOXED?: boolean;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { networkSettingSchema } from './network-setting.js';
+import { approvedToolsHashSchema, toolPinningSchema } from './tool-pinning-setting.js';
 import { DEFAULT_TEAM, type ServerDefinition } from './server-definition.js';
 import { describeIssues, isHttpUrl, issueMessages } from './zod-schema.js';
 
@@ -76,6 +77,8 @@ export const serverEntrySchema = z
     mounts: z
       .array(mountSchema, { error: 'must be an array of paths or {"path", "writable"} objects' })
       .optional(),
+    toolPinning: toolPinningSchema.optional(),
+    approvedToolsHash: approvedToolsHashSchema.optional(),
   })
   // `when`: also when another field is bad, so every problem is reported at once.
   .refine((e) => transportOf(e) !== 'stdio' || e.command !== undefined, {
@@ -116,6 +119,10 @@ function toDefinition(slug: string, entry: ServerEntry, baseDir: string): Server
     enabled: entry.enabled,
     ...(entry.description !== undefined ? { description: entry.description } : {}),
     ...(entry.timeout !== undefined ? { timeoutMs: entry.timeout } : {}),
+    ...(entry.toolPinning !== undefined ? { toolPinning: entry.toolPinning } : {}),
+    ...(entry.approvedToolsHash !== undefined
+      ? { approvedToolsHash: entry.approvedToolsHash }
+      : {}),
   };
   if (transportOf(entry) === 'stdio') {
     return {

@@ -114,6 +114,17 @@ export class SatelliteConfig {
     /** Longest wait between two such retries. */
     readonly retryMaxMs: number;
   };
+  /** The persisted catalog, tool pinning and the periodic re-check (docs/operations.md). */
+  readonly catalog!: {
+    /** Default policy of servers without their own `toolPinning`. */
+    readonly toolPinning: 'warn' | 'hold';
+    /** Longest wait of a call for a server whose tools were restored but which is not up yet. */
+    readonly callWaitMs: number;
+    /** Period of the tools/list re-check of online servers; 0: off. */
+    readonly recheckIntervalMs: number;
+    /** Whether running stdio servers are re-checked too (off: they notify, or crash and restart). */
+    readonly recheckStdio: boolean;
+  };
   readonly process!: {
     readonly sandbox: SandboxDriverName;
     readonly allowUnsandboxed: boolean;

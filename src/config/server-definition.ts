@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { NetworkSetting } from './network-setting.js';
 
 /** The desired state of one upstream MCP server instance, from any configuration source. */
@@ -19,6 +20,10 @@ interface ServerDefinitionBase {
   readonly timeoutMs?: number;
   /** Values that must never appear in a log line (env values, header values). */
   readonly secrets: readonly string[];
+  /** Tool pinning of this server; undefined: the satellite's `DEPLOYSTACK_TOOL_PINNING`. */
+  readonly toolPinning?: 'warn' | 'hold';
+  /** Approves the tool set with this hash (docs/operations.md "Pinned tool definitions"). */
+  readonly approvedToolsHash?: string;
 }
 
 export interface StdioServerDefinition extends ServerDefinitionBase {
@@ -55,8 +60,17 @@ export function serverFingerprint(def: ServerDefinition): string {
   return stableJson(def);
 }
 
+/**
+ * The fingerprint the persisted catalog is keyed by: the definition without the pinning fields,
+ * which decide what is served from a listing but not what the server lists.
+ */
+export function catalogFingerprint(def: ServerDefinition): string {
+  const { toolPinning: _policy, approvedToolsHash: _approved, ...rest } = def;
+  return createHash('sha256').update(stableJson(rest)).digest('hex');
+}
+
 /** JSON with object keys sorted at every depth. */
-function stableJson(value: unknown): string {
+export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -9,6 +9,7 @@ import type {
   ServerDiff,
   ServerProbe,
   SpawnOutcome,
+  ToolApproval,
 } from './server-control.js';
 import { ServerRegistryService } from './server-registry.service.js';
 import { listToolsLeniently } from './tool-listing.js';
@@ -101,6 +102,11 @@ export class ServerControlService implements ServerControl {
   setToolDisabled(installationId: string, toolName: string, disabled: boolean): void {
     this.known(installationId);
     this.upstreams.setToolDisabled(installationId, toolName, disabled);
+  }
+
+  approveTools(installationId: string, toolsHash: string): ToolApproval {
+    this.known(installationId);
+    return this.upstreams.approveTools(installationId, toolsHash);
   }
 
   processStates(): ProcessState[] {

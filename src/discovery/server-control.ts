@@ -52,7 +52,19 @@ export interface ServerControl {
   /** Tries `tools/list` with the configured credentials of one installation. */
   validateCredentials(installationId: string): Promise<CredentialCheck>;
   setToolDisabled(installationId: string, toolName: string, disabled: boolean): void;
+  /**
+   * Pins the tools the installation lists now when `toolsHash` is their set's hash (the
+   * satellite-side `approve_tool_changes` command); otherwise approves nothing.
+   */
+  approveTools(installationId: string, toolsHash: string): ToolApproval;
   processStates(): ProcessState[];
+}
+
+/** The answer to an approval of a server's tool set (docs/operations.md "Pinned tool definitions"). */
+export interface ToolApproval {
+  readonly approved: boolean;
+  /** The hash of the tool set the server lists now (what an approval must name). */
+  readonly currentSetHash: string;
 }
 
 export const SERVER_CONTROL = Symbol('SERVER_CONTROL');

@@ -89,6 +89,14 @@ export class ServerRegistryService {
     });
   }
 
+  /** Adds a server; `served` settles when its tools are served (restored) or it is done. */
+  private start(def: ServerDefinition): { done: Promise<void>; served: Promise<void> } {
+    let restored!: () => void;
+    const fromStore = new Promise<void>((resolve) => (restored = resolve));
+    const done = this.upstreams.add(def, { onRestored: restored });
+    return { done, served: Promise.race([done, fromStore]) };
+  }
+
   private async applyNow(
     source: string,
     defs: readonly ServerDefinition[],
@@ -115,7 +123,11 @@ export class ServerRegistryService {
     // added servers; then every add goes to its owner, in order. add() replaces a modified
     // server's connection; all servers are discovered concurrently.
     await Promise.allSettled(removed.map((id) => this.upstreams.remove(id)));
-    const adds = Promise.allSettled([...added, ...modified].map((def) => this.upstreams.add(def)));
+    const starts = [...added, ...modified].map((def) => this.start(def));
+    const adds = Promise.allSettled(starts.map((s) => s.done));
+    // Ready once every server is discovered, failed, or serves its tools from the persisted
+    // catalog (docs/operations.md "Restart: the persisted catalog").
+    void Promise.allSettled(starts.map((s) => s.served)).then(() => (this.appliedOnce = true));
 
     const diff = {
       added: added.length,

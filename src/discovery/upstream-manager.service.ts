@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
-import type { ServerDefinition } from '../config/server-definition.js';
+import { type ServerDefinition, stableJson } from '../config/server-definition.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import type { ServerStatus } from '../events/event-map.js';
 import { ProcessManagerService } from '../process/process-manager.service.js';
@@ -11,6 +11,8 @@ import { callScope } from './call-scope.js';
 import { DiscoveryRetry, type DiscoveryRetryState } from './discovery-retry.js';
 import { UpstreamUnavailableError } from './discovery.errors.js';
 import { HttpUpstream } from './http-upstream.js';
+import { PersistedCatalogService } from './persisted-catalog.service.js';
+import { boundedStart } from './restored-call-wait.js';
 import { type VisibleState, visibleState } from './server-state.js';
 import { StdioUpstream } from './stdio-upstream.js';
 import { ToolCatalogService } from './tool-catalog.service.js';
@@ -30,11 +32,20 @@ export interface UpstreamInfo {
   skippedTools?: readonly SkippedTool[];
   /** Set while a remote server that failed discovery waits for its next attempt (discovery-retry.ts). */
   discoveryRetry?: DiscoveryRetryState;
+  /** Its tools come from the persisted catalog; the server has not listed them since the boot. */
+  restored?: boolean;
+}
+
+export interface AddOptions {
+  /** Called when the server's tools were restored from the persisted catalog (readiness). */
+  readonly onRestored?: () => void;
 }
 
 interface Upstream extends UpstreamInfo {
   readonly connection?: UpstreamConnection;
   refreshing?: Promise<void>;
+  /** A list_changed arrived while a refresh ran: list once more when it ends. */
+  refreshAgain?: boolean;
   /** The upstream's own tool list, before disabled tools are taken out. */
   tools?: readonly Tool[];
 }
@@ -65,6 +76,7 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     private readonly clients: UpstreamClientFactory,
     private readonly events: EventBusService,
     private readonly owner: ServerOwner,
+    private readonly persisted: PersistedCatalogService,
   ) {}
 
   onModuleInit(): void {
@@ -75,11 +87,15 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
   }
 
   /** Connects and discovers the server's tools; resolves when done or failed (never rejects). */
-  add(def: ServerDefinition): Promise<void> {
-    return this.owner.run(def.id, 'add', (lease) => this.addNow(def, lease));
+  add(def: ServerDefinition, options: AddOptions = {}): Promise<void> {
+    return this.owner.run(def.id, 'add', (lease) => this.addNow(def, lease, options));
   }
 
-  private async addNow(def: ServerDefinition, lease: OwnerLease): Promise<void> {
+  private async addNow(
+    def: ServerDefinition,
+    lease: OwnerLease,
+    options: AddOptions = {},
+  ): Promise<void> {
     if (this.upstreams.has(def.id)) await this.removeNow(def.id);
     // Superseded while waiting: the later operation decides the state.
     if (lease.signal.aborted) return;
@@ -96,6 +112,14 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     const upstream: Upstream = { def, connection, status: 'connecting', toolCount: 0 };
     this.upstreams.set(def.id, upstream);
     this.setStatus(upstream, 'connecting');
+    // The last good listing under this config is served at once, marked, until the server lists
+    // its tools itself (docs/operations.md "Restart: the persisted catalog").
+    const saved = this.persisted.restore(def);
+    if (saved) {
+      upstream.restored = true;
+      this.publish(upstream, saved, 'restored');
+      options.onRestored?.();
+    }
     await this.discover(upstream, true, lease);
   }
 
@@ -127,6 +151,7 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     if (!upstream) return;
     this.upstreams.delete(id);
     this.catalog.removeServer(id);
+    this.persisted.forget(id);
     await upstream.connection
       ?.close()
       .catch((err: Error) => this.logger.warn(`closing ${upstream.def.slug}: ${err.message}`));
@@ -149,7 +174,7 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     const pending =
       !upstream || upstream.status === 'connecting' ? this.owner.pending(id) : undefined;
     if (pending) {
-      await pending;
+      await (upstream?.restored ? this.untilStarted(upstream, pending) : pending);
       upstream = this.upstreams.get(id);
     }
     if (!upstream?.connection) {
@@ -164,6 +189,10 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     return upstream.connection.withClient(fn);
   }
 
+  private untilStarted(upstream: Upstream, pending: Promise<unknown>): Promise<unknown> {
+    return boundedStart({ pending, ms: this.config.catalog.callWaitMs, slug: upstream.def.slug });
+  }
+
   /** The server's visible state (server-state.ts): the status routes and call errors show it. */
   stateOf(def: ServerDefinition): VisibleState {
     const upstream = this.upstreams.get(def.id);
@@ -176,17 +205,56 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     });
   }
 
-  /** Re-reads the tool list (after `notifications/tools/list_changed`). */
+  /**
+   * Re-reads the tool list (after `notifications/tools/list_changed`, or the periodic re-check).
+   * Coalesced: a burst of notifications while a listing runs costs one more listing after it, so
+   * a tool added during a listing is never missed and a burst is never one listing per notice.
+   */
   refresh(id: string): Promise<void> {
     const upstream = this.upstreams.get(id);
     if (!upstream?.connection) return Promise.resolve();
-    upstream.refreshing ??= this.owner
-      .run(id, 'refresh', async (lease) => {
-        // Replaced or removed while the refresh waited for its turn: nothing to list.
-        if (this.upstreams.get(id) === upstream) await this.discover(upstream, false, lease);
+    return this.relist(upstream, 'refresh', false);
+  }
+
+  /**
+   * One listing of the server at a time (a refresh or a retry); a request during it is one more
+   * listing after it, while the server stays online (a failed one is retried on its own).
+   */
+  private relist(upstream: Upstream, op: 'refresh' | 'retry', connect: boolean): Promise<void> {
+    if (upstream.refreshing) {
+      upstream.refreshAgain = true;
+      return upstream.refreshing;
+    }
+    const { id } = upstream.def;
+    upstream.refreshing = this.owner
+      .run(id, op, async (lease) => {
+        let first = connect;
+        do {
+          upstream.refreshAgain = false;
+          // Replaced or removed while the listing waited for its turn: nothing to list.
+          if (this.upstreams.get(id) !== upstream || lease.signal.aborted) return;
+          await this.discover(upstream, first, lease);
+          first = false;
+        } while (upstream.refreshAgain && upstream.status === 'online');
       })
       .finally(() => (upstream.refreshing = undefined));
     return upstream.refreshing;
+  }
+
+  /**
+   * The periodic re-check (`DEPLOYSTACK_TOOLS_RECHECK_INTERVAL_MS`): lists the tools of every
+   * online remote server again, and of running stdio servers when `recheckStdio` is on; a dormant
+   * server is never woken for it. An unchanged listing changes nothing (no re-index, no event).
+   */
+  async recheck(): Promise<void> {
+    const due = [...this.upstreams.values()].filter(
+      (u) =>
+        u.status === 'online' &&
+        u.connection &&
+        (u.def.transport !== 'stdio' ||
+          (this.config.catalog.recheckStdio && this.processes.get(u.def.id)?.state === 'running')),
+    );
+    await Promise.allSettled(due.map((u) => this.refresh(u.def.id)));
   }
 
   get(id: string): UpstreamInfo | undefined {
@@ -209,8 +277,20 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     else set.delete(toolName);
     if (set.size > 0) this.disabledTools.set(id, set);
     else this.disabledTools.delete(id);
-    if (upstream.tools) this.publish(upstream, upstream.tools);
+    if (upstream.tools) this.publish(upstream, upstream.tools, 'unchanged');
     return true;
+  }
+
+  /**
+   * Approves the tools the server lists now when `toolsHash` names their set (the backend's
+   * `approve_tool_changes`); the held tools are served at once. Persisted with the pins.
+   */
+  approveTools(id: string, toolsHash: string): { approved: boolean; currentSetHash: string } {
+    const upstream = this.upstreams.get(id);
+    if (!upstream?.tools) throw new Error(`server ${id} has not listed any tools yet`);
+    const result = this.persisted.approve(upstream.def, upstream.tools, toolsHash);
+    if (result.approved) this.publish(upstream, upstream.tools, 'unchanged');
+    return result;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -235,7 +315,20 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
       );
       if (lease.signal.aborted) return; // superseded: the next operation sets the state
       if (this.upstreams.get(def.id) !== upstream) return; // removed meanwhile
-      const entries = this.publish(upstream, listing.tools);
+      // A re-read that lists the same tools changes nothing: no re-index, no event.
+      const same =
+        !connect &&
+        !upstream.restored &&
+        upstream.status === 'online' &&
+        upstream.tools !== undefined &&
+        stableJson(upstream.tools) === stableJson(listing.tools);
+      if (same) {
+        upstream.discoveredAt = new Date().toISOString();
+        return;
+      }
+      this.persisted.remember(def, listing.tools);
+      upstream.restored = false;
+      const entries = this.publish(upstream, listing.tools, 'listed');
       upstream.skippedTools = listing.skipped;
       for (const t of listing.skipped) {
         this.logger.warn(
@@ -261,8 +354,10 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
       upstream.status = 'error';
       upstream.lastError = message;
       if (!unchanged) this.setStatus(upstream, 'error', message);
-      // stdio servers are respawned by their supervisor; nothing else retries a remote one.
-      if (def.transport !== 'stdio') {
+      // A stdio process that fails is restarted by its supervisor (which lists again); one that
+      // runs but could not list its tools, and every remote server, is retried here, with the
+      // delay capped and the attempts not (discovery-retry.ts).
+      if (def.transport !== 'stdio' || this.processes.get(def.id)?.state === 'running') {
         upstream.discoveryRetry = this.retries.failed(def.id, message, () =>
           this.retryDiscovery(upstream),
         );
@@ -278,18 +373,23 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
   /** A retry timer fired: discover again unless the server went away or is being re-read. */
   private retryDiscovery(upstream: Upstream): void {
     if (this.upstreams.get(upstream.def.id) !== upstream) return;
-    upstream.refreshing ??= this.owner
-      .run(upstream.def.id, 'retry', async (lease) => {
-        if (this.upstreams.get(upstream.def.id) === upstream)
-          await this.discover(upstream, true, lease);
-      })
-      .finally(() => (upstream.refreshing = undefined));
+    void this.relist(upstream, 'retry', upstream.def.transport !== 'stdio');
   }
 
-  private publish(upstream: Upstream, tools: readonly Tool[]): readonly unknown[] {
+  /**
+   * Hands a server's tools to the catalog: pinning (`listed`: just listed, a difference is
+   * reported; `restored`: from the persisted catalog; `unchanged`: the same listing again) and
+   * then the tools the backend switched off take some out.
+   */
+  private publish(
+    upstream: Upstream,
+    tools: readonly Tool[],
+    source: 'listed' | 'restored' | 'unchanged',
+  ): readonly unknown[] {
     upstream.tools = tools;
+    const served = this.persisted.review(upstream.def, tools, source === 'listed');
     const disabled = this.disabledTools.get(upstream.def.id);
-    const visible = disabled ? tools.filter((t) => !disabled.has(t.name)) : tools;
+    const visible = disabled ? served.filter((t) => !disabled.has(t.name)) : served;
     const entries = this.catalog.setServerTools(upstream.def, visible);
     upstream.toolCount = entries.length;
     return entries;

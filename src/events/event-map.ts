@@ -34,6 +34,17 @@ export const toolSummarySchema = z.object({
   token_count: count(),
 });
 
+/** One difference between a tool and its pinned definition. */
+export const toolChangeEntrySchema = z.object({
+  tool: z.string(),
+  kind: z.enum(['changed', 'added', 'removed']),
+  pinned_hash: z.string().optional(),
+  current_hash: z.string().optional(),
+  /** Changed tools: which of description, input_schema, output_schema, annotations differ. */
+  fields: z.array(z.string()).readonly().optional(),
+  since: isoTime(),
+});
+
 export const requestLogEntrySchema = z.object({
   user_id: z.string().optional(),
   tool_name: z.string(),
@@ -140,6 +151,19 @@ export const EVENT_PAYLOAD_SCHEMAS = {
     dropped_server: z.string(),
     team_id: z.string(),
   }),
+  /** A server's tools differ from their pins (docs/operations.md "Pinned tool definitions"). */
+  'mcp.tools.changed': z.object({
+    installation_id: z.string(),
+    team_id: z.string(),
+    server_slug: z.string(),
+    policy: z.enum(['warn', 'hold']),
+    pinned_set_hash: z.string(),
+    current_set_hash: z.string(),
+    changes: z.array(toolChangeEntrySchema),
+    /** Tools kept out of discover and execute (under `hold`: the changed and added ones). */
+    held_tools: z.array(z.string()),
+    detected_at: isoTime(),
+  }),
   'mcp.client.connected': z.object({
     session_id: z.string(),
     client_name: z.string().optional(),
@@ -165,6 +189,7 @@ export type ServerStatus = z.infer<typeof serverStatusSchema>;
 export type ToolSummary = z.infer<typeof toolSummarySchema>;
 export type RequestLogEntry = z.infer<typeof requestLogEntrySchema>;
 export type ServerLogEntry = z.infer<typeof serverLogEntrySchema>;
+export type ToolChangeEntry = z.infer<typeof toolChangeEntrySchema>;
 
 export type SatelliteEventMap = {
   [K in keyof typeof EVENT_PAYLOAD_SCHEMAS]: z.infer<(typeof EVENT_PAYLOAD_SCHEMAS)[K]>;

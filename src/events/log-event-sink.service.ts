@@ -14,7 +14,8 @@ export class LogEventSink implements OnModuleInit, OnModuleDestroy {
       const level =
         event.type.endsWith('crashed') ||
         event.type.endsWith('failed') ||
-        event.type === 'config.error'
+        event.type === 'config.error' ||
+        event.type === 'mcp.tools.changed'
           ? 'warn'
           : 'debug';
       this.logger[level]({ event: event.type, data: event.data }, event.type);

@@ -9,6 +9,7 @@ import { IdleProcessReaperJob } from './idle-process-reaper.job.js';
 import { IntrospectionCacheSweepJob } from './introspection-cache-sweep.job.js';
 import { JobsModule } from './jobs.module.js';
 import { UsageFlushJob } from './usage-flush.job.js';
+import { ToolsRecheckJob } from './tools-recheck.job.js';
 
 const config = (schedulerEnabled: boolean, managed: boolean) =>
   ({ jobs: { schedulerEnabled }, ...(managed ? { backend: {} } : {}) }) as SatelliteConfig;
@@ -23,12 +24,17 @@ describe('JobsModule.forRoot', () => {
     expect(providers(config(true, true))).toEqual([
       IdleProcessReaperJob,
       UsageFlushJob,
+      ToolsRecheckJob,
       HeartbeatJob,
       CommandPollJob,
       EventFlushJob,
       IntrospectionCacheSweepJob,
       ClientActivityJob,
     ]);
-    expect(providers(config(true, false))).toEqual([IdleProcessReaperJob, UsageFlushJob]);
+    expect(providers(config(true, false))).toEqual([
+      IdleProcessReaperJob,
+      UsageFlushJob,
+      ToolsRecheckJob,
+    ]);
   });
 });

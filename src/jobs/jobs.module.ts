@@ -2,6 +2,7 @@ import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth/auth.module.js';
 import type { SatelliteConfig } from '../config/satellite-config.js';
+import { DiscoveryModule } from '../discovery/discovery.module.js';
 import { ProcessModule } from '../process/process.module.js';
 import { UsageModule } from '../usage/usage.module.js';
 import { ClientActivityJob } from './client-activity.job.js';
@@ -11,12 +12,13 @@ import { HeartbeatJob } from './heartbeat.job.js';
 import { IdleProcessReaperJob } from './idle-process-reaper.job.js';
 import { IntrospectionCacheSweepJob } from './introspection-cache-sweep.job.js';
 import { UsageFlushJob } from './usage-flush.job.js';
+import { ToolsRecheckJob } from './tools-recheck.job.js';
 
 /**
  * Jobs of every mode. The session sweep stays in the mcp module (SessionRegistryService): no module
  * may import mcp (docs/architecture.md "Dependencies"), so it keeps its own unref'd timer.
  */
-const JOBS: Provider[] = [IdleProcessReaperJob, UsageFlushJob];
+const JOBS: Provider[] = [IdleProcessReaperJob, UsageFlushJob, ToolsRecheckJob];
 /** Jobs of managed mode: they drive services of the (global) BackendModule and of AuthModule. */
 const MANAGED_JOBS: Provider[] = [
   HeartbeatJob,
@@ -42,6 +44,7 @@ export class JobsModule {
         ScheduleModule.forRoot(),
         ProcessModule,
         UsageModule,
+        DiscoveryModule,
         ...(managed ? [AuthModule] : []),
       ],
       providers: [...JOBS, ...(managed ? MANAGED_JOBS : [])],

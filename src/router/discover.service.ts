@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { CallerContext } from './caller-context.js';
 import { DISCOVER_DEFAULT_LIMIT, DISCOVER_MAX_LIMIT } from './meta-tools.js';
@@ -12,6 +13,8 @@ export class DiscoverService {
   constructor(
     private readonly search: ToolSearchService,
     private readonly metrics: MetricsService,
+    // Optional: a unit spec runs the search without any server behind it.
+    @Optional() private readonly upstreams?: UpstreamManagerService,
   ) {}
 
   async discover(args: Record<string, unknown>, caller: CallerContext): Promise<CallToolResult> {
@@ -46,11 +49,27 @@ export class DiscoverService {
       ...(server ? { server } : {}),
       caller,
     });
-    const structured = shapeDiscoverAnswer({ query: query.trim(), hits, totalFound });
+    const structured = shapeDiscoverAnswer({
+      query: query.trim(),
+      hits,
+      totalFound,
+      serverStatus: (id) => this.serverStatus(id),
+    });
     stopTimer();
     return {
       content: [{ type: 'text', text: JSON.stringify(structured) }],
       structuredContent: { ...structured },
     };
+  }
+
+  /**
+   * `server_status` of a hit whose server is not usable right now, e.g. `starting` while a server
+   * restored from the persisted catalog comes up (docs/protocol.md "`discover_mcp_tools`").
+   */
+  private serverStatus(serverId: string): string | undefined {
+    const def = this.upstreams?.get(serverId)?.def;
+    if (!def) return undefined;
+    const { state } = this.upstreams.stateOf(def);
+    return state === 'starting' || state === 'installing' || state === 'error' ? state : undefined;
   }
 }

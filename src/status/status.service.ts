@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import type { ServerDefinition } from '../config/server-definition.js';
+import { PersistedCatalogService } from '../discovery/persisted-catalog.service.js';
 import { ServerRegistryService } from '../discovery/server-registry.service.js';
 import { SERVER_STATES, type ServerState } from '../discovery/server-state.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
@@ -23,6 +24,7 @@ export class StatusService {
     private readonly processes: ProcessManagerService,
     private readonly contributors: StatusContributors,
     private readonly backend: BackendStatusService,
+    private readonly persisted: PersistedCatalogService,
   ) {}
 
   ready(): { ready: boolean; reason?: string } {
@@ -109,6 +111,9 @@ export class StatusService {
               },
             }
           : {}),
+        // Tool pinning (docs/operations.md "Pinned tool definitions"): policy, hashes, and per
+        // tool what changed, was added or removed since the pins, and since when.
+        ...this.pinningOf(def.id, info.restored === true),
       });
     }
     return {
@@ -116,6 +121,14 @@ export class StatusService {
       sandbox: this.processes.sandboxReport(),
       configured_servers: this.registry.definitions().length,
       teams,
+    };
+  }
+
+  private pinningOf(id: string, restored: boolean) {
+    const pinning = this.persisted.stateOf(id);
+    return {
+      ...(restored ? { tools_restored: true } : {}),
+      ...(pinning ? { pinning, tools_changed: pinning.changes.length > 0 } : {}),
     };
   }
 

@@ -273,6 +273,35 @@ describe('command dispatch', () => {
     expect(resultsFor(id)).toHaveLength(1);
   });
 
+  it('approve_tool_changes (a satellite-side extension): approves the named tool set only', async () => {
+    const current = 'c'.repeat(64);
+    h.servers.toolSetHashes.set('inst-http', current);
+    const wrong = backend.queueCommand({
+      command_type: 'approve_tool_changes',
+      payload: { installation_id: 'inst-http', tools_hash: 'f'.repeat(64) },
+    });
+    const right = backend.queueCommand({
+      command_type: 'approve_tool_changes',
+      payload: { installation_id: 'inst-http', tools_hash: current },
+    });
+    const missing = backend.queueCommand({
+      command_type: 'approve_tool_changes',
+      payload: { installation_id: 'inst-http' },
+    });
+    await poller.pollOnce();
+    expect(resultOf(wrong)).toMatchObject({
+      status: 'failed',
+      error_message: `tools_hash ${'f'.repeat(64)} is not the current tool set of inst-http (${current}); nothing approved`,
+    });
+    expect(resultOf(right)).toMatchObject({
+      status: 'completed',
+      result: { tools_approved: true, installation_id: 'inst-http', tools_hash: current },
+    });
+    expect(resultOf(missing)).toMatchObject({ status: 'failed' });
+    expect((resultOf(missing) as { error_message: string }).error_message).toContain('tools_hash');
+    expect(h.servers.operations).toContain(`approve:inst-http:${current}`);
+  });
+
   it('fails an unknown command type with a clear error_message', async () => {
     const id = backend.queueCommand({ command_type: 'reboot' });
     await poller.pollOnce();
@@ -280,7 +309,7 @@ describe('command dispatch', () => {
       command_id: id,
       status: 'failed',
       error_message:
-        'unknown command type "reboot"; this satellite handles: configure, health_check, invalidate_user_token_cache, kill, restart, spawn',
+        'unknown command type "reboot"; this satellite handles: approve_tool_changes, configure, health_check, invalidate_user_token_cache, kill, restart, spawn',
     });
   });
 

@@ -48,6 +48,7 @@ describe('managed modules as an application', () => {
       'idle-process-reaper',
       'introspection-cache-sweep',
       'usage-flush',
+      'tools-recheck',
     ]);
     // Between two polls the next one is scheduled (during a poll, nothing is).
     await waitFor(

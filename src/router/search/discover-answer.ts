@@ -10,6 +10,8 @@ export interface DiscoveredTool {
   readonly input_schema: unknown;
   /** Higher is better; comparable within one answer only. */
   readonly score: number;
+  /** Set when the tool's server is not usable right now: `starting`, `installing` or `error`. */
+  readonly server_status?: string;
 }
 
 export interface DiscoverAnswer {
@@ -26,16 +28,22 @@ export function shapeDiscoverAnswer(opts: {
   query: string;
   hits: ReadonlyArray<{ tool: IndexedTool; score: number }>;
   totalFound: number;
+  /** The server's status when it is not usable right now; undefined otherwise. */
+  serverStatus?: (serverId: string) => string | undefined;
 }): DiscoverAnswer {
   return {
-    tools: opts.hits.map(({ tool, score }) => ({
-      tool_path: tool.path,
-      server: tool.serverSlug,
-      transport: tool.transport,
-      description: trimDescription(tool.description),
-      input_schema: tool.inputSchema,
-      score: Math.round(score * 1000) / 1000,
-    })),
+    tools: opts.hits.map(({ tool, score }) => {
+      const status = opts.serverStatus?.(tool.serverId);
+      return {
+        tool_path: tool.path,
+        server: tool.serverSlug,
+        transport: tool.transport,
+        description: trimDescription(tool.description),
+        input_schema: tool.inputSchema,
+        score: Math.round(score * 1000) / 1000,
+        ...(status ? { server_status: status } : {}),
+      };
+    }),
     total_found: opts.totalFound,
     query: opts.query,
   };

@@ -12,6 +12,7 @@ import {
   type ServerDiff,
   type ServerProbe,
   type SpawnOutcome,
+  type ToolApproval,
 } from '../../../src/discovery/server-control.js';
 
 /**
@@ -26,6 +27,8 @@ export class InMemoryServerControl implements ServerControl {
   /** Installation ids whose probe fails and whose process state is `failed`. */
   readonly failing = new Set<string>();
   readonly credentialChecks = new Map<string, CredentialCheck>();
+  /** The tool-set hash each installation lists now (what approveTools must be given). */
+  readonly toolSetHashes = new Map<string, string>();
   /** Runs inside applyDesiredServers (e.g. to move a fake clock as if applying took long). */
   onApply?: () => void;
   private readonly pids = new Map<string, number>();
@@ -94,6 +97,14 @@ export class InMemoryServerControl implements ServerControl {
     this.operations.push(`tool:${installationId}:${toolName}:${disabled}`);
     if (disabled) this.disabledTools.add(`${installationId}/${toolName}`);
     else this.disabledTools.delete(`${installationId}/${toolName}`);
+  }
+
+  approveTools(installationId: string, toolsHash: string): ToolApproval {
+    this.known(installationId);
+    const currentSetHash = this.toolSetHashes.get(installationId) ?? '';
+    const approved = toolsHash === currentSetHash;
+    if (approved) this.operations.push(`approve:${installationId}:${toolsHash}`);
+    return { approved, currentSetHash };
   }
 
   processStates(): ProcessState[] {
