@@ -47,8 +47,8 @@ describe('managed modules as an application', () => {
       'event-flush',
       'idle-process-reaper',
       'introspection-cache-sweep',
-      'usage-flush',
       'tools-recheck',
+      'usage-flush',
     ]);
     // Between two polls the next one is scheduled (during a poll, nothing is).
     await waitFor(
