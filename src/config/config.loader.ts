@@ -113,6 +113,18 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
       retryBaseMs: dto.DEPLOYSTACK_DISCOVERY_RETRY_BASE_MS ?? 1_000,
       retryMaxMs: dto.DEPLOYSTACK_DISCOVERY_RETRY_MAX_MS ?? 60_000,
     },
+    resilience: {
+      healthIntervalMs: dto.DEPLOYSTACK_HEALTH_INTERVAL_MS ?? 15_000,
+      healthTimeoutMs: dto.DEPLOYSTACK_HEALTH_TIMEOUT_MS ?? 5_000,
+      unhealthyAfter: dto.DEPLOYSTACK_HEALTH_UNHEALTHY_AFTER ?? 2,
+      breakerConsecutiveFailures: dto.DEPLOYSTACK_BREAKER_CONSECUTIVE_FAILURES ?? 5,
+      breakerFailureRate: dto.DEPLOYSTACK_BREAKER_FAILURE_RATE ?? 0.5,
+      breakerWindowMs: dto.DEPLOYSTACK_BREAKER_WINDOW_MS ?? 30_000,
+      breakerMinCalls: dto.DEPLOYSTACK_BREAKER_MIN_CALLS ?? 20,
+      breakerHalfOpenAfterMs: dto.DEPLOYSTACK_BREAKER_HALF_OPEN_AFTER_MS ?? 10_000,
+      maxConcurrent: dto.DEPLOYSTACK_SERVER_MAX_CONCURRENT ?? 64,
+      maxQueue: dto.DEPLOYSTACK_SERVER_MAX_QUEUE ?? 256,
+    },
     process: {
       sandbox: (dto.DEPLOYSTACK_SANDBOX ?? 'auto') as SandboxDriverName,
       allowUnsandboxed: dto.DEPLOYSTACK_ALLOW_UNSANDBOXED ?? runEnv !== 'production',

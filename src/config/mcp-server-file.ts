@@ -140,11 +140,13 @@ function parseEntry(
       problems.push(`${at}.url must be an http(s) URL`);
     }
     const headers = stringMap(raw.headers, `${at}.headers`, problems);
+    const urls = parseInstanceUrls(raw.urls, url, `${at}.urls`, problems);
     if (problems.length > before || !url) return undefined;
     return {
       ...base,
       transport: type === 'sse' ? 'sse' : 'http',
       url: url.toString(),
+      ...(urls ? { urls } : {}),
       headers,
       secrets: Object.values(headers).filter((v) => v.length >= 4),
     };
@@ -153,6 +155,27 @@ function parseEntry(
     `${at}.type must be "stdio", "http", "streamable-http" or "sse" (or give "command" or "url")`,
   );
   return undefined;
+}
+
+/**
+ * `"urls": [...]`, an instance pool: further instances of the same server beside `"url"`
+ * (docs/configuration.md "Instance pools"). The result starts with `url` and has no duplicates.
+ */
+function parseInstanceUrls(
+  value: unknown,
+  url: URL | undefined,
+  where: string,
+  problems: string[],
+): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : [];
+  const parsed = list.map((u) => URL.parse(typeof u === 'string' ? u : ''));
+  if (list.length === 0 || parsed.some((u) => !u || !/^https?:$/.test(u.protocol))) {
+    problems.push(`${where} must be a non-empty array of http(s) URLs`);
+    return undefined;
+  }
+  const all = [...new Set([url?.toString(), ...parsed.map((u) => u!.toString())])];
+  return all.filter((u): u is string => u !== undefined);
 }
 
 /** Parses the Claude Desktop / Cursor / VS Code format (`mcpServers` or `servers`). */

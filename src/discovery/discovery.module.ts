@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ProcessModule } from '../process/process.module.js';
 import { ConfigFileWatcherService } from './config-file-watcher.service.js';
 import { SERVER_CONTROL } from './server-control.js';
+import { PoolMetrics } from './pool-metrics.js';
 import { ServerControlService } from './server-control.service.js';
 import { ServerRegistryService } from './server-registry.service.js';
 import { ToolCatalogService } from './tool-catalog.service.js';
@@ -15,6 +16,7 @@ import { UpstreamManagerService } from './upstream-manager.service.js';
     UpstreamEventsService,
     ToolCatalogService,
     UpstreamClientFactory,
+    PoolMetrics,
     UpstreamManagerService,
     ServerRegistryService,
     ConfigFileWatcherService,

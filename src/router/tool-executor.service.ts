@@ -10,7 +10,11 @@ import {
 import { ClientQuotaService } from '../auth/client-quota.service.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import type { CatalogEntry } from '../discovery/catalog-entry.js';
-import { UpstreamUnavailableError } from '../discovery/discovery.errors.js';
+import {
+  CircuitOpenError,
+  ServerBusyError,
+  UpstreamUnavailableError,
+} from '../discovery/discovery.errors.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -105,29 +109,37 @@ export class ToolExecutorService {
     // call find their client through it (call-context.registry.ts), never through a token or id.
     const call = this.contexts.begin(entry.serverId, opts.peer);
     try {
-      const result = await this.upstreams.withClient(entry.serverId, (client) =>
-        this.contexts.within(call, () =>
-          client.request(
-            { method: 'tools/call', params: { name: entry.tool.name, arguments: args } },
-            CallToolResultSchema,
-            {
-              signal: opts.signal,
-              timeout,
-              resetTimeoutOnProgress: true,
-              ...(progressToken !== undefined
-                ? {
-                    onprogress: (p) => {
-                      const send = () => opts.sendProgress({ ...p, progressToken });
-                      const sending = opts.peer
-                        ? this.contexts.sendFor(call, opts.peer, send)
-                        : send();
-                      sending.catch(() => undefined);
-                    },
-                  }
-                : {}),
-            },
+      const result = await this.upstreams.withClient(
+        entry.serverId,
+        (client) =>
+          this.contexts.within(call, () =>
+            client.request(
+              { method: 'tools/call', params: { name: entry.tool.name, arguments: args } },
+              CallToolResultSchema,
+              {
+                signal: opts.signal,
+                timeout,
+                resetTimeoutOnProgress: true,
+                ...(progressToken !== undefined
+                  ? {
+                      onprogress: (p) => {
+                        const send = () => opts.sendProgress({ ...p, progressToken });
+                        const sending = opts.peer
+                          ? this.contexts.sendFor(call, opts.peer, send)
+                          : send();
+                        sending.catch(() => undefined);
+                      },
+                    }
+                  : {}),
+              },
+            ),
           ),
-        ),
+        {
+          method: 'tools/call',
+          tool: entry.tool.name,
+          signal: opts.signal,
+          ...(opts.peer ? { affinity: opts.peer.sessionId } : {}),
+        },
       );
       // What the upstream sent during the call (progress, logs) goes out before the result does.
       await this.contexts.flushed(call);
@@ -203,6 +215,12 @@ export function errorResult(text: string): CallToolResult {
 
 function describeFailure(entry: CatalogEntry, err: unknown, timeout: number): string {
   const server = entry.serverSlug;
+  if (err instanceof ServerBusyError) {
+    return `Server "${server}" is busy: ${err.limit} calls are running and ${err.queue} waiting, its limit. The call was not sent. Try again in a few seconds.`;
+  }
+  if (err instanceof CircuitOpenError) {
+    return `Server "${server}" is failing: its circuit breaker is open (${err.detail}). The call was not sent. Try again later, or use discover_mcp_tools to find another tool.`;
+  }
   if (
     err instanceof UpstreamUnavailableError ||
     (err instanceof Error && err.name === 'ProcessUnavailableError')

@@ -86,7 +86,7 @@ export class StatusService {
         discovered_at: info.discoveredAt ?? null,
         ...(def.transport === 'stdio'
           ? { command: def.command, process: process ?? null }
-          : { url: redactUrl(def.url) }),
+          : { url: redactUrl(def.url), ...this.poolFields(def.id) }),
         tools: this.catalog.serverTools(def.id).map((e) => e.path),
         // Token accounting (docs/search.md "Tokens"): what each tool definition costs an agent.
         total_tokens: this.catalog.serverTokens(def.id),
@@ -116,6 +116,16 @@ export class StatusService {
       sandbox: this.processes.sandboxReport(),
       configured_servers: this.registry.definitions().length,
       teams,
+    };
+  }
+
+  /** An HTTP/SSE server's instances and breaker (docs/operations.md "Instance pools"). */
+  private poolFields(id: string) {
+    const pool = this.upstreams.poolOf(id);
+    if (!pool) return {};
+    return {
+      instances: pool.instances.map((i) => ({ ...i, url: redactUrl(i.url) })),
+      breaker: { ...pool.breaker, ...pool.concurrency, ...pool.totals },
     };
   }
 
