@@ -106,31 +106,31 @@ describe('instance pool: retries after an instance dies mid-call', () => {
       (err: Error) => err.message,
     );
     await running;
-    expect(pool.view().instances[0]!.outstanding).toBe(1);
+    expect(pool.view().instances[0].outstanding).toBe(1);
     a.child.kill('SIGKILL');
     const outcome = await call;
-    // eslint-disable-next-line no-console
+
     console.log(`not retryable: the call failed with "${outcome}"`);
     // Failed when A was ejected (its connection closed), not at the 60 s timeout.
     expect(outcome).toMatch(/Connection closed/);
     await waitFor('A ejected', () => seen.ejected.length > 0);
     expect(seen.ejected).toEqual([a.url]);
     expect(seen.retries).toBe(0);
-    expect(pool.view().instances[1]!.calls).toBe(0);
+    expect(pool.view().instances[1].calls).toBe(0);
   }, 60_000);
 
   it('sends a retryable call to the other instance, which answers it', async () => {
     const { pool, a, seen } = await twoInstancePool();
     const call = slowCall(pool, true);
     await call.running;
-    expect(pool.view().instances[0]!.outstanding).toBe(1);
+    expect(pool.view().instances[0].outstanding).toBe(1);
     a.child.kill('SIGKILL');
     const result = await call.result;
     expect(result.isError).toBeFalsy();
     expect(seen.retries).toBe(1);
-    expect(pool.view().instances[1]!.calls).toBe(1);
+    expect(pool.view().instances[1].calls).toBe(1);
     // The session's next call stays on B, the instance it moved to.
     await pool.withClient((c) => c.ping(), { affinity: 'session-1' });
-    expect(pool.view().instances[1]!.calls).toBe(2);
+    expect(pool.view().instances[1].calls).toBe(2);
   }, 60_000);
 });

@@ -118,7 +118,7 @@ describe('instance pools', () => {
       'calls on both instances',
       async () => {
         const [onA, onB] = await callsOn();
-        return onA! > 50 && onB! > 50 && { a: onA!, b: onB! };
+        return onA > 50 && onB > 50 && { a: onA, b: onB };
       },
       60_000,
     );
@@ -126,7 +126,7 @@ describe('instance pools', () => {
     a.child.kill('SIGKILL');
     await waitFor(
       'instance A ejected',
-      async () => (await serverEntry(sat, 'pool')).instances[0]!.state === 'ejected',
+      async () => (await serverEntry(sat, 'pool')).instances[0].state === 'ejected',
       30_000,
     );
     const okAtEjection = ok;
@@ -134,7 +134,7 @@ describe('instance pools', () => {
     stop = true;
     await Promise.all(load);
     const failedAroundKill = failed;
-    // eslint-disable-next-line no-console
+
     console.log(
       `pool: before the kill A ${balanced.a} / B ${balanced.b} calls; around the kill ${failedAroundKill.length} of ${ok + failedAroundKill.length} calls failed`,
       failedAroundKill,
@@ -172,11 +172,11 @@ describe('instance pools', () => {
     );
     expect(back.filter((r) => r.isError).map(text)).toEqual([]);
     const [onAAfter] = await callsOn();
-    // eslint-disable-next-line no-console
+
     console.log(
-      `pool: after A returned, ${onAAfter! - onABefore!} of ${back.length} new calls went to A`,
+      `pool: after A returned, ${onAAfter - onABefore} of ${back.length} new calls went to A`,
     );
-    expect(onAAfter!).toBeGreaterThan(onABefore!);
+    expect(onAAfter).toBeGreaterThan(onABefore);
 
     const metrics = await (await fetch(`${sat.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(
@@ -220,7 +220,7 @@ describe('instance pools', () => {
     const fast: string[] = [];
     for (let i = 0; i < 10; i++)
       fast.push(text(await call(client, 'solo-echo', { message: `open-${i}` })));
-    // eslint-disable-next-line no-console
+
     console.log(
       `breaker: ${attemptsWhileClosed} connection attempts before it opened, ${dead.connections - attemptsWhileClosed} for 10 calls after`,
     );
@@ -262,7 +262,7 @@ describe('instance pools', () => {
     const burst = 12;
     const results = await Promise.all(
       Array.from({ length: burst }, (_, i) =>
-        call(clients[i % clients.length]!, 'slow-trigger-long-running-operation', {
+        call(clients[i % clients.length], 'slow-trigger-long-running-operation', {
           duration: 4,
           steps: 2,
         }),
@@ -270,7 +270,7 @@ describe('instance pools', () => {
     );
     const busy = results.filter((r) => r.isError && /is busy/.test(text(r)));
     const done = results.filter((r) => !r.isError);
-    // eslint-disable-next-line no-console
+
     console.log(`burst of ${burst}: ${done.length} ran, ${busy.length} refused as busy`);
     expect(busy.length).toBe(burst - 2 - 3);
     expect(done.length).toBe(2 + 3);

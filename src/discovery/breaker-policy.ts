@@ -37,7 +37,10 @@ class EitherBreaker implements IBreaker {
 
   set state(value: unknown) {
     if (!Array.isArray(value)) return;
-    this.breakers.forEach((b, i) => (b.state = value[i]));
+    const states = value as unknown[];
+    this.breakers.forEach((b, i) => {
+      b.state = states[i];
+    });
   }
 
   success(state: CircuitState): void {

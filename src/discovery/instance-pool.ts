@@ -162,7 +162,7 @@ export class InstancePool implements UpstreamConnection {
   async connect(): Promise<void> {
     const results = await Promise.allSettled(this.instances.map((i) => i.upstream.connect()));
     results.forEach((r, n) => {
-      const instance = this.instances[n]!;
+      const instance = this.instances[n];
       if (r.status === 'rejected') this.eject(instance, describeError(r.reason));
       else if (instance.isolation) {
         instance.isolation.dispose(); // connected again (a discovery retry): back in rotation
@@ -226,7 +226,7 @@ export class InstancePool implements UpstreamConnection {
     for (;;) {
       const instance = this.pick(opts.affinity, tried);
       if (!instance) {
-        if (lastError !== undefined) throw lastError;
+        if (lastError !== undefined) throw lastError as Error;
         throw new UpstreamUnavailableError(
           this.def.slug,
           `no instance is in rotation (${this.instances.length} ejected, waiting for a health probe)`,
