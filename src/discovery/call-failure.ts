@@ -1,5 +1,6 @@
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { UpstreamUnavailableError } from './discovery.errors.js';
 
 /** Socket errors that mean no byte of the request reached the server (nothing listened there). */
 const NOT_CONNECTED = new Set([
@@ -33,6 +34,20 @@ export class CallCancelled extends Error {
   }
 }
 
+/**
+ * Every instance of a pool is out of rotation: the call fails at once, unsent. It does not count
+ * against the server's breaker (nothing was tried); the health checks bring instances back.
+ */
+export class NoInstanceInRotationError extends UpstreamUnavailableError {
+  constructor(serverSlug: string, instances: number) {
+    super(
+      serverSlug,
+      `none of its ${instances} instance(s) is in rotation (ejected until a health probe succeeds)`,
+    );
+    this.name = 'NoInstanceInRotationError';
+  }
+}
+
 /** True when the request cannot have reached the server, so sending it elsewhere is always safe. */
 export function notReached(err: unknown): boolean {
   if (err instanceof InstanceNotReachedError) return true;
@@ -50,7 +65,7 @@ export function notReached(err: unknown): boolean {
  * or a cancellation by the caller is an answer of a live server and does not count.
  */
 export function isInstanceFailure(err: unknown): boolean {
-  if (err instanceof CallCancelled) return false;
+  if (err instanceof CallCancelled || err instanceof NoInstanceInRotationError) return false;
   if (err instanceof McpError) {
     return (
       err.code === (ErrorCode.ConnectionClosed as number) ||

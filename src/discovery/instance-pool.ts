@@ -2,12 +2,9 @@ import { Logger } from '@nestjs/common';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   BrokenCircuitError,
-  BulkheadPolicy,
-  BulkheadRejectedError,
   CircuitBreakerPolicy,
   CircuitState,
   IsolatedCircuitError,
-  bulkhead,
 } from 'cockatiel';
 import { LRUCache } from 'lru-cache';
 import type { ResilienceSettings } from '../config/satellite-config.js';
@@ -17,10 +14,12 @@ import {
   CallCancelled,
   InstanceNotReachedError,
   describeError,
+  NoInstanceInRotationError,
   isInstanceFailure,
   notReached,
 } from './call-failure.js';
-import { CircuitOpenError, ServerBusyError, UpstreamUnavailableError } from './discovery.errors.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import { CircuitOpenError } from './discovery.errors.js';
 import { HttpUpstream } from './http-upstream.js';
 import type { CallOptions, UpstreamConnection } from './upstream-connection.js';
 
@@ -104,7 +103,7 @@ export class InstancePool implements UpstreamConnection {
   private readonly logger = new Logger(InstancePool.name);
   private readonly instances: Instance[];
   private readonly breaker: CircuitBreakerPolicy;
-  private readonly bulkhead: BulkheadPolicy;
+  private readonly limit: ConcurrencyLimit;
   private readonly affinity = new LRUCache<string, Instance>({
     max: AFFINITY_MAX,
     ttl: AFFINITY_TTL_MS,
@@ -130,7 +129,10 @@ export class InstancePool implements UpstreamConnection {
       this.openedAt = undefined;
       this.logger.log(`server ${def.slug}: circuit breaker closed`);
     });
-    this.bulkhead = bulkhead(settings.maxConcurrent, settings.maxQueue);
+    this.limit = new ConcurrencyLimit(def.slug, settings, () => {
+      this.totals.busy++;
+      hooks.onRejected('busy');
+    });
   }
 
   private newInstance(url: string, createClient: () => Client): Instance {
@@ -182,20 +184,11 @@ export class InstancePool implements UpstreamConnection {
     if (this.breaker.state === CircuitState.HalfOpen)
       throw this.openError('a probe call is under way');
     try {
-      return await this.bulkhead.execute(
+      return await this.limit.run(
         () => this.breaker.execute(() => this.dispatch(fn, opts)),
         opts.signal,
       );
     } catch (err) {
-      if (err instanceof BulkheadRejectedError) {
-        this.totals.busy++;
-        this.hooks.onRejected('busy');
-        throw new ServerBusyError(
-          this.def.slug,
-          this.settings.maxConcurrent,
-          this.settings.maxQueue,
-        );
-      }
       if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
         throw this.openError(this.retryIn());
       }
@@ -227,10 +220,7 @@ export class InstancePool implements UpstreamConnection {
       const instance = this.pick(opts.affinity, tried);
       if (!instance) {
         if (lastError !== undefined) throw lastError as Error;
-        throw new UpstreamUnavailableError(
-          this.def.slug,
-          `no instance is in rotation (${this.instances.length} ejected, waiting for a health probe)`,
-        );
+        throw new NoInstanceInRotationError(this.def.slug, this.instances.length);
       }
       tried.add(instance);
       try {
@@ -414,12 +404,7 @@ export class InstancePool implements UpstreamConnection {
         opened_at: this.openedAt !== undefined ? new Date(this.openedAt).toISOString() : null,
         ...(last && 'error' in last ? { last_failure: describeError(last.error) } : {}),
       },
-      concurrency: {
-        running: this.settings.maxConcurrent - this.bulkhead.executionSlots,
-        queued: this.settings.maxQueue - this.bulkhead.queueSlots,
-        limit: this.settings.maxConcurrent,
-        queue_limit: this.settings.maxQueue,
-      },
+      concurrency: this.limit.view(),
       totals: { ...this.totals },
     };
   }

@@ -8,6 +8,7 @@ import type { ServerStatus } from '../events/event-map.js';
 import { ProcessManagerService } from '../process/process-manager.service.js';
 import { type OwnerLease, ServerOwner } from '../process/server-owner.js';
 import { callScope } from './call-scope.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 import { DiscoveryRetry, type DiscoveryRetryState } from './discovery-retry.js';
 import { UpstreamUnavailableError } from './discovery.errors.js';
 import { InstancePool, type PoolView } from './instance-pool.js';
@@ -99,7 +100,14 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
       this.clients.create(def.id, { onToolsChanged: () => void this.refresh(def.id) });
     const connection: UpstreamConnection =
       def.transport === 'stdio'
-        ? new StdioUpstream(def, this.processes, createClient)
+        ? new StdioUpstream(
+            def,
+            this.processes,
+            createClient,
+            new ConcurrencyLimit(def.slug, this.config.resilience, () =>
+              this.poolMetrics.hooksFor(def).onRejected('busy'),
+            ),
+          )
         : new InstancePool(
             def,
             this.config.resilience,
