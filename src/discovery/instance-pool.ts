@@ -76,6 +76,8 @@ interface Instance {
   isolation?: { dispose(): void };
   failedChecks: number;
   ejections: number;
+  /** Out of rotation since its last ejection. */
+  out?: boolean;
   lastCheckAt?: string;
   lastError?: string;
   checking?: Promise<void>;
@@ -160,20 +162,28 @@ export class InstancePool implements UpstreamConnection {
     return instance;
   }
 
-  /** Connects every instance; succeeds once one is up (the others are ejected until a probe passes). */
+  /**
+   * Connects every instance and resolves as soon as one is up; the others go on connecting, and
+   * those that fail are ejected until a health probe passes.
+   */
   async connect(): Promise<void> {
-    const results = await Promise.allSettled(this.instances.map((i) => i.upstream.connect()));
-    results.forEach((r, n) => {
-      const instance = this.instances[n];
-      if (r.status === 'rejected') this.eject(instance, describeError(r.reason));
-      else if (instance.isolation) {
-        instance.isolation.dispose(); // connected again (a discovery retry): back in rotation
-        instance.isolation = undefined;
-      }
-    });
-    if (!results.some((r) => r.status === 'fulfilled')) {
-      const first = results[0] as PromiseRejectedResult;
-      throw first.reason;
+    const attempts = this.instances.map((instance) =>
+      instance.upstream.connect().then(
+        () => {
+          if (!instance.isolation) return;
+          instance.isolation.dispose(); // connected again (a discovery retry): back in rotation
+          instance.isolation = undefined;
+        },
+        (err: unknown) => {
+          this.eject(instance, describeError(err));
+          throw err;
+        },
+      ),
+    );
+    try {
+      await Promise.any(attempts);
+    } catch (err) {
+      throw (err as AggregateError).errors[0] as Error;
     }
     this.startChecks();
   }
@@ -358,12 +368,15 @@ export class InstancePool implements UpstreamConnection {
 
   /** Takes an instance out of rotation after failed checks (its breaker is isolated). */
   private eject(instance: Instance, reason: string): void {
-    if (instance.isolation) return;
+    // Without active checks nothing would lift the isolation: only the breakers take it out.
+    if (instance.isolation || this.settings.healthIntervalMs <= 0) return;
     instance.isolation = instance.breaker.isolate();
     this.ejected(instance, `failed health checks: ${reason}`);
   }
 
   private ejected(instance: Instance, reason: string): void {
+    if (instance.out) return; // a failed probe reopened its breaker: still the same ejection
+    instance.out = true;
     instance.ejections++;
     this.hooks.onEjected(instance.url);
     for (const [key, value] of this.affinity.entries()) {
@@ -375,6 +388,7 @@ export class InstancePool implements UpstreamConnection {
   }
 
   private readmitted(instance: Instance): void {
+    instance.out = false;
     instance.failedChecks = 0;
     this.logger.log(`server ${this.def.slug}: instance ${instance.url} back in rotation`);
   }
