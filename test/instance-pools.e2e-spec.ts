@@ -22,7 +22,7 @@ interface InstanceEntry {
 interface ServerEntry {
   slug: string;
   instances: InstanceEntry[];
-  breaker: { state: string; running: number; queued: number };
+  breaker: { state: string; running: number; queued: number; retries: number };
 }
 
 async function serverEntry(sat: Satellite, slug: string): Promise<ServerEntry> {
@@ -135,8 +135,9 @@ describe('instance pools', () => {
     await Promise.all(load);
     const failedAroundKill = failed;
 
+    const { retries } = (await serverEntry(sat, 'pool')).breaker;
     console.log(
-      `pool: before the kill A ${balanced.a} / B ${balanced.b} calls; around the kill ${failedAroundKill.length} of ${ok + failedAroundKill.length} calls failed`,
+      `pool: before the kill A ${balanced.a} / B ${balanced.b} calls; around the kill ${failedAroundKill.length} of ${ok + failedAroundKill.length} calls failed, ${retries} were sent again to B`,
       failedAroundKill,
     );
     // Calls in flight on A when it died are retried on B (echo and the long operation are
