@@ -159,7 +159,12 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
    * UpstreamUnavailableError. Connecting, reconnecting and respawning happen outside any call
    * scope (call-scope.ts): `fn` enters its call's scope itself.
    */
-  withClient<T>(id: string, fn: (client: Client) => Promise<T>, call?: CallTarget): Promise<T> {
+  withClient<T>(id: string, fn: (client: Client) => Promise<T>): Promise<T> {
+    return callScope.outside(() => this.withClientNow(id, fn));
+  }
+
+  /** withClient for a client's request: `call` picks the instance and says if a retry is safe. */
+  withCall<T>(id: string, call: CallTarget, fn: (client: Client) => Promise<T>): Promise<T> {
     return callScope.outside(() => this.withClientNow(id, fn, call));
   }
 

@@ -187,38 +187,34 @@ export class DirectServerFactory {
       ? { ...params, ...(Object.keys(meta).length ? { _meta: meta } : {}) }
       : undefined;
     if (forwarded && Object.keys(meta).length === 0) delete forwarded._meta;
+    const target = {
+      method,
+      ...(method === 'tools/call' && typeof params?.name === 'string' ? { tool: params.name } : {}),
+      signal: extra.signal,
+      ...(extra.sessionId ? { affinity: extra.sessionId } : {}),
+    };
     try {
-      const result = await this.upstreams.withClient(
-        def.id,
-        (client) =>
-          this.contexts.within(call, () =>
-            client.request({ method, ...(forwarded ? { params: forwarded } : {}) }, ResultSchema, {
-              signal: extra.signal,
-              timeout: def.timeoutMs ?? this.config.discovery.callTimeoutMs,
-              resetTimeoutOnProgress: true,
-              ...(progressToken !== undefined
-                ? {
-                    onprogress: (p) =>
-                      void this.contexts
-                        .sendFor(call, call.peer!, () =>
-                          extra.sendNotification({
-                            method: 'notifications/progress',
-                            params: { ...p, progressToken: progressToken as string | number },
-                          }),
-                        )
-                        .catch(() => undefined),
-                  }
-                : {}),
-            }),
-          ),
-        {
-          method,
-          ...(method === 'tools/call' && typeof params?.name === 'string'
-            ? { tool: params.name }
-            : {}),
-          signal: extra.signal,
-          ...(extra.sessionId ? { affinity: extra.sessionId } : {}),
-        },
+      const result = await this.upstreams.withCall(def.id, target, (client) =>
+        this.contexts.within(call, () =>
+          client.request({ method, ...(forwarded ? { params: forwarded } : {}) }, ResultSchema, {
+            signal: extra.signal,
+            timeout: def.timeoutMs ?? this.config.discovery.callTimeoutMs,
+            resetTimeoutOnProgress: true,
+            ...(progressToken !== undefined
+              ? {
+                  onprogress: (p) =>
+                    void this.contexts
+                      .sendFor(call, call.peer!, () =>
+                        extra.sendNotification({
+                          method: 'notifications/progress',
+                          params: { ...p, progressToken: progressToken as string | number },
+                        }),
+                      )
+                      .catch(() => undefined),
+                }
+              : {}),
+          }),
+        ),
       );
       // What the upstream sent during the call (progress, logs) goes out before the result does.
       await this.contexts.flushed(call);
