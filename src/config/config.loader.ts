@@ -119,6 +119,18 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
       recheckIntervalMs: dto.DEPLOYSTACK_TOOLS_RECHECK_INTERVAL_MS ?? 10 * 60_000,
       recheckStdio: dto.DEPLOYSTACK_TOOLS_RECHECK_STDIO ?? false,
     },
+    resilience: {
+      healthIntervalMs: dto.DEPLOYSTACK_HEALTH_INTERVAL_MS ?? 15_000,
+      healthTimeoutMs: dto.DEPLOYSTACK_HEALTH_TIMEOUT_MS ?? 5_000,
+      unhealthyAfter: dto.DEPLOYSTACK_HEALTH_UNHEALTHY_AFTER ?? 2,
+      breakerConsecutiveFailures: dto.DEPLOYSTACK_BREAKER_CONSECUTIVE_FAILURES ?? 5,
+      breakerFailureRate: dto.DEPLOYSTACK_BREAKER_FAILURE_RATE ?? 0.5,
+      breakerWindowMs: dto.DEPLOYSTACK_BREAKER_WINDOW_MS ?? 30_000,
+      breakerMinCalls: dto.DEPLOYSTACK_BREAKER_MIN_CALLS ?? 20,
+      breakerHalfOpenAfterMs: dto.DEPLOYSTACK_BREAKER_HALF_OPEN_AFTER_MS ?? 10_000,
+      maxConcurrent: dto.DEPLOYSTACK_SERVER_MAX_CONCURRENT ?? 64,
+      maxQueue: dto.DEPLOYSTACK_SERVER_MAX_QUEUE ?? 256,
+    },
     process: {
       sandbox: (dto.DEPLOYSTACK_SANDBOX ?? 'auto') as SandboxDriverName,
       allowUnsandboxed: dto.DEPLOYSTACK_ALLOW_UNSANDBOXED ?? runEnv !== 'production',

@@ -74,6 +74,30 @@ export class EnvDto {
   DEPLOYSTACK_DISCOVERY_RETRY_BASE_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_DISCOVERY_RETRY_MAX_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_SHUTDOWN_TIMEOUT_MS?: number;
+  /** Instance pools, health checks, circuit breakers and the per-server concurrency limit (docs/configuration.md). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) DEPLOYSTACK_HEALTH_INTERVAL_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_HEALTH_TIMEOUT_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_HEALTH_UNHEALTHY_AFTER?: number;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  DEPLOYSTACK_BREAKER_CONSECUTIVE_FAILURES?: number;
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  DEPLOYSTACK_BREAKER_FAILURE_RATE?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) DEPLOYSTACK_BREAKER_WINDOW_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_BREAKER_MIN_CALLS?: number;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  DEPLOYSTACK_BREAKER_HALF_OPEN_AFTER_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_SERVER_MAX_CONCURRENT?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) DEPLOYSTACK_SERVER_MAX_QUEUE?: number;
 
   @IsOptional() @Transform(toBool) @IsBoolean() DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE?: boolean;
   @IsOptional() @IsString() @MinLength(1) DEPLOYSTACK_DATA_DIR?: string;

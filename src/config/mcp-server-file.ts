@@ -77,6 +77,14 @@ export const serverEntrySchema = z
     mounts: z
       .array(mountSchema, { error: 'must be an array of paths or {"path", "writable"} objects' })
       .optional(),
+    /** An instance pool: further instances beside `url` (docs/configuration.md "Instance pools"). */
+    urls: z
+      .custom<string[]>(
+        (v) =>
+          Array.isArray(v) && v.length > 0 && v.every((u) => typeof u === 'string' && isHttpUrl(u)),
+        { error: 'must be a non-empty array of http(s) URLs' },
+      )
+      .optional(),
     toolPinning: toolPinningSchema.optional(),
     approvedToolsHash: approvedToolsHashSchema.optional(),
   })
@@ -143,9 +151,15 @@ function toDefinition(slug: string, entry: ServerEntry, baseDir: string): Server
     ...base,
     transport: entry.type === 'sse' ? 'sse' : 'http',
     url: new URL(entry.url ?? '').toString(),
+    ...(entry.urls !== undefined ? { urls: instanceUrls(entry.url ?? '', entry.urls) } : {}),
     headers: entry.headers,
     secrets: Object.values(entry.headers).filter((v) => v.length >= 4),
   };
+}
+
+/** Every instance of a pool, `url` first, without duplicates. */
+function instanceUrls(url: string, urls: readonly string[]): string[] {
+  return [...new Set([url, ...urls].map((u) => new URL(u).toString()))];
 }
 
 /** `mcpServers` (or VS Code's `servers`): the entries keyed by server slug. */

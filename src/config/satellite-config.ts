@@ -125,6 +125,8 @@ export class SatelliteConfig {
     /** Whether running stdio servers are re-checked too (off: they notify, or crash and restart). */
     readonly recheckStdio: boolean;
   };
+  /** Instance pools of HTTP/SSE servers: health, breakers, concurrency (docs/operations.md). */
+  readonly resilience!: ResilienceSettings;
   readonly process!: {
     readonly sandbox: SandboxDriverName;
     readonly allowUnsandboxed: boolean;
@@ -171,4 +173,24 @@ export class SatelliteConfig {
   static of(value: SatelliteConfig): SatelliteConfig {
     return Object.assign(new SatelliteConfig(), value);
   }
+}
+
+/** Defaults for every HTTP/SSE server; `DEPLOYSTACK_*` variables in docs/configuration.md. */
+export interface ResilienceSettings {
+  /** Active `ping` of each instance, jittered by ±20 %; 0 turns active checks off. */
+  readonly healthIntervalMs: number;
+  readonly healthTimeoutMs: number;
+  /** Failed active checks in a row that take an instance out of rotation. */
+  readonly unhealthyAfter: number;
+  /** A breaker opens after this many failures in a row… */
+  readonly breakerConsecutiveFailures: number;
+  /** …or when this share of calls failed within the window (and at least `breakerMinCalls` ran). */
+  readonly breakerFailureRate: number;
+  readonly breakerWindowMs: number;
+  readonly breakerMinCalls: number;
+  /** How long an open breaker fails fast before it lets one probe through. */
+  readonly breakerHalfOpenAfterMs: number;
+  /** Calls one server runs at once, and calls that may wait for a slot; past both: "busy". */
+  readonly maxConcurrent: number;
+  readonly maxQueue: number;
 }

@@ -48,6 +48,11 @@ export interface HttpServerDefinition extends ServerDefinitionBase {
   /** `http`: Streamable HTTP with legacy-SSE fallback; `sse`: legacy HTTP+SSE only. */
   readonly transport: 'http' | 'sse';
   readonly url: string;
+  /**
+   * Every instance of an instance pool, `url` first; unset for a server of one URL. Calls are
+   * balanced across the healthy ones (docs/operations.md "Instance pools").
+   */
+  readonly urls?: readonly string[];
   readonly headers: Readonly<Record<string, string>>;
 }
 

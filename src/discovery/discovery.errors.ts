@@ -25,3 +25,29 @@ export class UpstreamUnavailableError extends Error {
     this.name = 'UpstreamUnavailableError';
   }
 }
+
+/** The server's concurrency limit and its wait queue are both full (docs/operations.md). */
+export class ServerBusyError extends UpstreamUnavailableError {
+  constructor(
+    serverSlug: string,
+    readonly limit: number,
+    readonly queue: number,
+  ) {
+    super(
+      serverSlug,
+      `it is busy: ${limit} calls are running and ${queue} are waiting, the most it takes`,
+    );
+    this.name = 'ServerBusyError';
+  }
+}
+
+/** The server's (or every instance's) circuit breaker is open: the call failed fast, unsent. */
+export class CircuitOpenError extends UpstreamUnavailableError {
+  constructor(
+    serverSlug: string,
+    readonly detail: string,
+  ) {
+    super(serverSlug, `its circuit breaker is open (${detail})`);
+    this.name = 'CircuitOpenError';
+  }
+}

@@ -3,6 +3,7 @@ import { ProcessModule } from '../process/process.module.js';
 import { ConfigFileWatcherService } from './config-file-watcher.service.js';
 import { SERVER_CONTROL } from './server-control.js';
 import { PersistedCatalogService } from './persisted-catalog.service.js';
+import { PoolMetrics } from './pool-metrics.js';
 import { ServerControlService } from './server-control.service.js';
 import { ServerRegistryService } from './server-registry.service.js';
 import { ToolCatalogService } from './tool-catalog.service.js';
@@ -16,6 +17,7 @@ import { UpstreamManagerService } from './upstream-manager.service.js';
     UpstreamEventsService,
     ToolCatalogService,
     UpstreamClientFactory,
+    PoolMetrics,
     UpstreamManagerService,
     PersistedCatalogService,
     ServerRegistryService,

@@ -44,6 +44,14 @@ export class HttpUpstream implements UpstreamConnection {
     }
   }
 
+  /**
+   * Closes the current client, so requests pending on it fail at once (ConnectionClosed) instead
+   * of waiting for their timeout; the next call connects anew. Used when an instance is ejected.
+   */
+  async drop(): Promise<void> {
+    if (this.client) await this.reset(this.client);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const client = this.client;

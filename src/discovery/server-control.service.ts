@@ -13,6 +13,7 @@ import type {
 } from './server-control.js';
 import { ServerRegistryService } from './server-registry.service.js';
 import { listToolsLeniently } from './tool-listing.js';
+import { poolHealth } from './pool-health.js';
 import { type UpstreamInfo, UpstreamManagerService } from './upstream-manager.service.js';
 
 /** How long one probe (health check, credential check) may take. */
@@ -115,7 +116,7 @@ export class ServerControlService implements ServerControl {
       return {
         id: u.def.id,
         server_name: u.def.slug,
-        ...stateOf(u, process),
+        ...poolHealth(stateOf(u, process), this.upstreams.poolOf(u.def.id)),
       };
     });
   }

@@ -10,6 +10,19 @@ export interface UpstreamConnection {
   /** Connects and completes the MCP handshake. */
   connect(): Promise<void>;
   /** Runs `fn` with a connected client, reconnecting first when needed. */
-  withClient<T>(fn: (client: Client) => Promise<T>): Promise<T>;
+  withClient<T>(fn: (client: Client) => Promise<T>, opts?: CallOptions): Promise<T>;
   close(): Promise<void>;
+}
+
+/** What a call tells an instance pool (instance-pool.ts); stdio servers ignore it. */
+export interface CallOptions {
+  /** The downstream session: its calls stay on one instance while that instance is in rotation. */
+  readonly affinity?: string;
+  /**
+   * The call may be sent to another instance even when it may have reached the first: a tool
+   * annotated `readOnlyHint` or `idempotentHint`, or a read-only protocol method.
+   */
+  readonly retryable?: boolean;
+  /** The caller's signal: a cancelled call never counts against an instance. */
+  readonly signal?: AbortSignal;
 }

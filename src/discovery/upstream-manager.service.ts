@@ -8,17 +8,19 @@ import type { ServerStatus } from '../events/event-map.js';
 import { ProcessManagerService } from '../process/process-manager.service.js';
 import { type OwnerLease, ServerOwner } from '../process/server-owner.js';
 import { callScope } from './call-scope.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 import { DiscoveryRetry, type DiscoveryRetryState } from './discovery-retry.js';
 import { UpstreamUnavailableError } from './discovery.errors.js';
-import { HttpUpstream } from './http-upstream.js';
 import { PersistedCatalogService } from './persisted-catalog.service.js';
 import { boundedStart } from './restored-call-wait.js';
+import { InstancePool, type PoolView } from './instance-pool.js';
+import { PoolMetrics } from './pool-metrics.js';
 import { type VisibleState, visibleState } from './server-state.js';
 import { StdioUpstream } from './stdio-upstream.js';
 import { ToolCatalogService } from './tool-catalog.service.js';
 import { listToolsLeniently, type SkippedTool } from './tool-listing.js';
 import { UpstreamClientFactory } from './upstream-client.factory.js';
-import type { UpstreamConnection } from './upstream-connection.js';
+import type { CallOptions, UpstreamConnection } from './upstream-connection.js';
 
 export type UpstreamStatus = 'connecting' | 'online' | 'error' | 'disabled';
 
@@ -77,9 +79,16 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     private readonly events: EventBusService,
     private readonly owner: ServerOwner,
     private readonly persisted: PersistedCatalogService,
+    private readonly poolMetrics: PoolMetrics,
   ) {}
 
   onModuleInit(): void {
+    this.poolMetrics.watch(() =>
+      [...this.upstreams.values()].flatMap((u) => {
+        const pool = this.poolOf(u.def.id);
+        return pool ? [{ server: u.def.slug, pool }] : [];
+      }),
+    );
     // A stdio server that comes back after a crash may have changed its tools: list them again.
     this.unsubscribeProcesses = this.processes.onStateChange((info) => {
       if (info.state === 'running' && info.restarts > 0) void this.refresh(info.id);
@@ -107,8 +116,20 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
       this.clients.create(def.id, { onToolsChanged: () => void this.refresh(def.id) });
     const connection: UpstreamConnection =
       def.transport === 'stdio'
-        ? new StdioUpstream(def, this.processes, createClient)
-        : new HttpUpstream(def, createClient);
+        ? new StdioUpstream(
+            def,
+            this.processes,
+            createClient,
+            new ConcurrencyLimit(def.slug, this.config.resilience, () =>
+              this.poolMetrics.hooksFor(def).onRejected('busy'),
+            ),
+          )
+        : new InstancePool(
+            def,
+            this.config.resilience,
+            createClient,
+            this.poolMetrics.hooksFor(def),
+          );
     const upstream: Upstream = { def, connection, status: 'connecting', toolCount: 0 };
     this.upstreams.set(def.id, upstream);
     this.setStatus(upstream, 'connecting');
@@ -167,7 +188,16 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     return callScope.outside(() => this.withClientNow(id, fn));
   }
 
-  private async withClientNow<T>(id: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  /** withClient for a client's request: `call` picks the instance and says if a retry is safe. */
+  withCall<T>(id: string, call: CallTarget, fn: (client: Client) => Promise<T>): Promise<T> {
+    return callScope.outside(() => this.withClientNow(id, fn, call));
+  }
+
+  private async withClientNow<T>(
+    id: string,
+    fn: (client: Client) => Promise<T>,
+    call?: CallTarget,
+  ): Promise<T> {
     let upstream = this.upstreams.get(id);
     // Being added, replaced or restarted: the call waits for that, as a call to a starting
     // process does (bounded by the discovery timeout), instead of failing half-way through.
@@ -186,7 +216,13 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
         state,
       );
     }
-    return upstream.connection.withClient(fn);
+    return upstream.connection.withClient(fn, call && callOptions(upstream, call));
+  }
+
+  /** The instance pool of an HTTP/SSE server (instances, breaker, concurrency), for status views. */
+  poolOf(id: string): PoolView | undefined {
+    const connection = this.upstreams.get(id)?.connection;
+    return connection instanceof InstancePool ? connection.view() : undefined;
   }
 
   private untilStarted(upstream: Upstream, pending: Promise<unknown>): Promise<unknown> {
@@ -409,6 +445,41 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
       timestamp: new Date().toISOString(),
     });
   }
+}
+
+/** What a call tells the upstream beside its request: who calls, and what it calls. */
+export interface CallTarget {
+  /** The downstream session id: its calls stay on one instance of a pool. */
+  readonly affinity?: string;
+  /** The JSON-RPC method sent upstream, and for `tools/call` the tool's name. */
+  readonly method: string;
+  readonly tool?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** Methods that read only: sent to another instance of a pool when the first one failed. */
+const READ_ONLY_METHODS = new Set([
+  'ping',
+  'tools/list',
+  'resources/list',
+  'resources/read',
+  'resources/templates/list',
+  'prompts/list',
+  'prompts/get',
+  'completion/complete',
+]);
+
+function callOptions(upstream: Upstream, call: CallTarget): CallOptions {
+  let retryable = READ_ONLY_METHODS.has(call.method);
+  if (call.method === 'tools/call' && call.tool !== undefined) {
+    const hints = upstream.tools?.find((t) => t.name === call.tool)?.annotations;
+    retryable = hints?.readOnlyHint === true || hints?.idempotentHint === true;
+  }
+  return {
+    retryable,
+    ...(call.affinity !== undefined ? { affinity: call.affinity } : {}),
+    ...(call.signal ? { signal: call.signal } : {}),
+  };
 }
 
 /** `work`, or a rejection as soon as `signal` aborts (the work itself is stopped by its owner). */

@@ -112,7 +112,9 @@ function failureProblem(f: ToolCallFailure): ProblemAnswer {
         state === 'starting' ||
         state === 'installing' ||
         state === 'dormant' ||
-        f.details.reason === 'restarting';
+        f.details.reason === 'restarting' ||
+        f.details.reason === 'busy' ||
+        f.details.reason === 'circuit_open';
       return answer(
         {
           type: type('server-unavailable'),

@@ -13,6 +13,7 @@ import {
 import { ClientQuotaService } from '../auth/client-quota.service.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import type { ServerDefinition } from '../config/server-definition.js';
+import { UpstreamUnavailableError } from '../discovery/discovery.errors.js';
 import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
 import { CallContextRegistry, type DownstreamCall } from './call-context.registry.js';
 import { type CallerContext, canUse } from './caller-context.js';
@@ -138,6 +139,13 @@ export class DirectServerFactory {
       return result;
     } catch (err) {
       audit(extra.signal.aborted ? 'cancelled' : 'error', (err as Error).message);
+      // Busy, breaker open, no instance: a tool error the agent can read, as on /mcp.
+      if (err instanceof UpstreamUnavailableError) {
+        return {
+          content: [{ type: 'text', text: `${err.message}. Try again later.` }],
+          isError: true,
+        };
+      }
       throw err;
     } finally {
       release();
@@ -181,8 +189,14 @@ export class DirectServerFactory {
       ? { ...params, ...(Object.keys(meta).length ? { _meta: meta } : {}) }
       : undefined;
     if (forwarded && Object.keys(meta).length === 0) delete forwarded._meta;
+    const target = {
+      method,
+      ...(method === 'tools/call' && typeof params?.name === 'string' ? { tool: params.name } : {}),
+      signal: extra.signal,
+      ...(extra.sessionId ? { affinity: extra.sessionId } : {}),
+    };
     try {
-      const result = await this.upstreams.withClient(def.id, (client) =>
+      const result = await this.upstreams.withCall(def.id, target, (client) =>
         this.contexts.within(call, () =>
           client.request({ method, ...(forwarded ? { params: forwarded } : {}) }, ResultSchema, {
             signal: extra.signal,
@@ -209,7 +223,7 @@ export class DirectServerFactory {
       return result;
     } catch (err) {
       await this.contexts.flushed(call);
-      if (err instanceof McpError) throw err;
+      if (err instanceof McpError || err instanceof UpstreamUnavailableError) throw err;
       throw new McpError(
         ErrorCode.InternalError,
         `server "${def.slug}" is unavailable: ${(err as Error).message}`,

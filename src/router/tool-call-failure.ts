@@ -1,6 +1,10 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogEntry } from '../discovery/catalog-entry.js';
-import { UpstreamUnavailableError } from '../discovery/discovery.errors.js';
+import {
+  CircuitOpenError,
+  ServerBusyError,
+  UpstreamUnavailableError,
+} from '../discovery/discovery.errors.js';
 import type { ServerState } from '../discovery/server-state.js';
 
 /**
@@ -51,6 +55,20 @@ export function upstreamFailure(
 ): ToolCallFailure {
   const server = entry.serverSlug;
   const base = { toolPath: entry.path, server };
+  if (err instanceof ServerBusyError) {
+    return new ToolCallFailure(
+      'unavailable',
+      `Server "${server}" is busy: ${err.limit} calls are running and ${err.queue} waiting, its limit. The call was not sent. Try again in a few seconds.`,
+      { ...base, reason: 'busy' },
+    );
+  }
+  if (err instanceof CircuitOpenError) {
+    return new ToolCallFailure(
+      'unavailable',
+      `Server "${server}" is failing: its circuit breaker is open (${err.detail}). The call was not sent. Try again later, or use discover_mcp_tools to find another tool.`,
+      { ...base, reason: 'circuit_open' },
+    );
+  }
   if (err instanceof UpstreamUnavailableError) {
     return new ToolCallFailure(
       'unavailable',

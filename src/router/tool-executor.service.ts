@@ -125,8 +125,14 @@ export class ToolExecutorService {
     // The call's own record: upstream sampling, elicitation, roots and log messages of this
     // call find their client through it (call-context.registry.ts), never through a token or id.
     const call = this.contexts.begin(entry.serverId, opts.peer);
+    const target = {
+      method: 'tools/call',
+      tool: entry.tool.name,
+      signal: opts.signal,
+      ...(opts.peer ? { affinity: opts.peer.sessionId } : {}),
+    };
     try {
-      const result = await this.upstreams.withClient(entry.serverId, (client) =>
+      const result = await this.upstreams.withCall(entry.serverId, target, (client) =>
         this.contexts.within(call, () =>
           client.request(
             { method: 'tools/call', params: { name: entry.tool.name, arguments: args } },

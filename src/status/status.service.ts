@@ -88,7 +88,7 @@ export class StatusService {
         discovered_at: info.discoveredAt ?? null,
         ...(def.transport === 'stdio'
           ? { command: def.command, process: process ?? null }
-          : { url: redactUrl(def.url) }),
+          : { url: redactUrl(def.url), ...this.poolFields(def.id) }),
         tools: this.catalog.serverTools(def.id).map((e) => e.path),
         // Token accounting (docs/search.md "Tokens"): what each tool definition costs an agent.
         total_tokens: this.catalog.serverTokens(def.id),
@@ -129,6 +129,16 @@ export class StatusService {
     return {
       ...(restored ? { tools_restored: true } : {}),
       ...(pinning ? { pinning, tools_changed: pinning.changes.length > 0 } : {}),
+    };
+  }
+
+  /** An HTTP/SSE server's instances and breaker (docs/operations.md "Instance pools"). */
+  private poolFields(id: string) {
+    const pool = this.upstreams.poolOf(id);
+    if (!pool) return {};
+    return {
+      instances: pool.instances.map((i) => ({ ...i, url: redactUrl(i.url) })),
+      breaker: { ...pool.breaker, ...pool.concurrency, ...pool.totals },
     };
   }
 

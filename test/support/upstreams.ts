@@ -51,7 +51,8 @@ export async function startEverythingHttp(
   await new Promise<void>((res, rej) => {
     const timer = setTimeout(
       () => rej(new Error(`server-everything ${mode} did not start`)),
-      15_000,
+      // Generous: on a loaded 2-core machine a Node server can take well over 15 s to start.
+      45_000,
     );
     const onData = (chunk: Buffer) => {
       if (/running on port|listening on port/i.test(chunk.toString())) {
