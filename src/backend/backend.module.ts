@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { type DynamicModule, type ModuleMetadata, Module } from '@nestjs/common';
 import { SatelliteConfig } from '../config/satellite-config.js';
-import { Clock } from '../events/clock.js';
 import { EventQueueStore } from '../events/event-queue.store.js';
 import {
   DEFAULT_EVENT_SHIPPER_OPTIONS,
@@ -62,7 +61,6 @@ export class BackendModule {
       module: BackendModule,
       imports: [...options.serverControl],
       providers: [
-        Clock,
         BackendHttpClient,
         BackendApiClient,
         SatelliteIdentity,
@@ -104,7 +102,6 @@ export class BackendModule {
         EventShipperService,
       ],
       exports: [
-        Clock,
         BackendApiClient,
         SatelliteIdentity,
         BackendConnectionService,

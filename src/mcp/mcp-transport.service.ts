@@ -16,7 +16,7 @@ import { DirectServerFactory } from '../router/direct-server.factory.js';
 import { MetaToolServerFactory } from '../router/meta-tool-server.factory.js';
 import type { ClientAccess } from '../auth/client-access.service.js';
 import { clientAccessOf } from '../auth/client-auth.guard.js';
-import { Clock } from './clock.js';
+import { Clock } from '../events/clock.js';
 import {
   checkMediaTypes,
   PARSE_ERROR,
@@ -76,9 +76,9 @@ export class McpTransportService {
   async drain(timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
+        const timer = this.clock.after(timeoutMs, resolve);
         this.idle = () => {
-          clearTimeout(timer);
+          timer.cancel();
           resolve();
         };
       });
