@@ -23,7 +23,10 @@ describe('discoveryRetryDelay', () => {
 describe('DiscoveryRetry', () => {
   it('counts failures in a row and runs the retry after the backoff', () => {
     const clock = new ManualClock();
-    const retries = new DiscoveryRetry(() => options, clock);
+    const retries = new DiscoveryRetry(
+      () => options,
+      () => clock,
+    );
     const retry = jest.fn();
     const first = retries.failed('s', 'refused', retry);
     expect(first).toMatchObject({ failures: 1, lastError: 'refused' });
@@ -42,7 +45,10 @@ describe('DiscoveryRetry', () => {
 
   it('runs nothing once cleared, and forgets the count', () => {
     const clock = new ManualClock();
-    const retries = new DiscoveryRetry(() => options, clock);
+    const retries = new DiscoveryRetry(
+      () => options,
+      () => clock,
+    );
     const retry = jest.fn();
     retries.failed('a', 'x', retry);
     retries.failed('b', 'x', retry);
@@ -60,7 +66,10 @@ describe('DiscoveryRetry', () => {
 
   it('keeps one timer per server: a new failure replaces the pending retry', () => {
     const clock = new ManualClock();
-    const retries = new DiscoveryRetry(() => options, clock);
+    const retries = new DiscoveryRetry(
+      () => options,
+      () => clock,
+    );
     const retry = jest.fn();
     retries.failed('s', 'x', retry);
     retries.failed('s', 'x', retry);

@@ -1,5 +1,5 @@
 import { backoffDelay } from '../events/backoff.js';
-import { Clock, type TimerHandle } from '../events/clock.js';
+import type { Clock, TimerHandle } from '../events/clock.js';
 
 /** `config.discovery.retryBaseMs` / `retryMaxMs` (defaults 1 s and 60 s, config.loader.ts). */
 export interface BackoffOptions {
@@ -41,10 +41,13 @@ export function discoveryRetryDelay(
 export class DiscoveryRetry {
   private readonly pending = new Map<string, { state: DiscoveryRetryState; timer?: TimerHandle }>();
 
-  /** `options` is read at each failure (the configuration is injected after construction). */
+  /**
+   * `options` and `clock` are read at each failure (both are injected into the owner after this
+   * is constructed).
+   */
   constructor(
     private readonly options: () => BackoffOptions,
-    private readonly clock: Clock = new Clock(),
+    private readonly clock: () => Clock,
   ) {}
 
   /** Records a failed attempt of server `id` and runs `retry` after the backoff. */
@@ -56,11 +59,11 @@ export class DiscoveryRetry {
     const entry: { state: DiscoveryRetryState; timer?: TimerHandle } = {
       state: {
         failures,
-        nextRetryAt: new Date(this.clock.now() + delay).toISOString(),
+        nextRetryAt: new Date(this.clock().now() + delay).toISOString(),
         lastError: error,
       },
     };
-    entry.timer = this.clock.after(delay, () => {
+    entry.timer = this.clock().after(delay, () => {
       entry.timer = undefined;
       if (this.pending.get(id) === entry) retry();
     });
