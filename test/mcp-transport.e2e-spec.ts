@@ -189,7 +189,8 @@ describe('/mcp transport edge cases', () => {
     await clock.advanceAndSettle(30_000); // the periodic sweep runs: not idle long enough yet
     expect(sessions.stats().expired).toBe(expiredBefore);
     expect(sessions.touch(id)).toBeDefined();
-    await clock.advanceAndSettle(61_000); // idle for more than the 60 s limit: swept
+    // Idle for more than the 60 s limit at the latest by the next sweep (every 15 s): swept.
+    await clock.advanceAndSettle(60_000 + 15_000);
 
     await expect(ended).resolves.toBeDefined();
     expect(

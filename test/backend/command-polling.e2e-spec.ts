@@ -8,6 +8,12 @@ import { FakeBackend } from '../fake-backend/fake-backend.js';
 import { type ManagedHarness, startManaged } from './support/managed-harness.js';
 
 const SECOND = 1000;
+
+/** The wait after the n-th failure in a row: jittered between 2.5 s and 5 s · 2^(n-1) (poll-interval.policy.ts). */
+function expectBackoff(delay: number, n: number): void {
+  expect(delay).toBeGreaterThanOrEqual(2.5 * SECOND);
+  expect(delay).toBeLessThanOrEqual(Math.min(300, 5 * 2 ** (n - 1)) * SECOND);
+}
 let serial = 0;
 
 describe('adaptive command polling', () => {
@@ -105,8 +111,8 @@ describe('adaptive command polling', () => {
     h = await startManaged(backend, { registrationToken: token });
     poller = h.get(CommandPollerService);
     const connection = h.get(BackendConnectionService);
-    expect(await poller.pollOnce()).toBe(5 * SECOND);
-    expect(await poller.pollOnce()).toBe(10 * SECOND);
+    expectBackoff(await poller.pollOnce(), 1);
+    expectBackoff(await poller.pollOnce(), 2);
     expect(connection.status()).toMatchObject({
       state: 'unreachable',
       lastError: expect.stringMatching(/cannot reach the backend/),
@@ -127,10 +133,10 @@ describe('adaptive command polling', () => {
     const spare = `deploystack_satellite_global_polling_${serial++}`;
     backend.addRegistrationToken(spare);
     backend.revokeApiKey(sat.id);
-    expect(await poller.pollOnce()).toBe(5 * SECOND);
+    expectBackoff(await poller.pollOnce(), 1);
     expect(h.get(BackendConnectionService).isConnected()).toBe(false);
     // The configured token was used at start: the next attempt reports that, clearly.
-    expect(await poller.pollOnce()).toBe(10 * SECOND);
+    expectBackoff(await poller.pollOnce(), 2);
     expect(h.get(BackendConnectionService).status().lastError).toMatch(/already used/);
   });
 });
