@@ -2,13 +2,15 @@
 // connections and never answers, the satellite's pending request is aborted (the upstream sees its
 // connection closed), the server shows `error` with the timeout as its reason, and nothing more
 // reaches the upstream afterwards: no SSE fallback, no cancellation message, no lingering request
-// (the next attempt, a retry, is set 10 minutes out). Measured as requests and bytes received:
+// (the next attempt, a retry, waits on the test's clock). Measured as requests and bytes received:
 // after an abort, Node's fetch (undici 7) may open one more connection to the origin and close it
 // at once without sending a byte, so a bare connection count would measure undici, not us.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ConfigFileWatcherService } from '../src/discovery/config-file-watcher.service.js';
 import { UpstreamManagerService } from '../src/discovery/upstream-manager.service.js';
+import { ManualClock } from './support/manual-clock.js';
 import { type Satellite, startSatellite, waitFor } from './support/satellite.js';
 
 const DISCOVERY_TIMEOUT_MS = 1_000;
@@ -55,20 +57,36 @@ class SilentUpstream {
 describe('a discovery that times out', () => {
   let sat: Satellite;
   let upstream: SilentUpstream;
+  // The satellite's clock: the discovery timeout fires when the test says, after the request
+  // has reached the upstream, however slow the machine (and the retry never comes).
+  const clock = new ManualClock(Date.now());
 
   beforeAll(async () => {
     upstream = new SilentUpstream();
     const url = await upstream.listen();
-    // startSatellite returns once the first apply has settled, i.e. once this discovery failed.
     sat = await startSatellite(
-      { silent: { type: 'http', url } },
-      {
-        DEPLOYSTACK_DISCOVERY_TIMEOUT_MS: String(DISCOVERY_TIMEOUT_MS),
-        DEPLOYSTACK_DISCOVERY_RETRY_BASE_MS: '600000',
-        DEPLOYSTACK_DISCOVERY_RETRY_MAX_MS: '600000',
-      },
+      {},
+      { DEPLOYSTACK_DISCOVERY_TIMEOUT_MS: String(DISCOVERY_TIMEOUT_MS) },
+      { clock },
     );
-  }, 60_000);
+    sat.writeConfig({ silent: { type: 'http', url } });
+    void sat.app.get(ConfigFileWatcherService).reload(); // resolves once the discovery settled
+    await waitFor(
+      'the initialize request at the upstream',
+      () => upstream.requests.length > 0,
+      30_000,
+    );
+    clock.advance(DISCOVERY_TIMEOUT_MS);
+    await waitFor(
+      'the discovery to fail',
+      () =>
+        sat.app
+          .get(UpstreamManagerService)
+          .list()
+          .find((u) => u.def.slug === 'silent')?.status === 'error',
+      30_000,
+    );
+  }, 90_000);
   afterAll(async () => {
     await sat?.stop();
     await upstream?.stop();
@@ -106,8 +124,8 @@ describe('a discovery that times out', () => {
   it('sends nothing more afterwards: no fallback, no cancellation, no lingering connection', async () => {
     const bytes = upstream.bytesReceived();
     const requests = upstream.requests.length;
-    // Watch for a while (several discovery timeouts): the work that timed out must not go on.
-    await new Promise((r) => setTimeout(r, 5 * DISCOVERY_TIMEOUT_MS));
+    // Watch for a while (real time): the work that timed out must not go on.
+    await new Promise((r) => setTimeout(r, 5_000));
     expect(upstream.requests).toHaveLength(requests);
     expect(upstream.bytesReceived()).toBe(bytes);
     expect(upstream.openConnections()).toBe(0);

@@ -5,7 +5,7 @@ import type { BackendCommand } from './backend-wire.types.js';
  * throwing posts `failed` with the error's message as `error_message` (the backend sees it, so it
  * should tell an operator what went wrong). `signal` aborts when the command's time is up
  * (COMMAND_TIMEOUT_MS): pass it down to the work (`fetch`, the SDK's `RequestOptions.signal`)
- * so the work stops (docs/style.md "Timeouts").
+ * so the work stops (docs/style.md §13).
  */
 export interface CommandHandler {
   readonly type: string;

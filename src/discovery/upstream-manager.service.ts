@@ -231,7 +231,7 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     const retrying = upstream.discoveryRetry !== undefined;
     try {
       // One signal for the whole discovery, passed down so that the work itself stops when it
-      // is superseded or times out (docs/style.md "Timeouts"), not only our wait for it.
+      // is superseded or times out (docs/style.md §13), not only our wait for it.
       const timeoutMs = this.config.discovery.timeoutMs;
       const timeout = this.clock.timeout(timeoutMs, `discovery of ${def.slug}`);
       const signal = AbortSignal.any([lease.signal, timeout]);

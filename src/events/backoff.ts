@@ -1,5 +1,5 @@
 /**
- * The one backoff of the satellite (docs/style.md "Backoff"): exponential with full jitter and a
+ * The one backoff of the satellite (docs/style.md §14): exponential with full jitter and a
  * floor. For attempt `n` (1-based, the n-th failure in a row):
  *
  *     ceiling(n) = min(maxMs, baseMs · factor^(n−1))

@@ -54,7 +54,7 @@ export class Clock {
   /**
    * A signal that aborts after `ms` with a `TimeoutError` whose message says what timed out.
    * Pass it down to the work (`fetch`, the SDK's `RequestOptions.signal`) so the work stops,
-   * rather than racing a timer against it (docs/style.md "Timeouts").
+   * rather than racing a timer against it (docs/style.md §13).
    */
   timeout(ms: number, what: string): AbortSignal {
     const controller = new AbortController();

