@@ -158,13 +158,16 @@ export class McpTransportService {
     const made = await this.makeServer(endpoint, access.caller, reply);
     if (!made) return;
     const init = initializeParams(body);
-    const id = this.ids.mint({
-      endpoint: endpointKey(endpoint),
-      ownerHash: SessionIdCodec.ownerHash(access.owner),
-      protocolVersion: init.protocolVersion,
-      capabilities: init.capabilities,
-      clientInfo: init.clientInfo,
-    });
+    const id = this.ids.mint(
+      {
+        endpoint: endpointKey(endpoint),
+        ownerHash: SessionIdCodec.ownerHash(access.owner),
+        protocolVersion: init.protocolVersion,
+        capabilities: init.capabilities,
+        clientInfo: init.clientInfo,
+      },
+      this.clock.now(),
+    );
     const transport = this.open({ ...made, id, endpoint, access });
     await made.server.connect(transport);
     reply.hijack();
@@ -260,7 +263,7 @@ export class McpTransportService {
     reply: FastifyReply,
   ): Promise<McpSession | undefined> {
     if (!this.ids.shared || this.sessions.wasDeleted(id)) return Promise.resolve(undefined);
-    const claims = this.ids.verify(id);
+    const claims = this.ids.verify(id, this.clock.now());
     if (
       !claims ||
       claims.endpoint !== endpointKey(endpoint) ||

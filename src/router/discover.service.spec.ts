@@ -4,6 +4,7 @@ import { SatelliteConfig } from '../config/satellite-config.js';
 import { SecretRedactor } from '../config/secret-redactor.js';
 import type { ServerDefinition } from '../config/server-definition.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
+import { Clock } from '../events/clock.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { StatusContributors } from '../status/status-contributors.service.js';
@@ -35,6 +36,7 @@ function setup(): DiscoverService {
     config,
     new SecretRedactor(),
     new StatusContributors(),
+    new Clock(),
   );
   search.onModuleInit();
   catalog.setServerTools(server('slack', 'team-a'), [

@@ -6,6 +6,7 @@ import { SatelliteConfig } from '../config/satellite-config.js';
 import { SecretRedactor } from '../config/secret-redactor.js';
 import type { ServerDefinition } from '../config/server-definition.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
+import { Clock } from '../events/clock.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import { StatusContributors } from '../status/status-contributors.service.js';
 import { ToolSearchService } from './tool-search.service.js';
@@ -53,7 +54,7 @@ function setup(embeddings?: SatelliteConfig['search']['embeddings']) {
   const catalog = new ToolCatalogService(new EventBusService());
   const redactor = new SecretRedactor();
   const status = new StatusContributors();
-  const service = new ToolSearchService(catalog, config, redactor, status);
+  const service = new ToolSearchService(catalog, config, redactor, status, new Clock());
   service.onModuleInit();
   catalog.setServerTools(slack, [
     {
