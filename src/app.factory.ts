@@ -7,6 +7,7 @@ import { AppModule } from './app.module.js';
 import { DataDirLock } from './config/data-dir-lock.js';
 import { ClientErrorFilter } from './client-error.filter.js';
 import type { SatelliteConfig } from './config/satellite-config.js';
+import type { Clock } from './events/clock.js';
 import { MalformedJsonBody } from './mcp/json-body.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
@@ -18,10 +19,13 @@ const BODY_LIMIT = 4 * 1024 * 1024;
  * touches the directory (leftover sweep, SQLite stores, servers); throws DataDirLockedError when
  * another satellite holds it. `app.close()` releases the lock after every shutdown hook has run.
  */
-export async function createApp(config: SatelliteConfig): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: SatelliteConfig,
+  options: { clock?: Clock } = {},
+): Promise<NestFastifyApplication> {
   const lock = DataDirLock.acquire(config.dataDir);
   try {
-    const app = await build(config);
+    const app = await build(config, options);
     // Released after every shutdown hook (children killed, cgroups and stores closed), so not in
     // a provider's hook, whose order across modules is Nest's business. NestFactory's proxies
     // swallow assignments and look methods up on the instance at each call, so the instance gets
@@ -45,7 +49,10 @@ export async function createApp(config: SatelliteConfig): Promise<NestFastifyApp
   }
 }
 
-async function build(config: SatelliteConfig): Promise<NestFastifyApplication> {
+async function build(
+  config: SatelliteConfig,
+  options: { clock?: Clock },
+): Promise<NestFastifyApplication> {
   // A client has `requestTimeoutMs` to send its whole request, headers and body (Fastify's default
   // is no limit: a body that stalls or trickles would hold its socket and buffers forever); Node
   // then answers 408 and closes. It checks open connections every `connectionsCheckingInterval`.
@@ -60,12 +67,16 @@ async function build(config: SatelliteConfig): Promise<NestFastifyApplication> {
       connectionsCheckingInterval: Math.min(5_000, Math.max(250, Math.floor(requestTimeout / 4))),
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bufferLogs: true,
-    abortOnError: false,
-    // Body parsing is ours (below), so that /mcp can answer parse errors the JSON-RPC way.
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, options),
+    adapter,
+    {
+      bufferLogs: true,
+      abortOnError: false,
+      // Body parsing is ours (below), so that /mcp can answer parse errors the JSON-RPC way.
+      bodyParser: false,
+    },
+  );
   app.useLogger(app.get(Logger));
   // A body cut off, too large or unparsable is the client's doing: its 4xx, logged at debug.
   app.useGlobalFilters(new ClientErrorFilter(app.getHttpAdapter()));

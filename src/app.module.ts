@@ -7,6 +7,7 @@ import { loggerOptions } from './config/logger.options.js';
 import type { SatelliteConfig } from './config/satellite-config.js';
 import { SecretRedactor } from './config/secret-redactor.js';
 import { DiscoveryModule } from './discovery/discovery.module.js';
+import type { Clock } from './events/clock.js';
 import { EventsModule } from './events/events.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { McpModule } from './mcp/mcp.module.js';
@@ -19,14 +20,15 @@ import { UsageModule } from './usage/usage.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: SatelliteConfig): DynamicModule {
+  /** `options.clock`: a test's fake clock in place of the wall clock. */
+  static forRoot(config: SatelliteConfig, options: { clock?: Clock } = {}): DynamicModule {
     const redactor = new SecretRedactor();
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config, redactor),
         LoggerModule.forRoot(loggerOptions(config, redactor)),
-        EventsModule,
+        EventsModule.forRoot(options.clock),
         MetricsModule,
         UsageModule,
         ProcessModule,

@@ -1,10 +1,10 @@
 // Invariant: /mcp answers every malformed, foreign or stale request with a defined HTTP status and
 // JSON-RPC error, allocates nothing for it, and closes idle sessions for real.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'node:http';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import { Clock } from '../src/mcp/clock.js';
 import { SessionRegistryService } from '../src/mcp/session-registry.service.js';
+import { ManualClock } from './support/manual-clock.js';
 import { type Satellite, startSatellite } from './support/satellite.js';
 
 const ACCEPT = 'application/json, text/event-stream';
@@ -44,11 +44,13 @@ function rawPostStatus(
 describe('/mcp transport edge cases', () => {
   let sat: Satellite;
   let sessions: SessionRegistryService;
+  const clock = new ManualClock(Date.now());
 
   beforeAll(async () => {
     sat = await startSatellite(
       {},
       { DEPLOYSTACK_MAX_SESSIONS: '3', DEPLOYSTACK_SESSION_IDLE_TIMEOUT_MS: '60000' },
+      { clock },
     );
     sessions = sat.app.get(SessionRegistryService);
   }, 60_000);
@@ -172,7 +174,6 @@ describe('/mcp transport edge cases', () => {
   });
 
   it('closes idle sessions for real: the open SSE stream ends and the id answers 404', async () => {
-    const clock = sat.app.get(Clock);
     const id = await openSession();
     const stream = await fetch(sat.mcpUrl, {
       headers: {
@@ -185,13 +186,11 @@ describe('/mcp transport edge cases', () => {
     const ended = stream.text(); // resolves when the server ends the stream
 
     const expiredBefore = sessions.stats().expired;
-    const now = Date.now();
-    const spy = jest.spyOn(clock, 'now').mockReturnValue(now + 30_000);
-    await sessions.sweep(); // not idle long enough yet
+    await clock.advanceAndSettle(30_000); // the periodic sweep runs: not idle long enough yet
+    expect(sessions.stats().expired).toBe(expiredBefore);
     expect(sessions.touch(id)).toBeDefined();
-    spy.mockReturnValue(now + 30_000 + 61_000);
-    expect(await sessions.sweep()).toBeGreaterThanOrEqual(1);
-    spy.mockRestore();
+    // Idle for more than the 60 s limit at the latest by the next sweep (every 15 s): swept.
+    await clock.advanceAndSettle(60_000 + 15_000);
 
     await expect(ended).resolves.toBeDefined();
     expect(

@@ -1,26 +1,29 @@
 import { describe, expect, it } from '@jest/globals';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { loadSatelliteConfig } from '../config/config.loader.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ClientQuotaService, isRefusal, QUOTA_EXCEEDED } from './client-quota.service.js';
 
 function quotas(env: Record<string, string> = {}) {
   const config = loadSatelliteConfig(env);
   const metrics = new MetricsService(config);
-  return { quotas: new ClientQuotaService(config, metrics), metrics };
+  const clock = new ManualClock();
+  return { quotas: new ClientQuotaService(config, metrics, clock), metrics, clock };
 }
 
 describe('ClientQuotaService', () => {
   it('is a token bucket per principal: a minute of burst, refilled evenly, Retry-After to the next token', () => {
-    const { quotas: q } = quotas({ DEPLOYSTACK_RATE_LIMIT_PER_MINUTE: '60' });
-    const t0 = 1_000_000;
-    expect(q.takeCalls('a', 60, t0)).toBeUndefined();
-    expect(q.takeCalls('a', 1, t0)).toMatchObject({ limit: 'rate', retryAfterSeconds: 1 });
-    expect(q.takeCalls('b', 1, t0)).toBeUndefined(); // another principal
-    expect(q.takeCalls('a', 1, t0 + 1000)).toBeUndefined(); // one token per second
-    expect(q.takeCalls('a', 5, t0 + 1000)).toMatchObject({ retryAfterSeconds: 5 });
-    expect(q.takeCalls('a', 61, t0 + 600_000)).toMatchObject({ retryAfterSeconds: 60 });
-    expect(q.takeCalls(undefined, 1000, t0)).toBeUndefined(); // the anonymous caller
+    const { quotas: q, clock } = quotas({ DEPLOYSTACK_RATE_LIMIT_PER_MINUTE: '60' });
+    expect(q.takeCalls('a', 60)).toBeUndefined();
+    expect(q.takeCalls('a', 1)).toMatchObject({ limit: 'rate', retryAfterSeconds: 1 });
+    expect(q.takeCalls('b', 1)).toBeUndefined(); // another principal
+    expect(q.takeCalls(undefined, 1000)).toBeUndefined(); // the anonymous caller
+    clock.advance(1000);
+    expect(q.takeCalls('a', 1)).toBeUndefined(); // one token per second
+    expect(q.takeCalls('a', 5)).toMatchObject({ retryAfterSeconds: 5 });
+    clock.advance(599_000);
+    expect(q.takeCalls('a', 61)).toMatchObject({ retryAfterSeconds: 60 });
   });
 
   it('caps sessions (open + being opened) and streams, and frees places once', () => {

@@ -3,6 +3,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { LRUCache } from 'lru-cache';
 import { Counter, Gauge } from 'prom-client';
 import { SatelliteConfig } from '../config/satellite-config.js';
+import { Clock } from '../events/clock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { CallerContext } from '../router/caller-context.js';
 
@@ -43,7 +44,11 @@ export class ClientQuotaService {
   private readonly streams = new Map<string, number>();
   private readonly rejections: Counter<'limit'>;
 
-  constructor(config: SatelliteConfig, metrics: MetricsService) {
+  constructor(
+    config: SatelliteConfig,
+    metrics: MetricsService,
+    private readonly clock: Clock,
+  ) {
     this.quotas = config.auth.quotas;
     this.rejections = new Counter({
       name: 'satellite_quota_rejections_total',
@@ -92,11 +97,8 @@ export class ClientQuotaService {
   }
 
   /** Takes `count` tool calls from the principal's budget per minute. */
-  takeCalls(
-    principal: string | undefined,
-    count: number,
-    now = Date.now(),
-  ): QuotaRefusal | undefined {
+  takeCalls(principal: string | undefined, count: number): QuotaRefusal | undefined {
+    const now = this.clock.now();
     if (principal === undefined || count === 0) return undefined;
     const capacity = this.quotas.callsPerMinute;
     const perMs = capacity / 60_000;

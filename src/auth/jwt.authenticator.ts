@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { SatelliteConfig } from '../config/satellite-config.js';
+import { Clock } from '../events/clock.js';
 import { AuthUnavailableError, InvalidTokenError, MissingTokenError } from './auth.errors.js';
 import { bearerToken } from './bearer-auth.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
@@ -45,7 +46,10 @@ export class JwtAuthenticator extends ClientAuthenticator {
   private failedAt = 0;
   private lastFailure = '';
 
-  constructor(config: SatelliteConfig) {
+  constructor(
+    config: SatelliteConfig,
+    private readonly clock: Clock,
+  ) {
     super();
     const auth = config.auth.client;
     if (auth.kind !== 'jwt') throw new Error('JwtAuthenticator needs DEPLOYSTACK_AUTH=jwt');
@@ -90,7 +94,7 @@ export class JwtAuthenticator extends ClientAuthenticator {
   /** The remote key set, once its URL is known (discovery is tried again after a failure). */
   private keySet(): Promise<JWTVerifyGetKey> {
     if (this.keys) return Promise.resolve(this.keys);
-    if (Date.now() - this.failedAt < DISCOVERY_RETRY_MS)
+    if (this.clock.now() - this.failedAt < DISCOVERY_RETRY_MS)
       return Promise.reject(new AuthUnavailableError(this.lastFailure));
     this.resolving ??= this.jwksUrl()
       .then((url) => {
@@ -112,7 +116,7 @@ export class JwtAuthenticator extends ClientAuthenticator {
         return keys;
       })
       .catch((err: unknown) => {
-        this.failedAt = Date.now();
+        this.failedAt = this.clock.now();
         this.lastFailure = (err as Error).message;
         this.logger.warn(`cannot find the key set of ${this.settings.issuer}: ${this.lastFailure}`);
         throw new AuthUnavailableError(this.lastFailure);

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { type DynamicModule, type ModuleMetadata, Module } from '@nestjs/common';
 import { SatelliteConfig } from '../config/satellite-config.js';
-import { Clock } from '../events/clock.js';
 import { EventQueueStore } from '../events/event-queue.store.js';
 import {
   DEFAULT_EVENT_SHIPPER_OPTIONS,
@@ -64,7 +63,6 @@ export class BackendModule {
       module: BackendModule,
       imports: [...options.serverControl],
       providers: [
-        Clock,
         BackendHttpClient,
         BackendApiClient,
         SatelliteIdentity,
@@ -106,7 +104,6 @@ export class BackendModule {
         EventShipperService,
       ],
       exports: [
-        Clock,
         BackendApiClient,
         SatelliteIdentity,
         BackendConnectionService,

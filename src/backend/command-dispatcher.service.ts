@@ -76,7 +76,8 @@ export class CommandDispatcher {
     }
     const started = this.clock.now();
     try {
-      const result = await withTimeout(handler.handle(command), COMMAND_TIMEOUT_MS);
+      const signal = this.clock.timeout(COMMAND_TIMEOUT_MS, 'the command');
+      const result = await untilAborted(signal, handler.handle(command, signal));
       this.logger.log(`${label} completed in ${this.clock.now() - started} ms`);
       return { status: 'completed', result };
     } catch (err) {
@@ -129,18 +130,15 @@ export class CommandDispatcher {
   }
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`the command did not finish within ${ms / 1000} s`)),
-      ms,
-    );
-    timer.unref();
+/**
+ * `work`, or the signal's reason as soon as it aborts. The handler got the same signal and stops
+ * its work on it; the dispatcher does not wait for a handler that does not.
+ */
+function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -41,12 +41,24 @@ describe('poll interval policy', () => {
     expect(delayAfterSuccess({ commands: [], next_poll_interval: 3600 }, 10)).toBe(300_000);
   });
 
-  it('backs off 5 s, 10 s, 20 s … capped at 5 minutes, and honours a longer Retry-After', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 100].map((n) => delayAfterFailure(n))).toEqual(
-      [5, 10, 20, 40, 80, 160, 300, 300, 300].map((s) => s * 1000),
-    );
-    expect(delayAfterFailure(1, 42_000)).toBe(42_000);
-    expect(delayAfterFailure(6, 42_000)).toBe(160_000);
+  it('backs off with jitter under ceilings of 5 s, 10 s, 20 s … 5 minutes, never below 2.5 s', () => {
+    const ceilings = [5, 10, 20, 40, 80, 160, 300, 300, 300].map((s) => s * 1000);
+    const ns = [1, 2, 3, 4, 5, 6, 7, 8, 100];
+    expect(ns.map((n) => delayAfterFailure(n, undefined, () => 1))).toEqual(ceilings);
+    expect(ns.map((n) => delayAfterFailure(n, undefined, () => 0))).toEqual(ns.map(() => 2_500));
+    ns.forEach((n, i) => {
+      for (let k = 0; k < 50; k++) {
+        const d = delayAfterFailure(n);
+        expect(d).toBeGreaterThanOrEqual(2_500);
+        expect(d).toBeLessThanOrEqual(ceilings[i]);
+      }
+    });
+  });
+
+  it('honours a longer Retry-After, up to 5 minutes', () => {
+    expect(delayAfterFailure(1, 42_000, () => 1)).toBe(42_000);
+    expect(delayAfterFailure(6, 42_000, () => 1)).toBe(160_000);
+    expect(delayAfterFailure(6, 42_000, () => 0)).toBe(42_000);
     expect(delayAfterFailure(1, 3_600_000)).toBe(300_000);
   });
 });

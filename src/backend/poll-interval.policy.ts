@@ -1,3 +1,4 @@
+import { type BackoffPolicy, backoffDelay } from '../events/backoff.js';
 import type { CommandPollResponse, CommandPriority, PollingMode } from './backend-wire.schema.js';
 
 /** docs/backend-contract.md "Commands": immediate 2 s, high 10 s, normal 30 s, slow 60 s. */
@@ -16,9 +17,15 @@ export const MODE_INTERVAL_MS: Readonly<Record<PollingMode, number>> = {
 /** A backend asking for less than a second (or for nothing) must not turn polling into a busy loop. */
 export const MIN_POLL_MS = 1_000;
 export const MAX_POLL_MS = 5 * 60_000;
-/** First wait after a failed poll; doubles per failure up to MAX_BACKOFF_MS. */
+/** Ceiling of the first wait after a failed poll; doubles per failure up to MAX_BACKOFF_MS. */
 export const BACKOFF_BASE_MS = 5_000;
 export const MAX_BACKOFF_MS = 5 * 60_000;
+/** While the backend fails: the shared backoff (src/events/backoff.ts), never below 2.5 s. */
+export const POLL_BACKOFF: BackoffPolicy = {
+  baseMs: BACKOFF_BASE_MS,
+  maxMs: MAX_BACKOFF_MS,
+  minMs: BACKOFF_BASE_MS / 2,
+};
 
 const RANK: Readonly<Record<CommandPriority, number>> = {
   immediate: 0,
@@ -50,8 +57,15 @@ export function delayAfterSuccess(response: CommandPollResponse, pageLimit: numb
   return Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Math.round(delay)));
 }
 
-/** Exponential backoff while the backend fails: 5 s, 10 s, 20 s … capped at 5 minutes. */
-export function delayAfterFailure(consecutiveFailures: number, retryAfterMs?: number): number {
-  const exponential = BACKOFF_BASE_MS * 2 ** Math.min(Math.max(consecutiveFailures - 1, 0), 20);
-  return Math.min(MAX_BACKOFF_MS, Math.max(exponential, retryAfterMs ?? 0));
+/**
+ * The wait while the backend fails: POLL_BACKOFF (ceilings 5 s, 10 s, 20 s … 5 minutes, full
+ * jitter, at least 2.5 s), or the backend's longer `Retry-After`, never above 5 minutes.
+ */
+export function delayAfterFailure(
+  consecutiveFailures: number,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
+  const jittered = backoffDelay(consecutiveFailures, POLL_BACKOFF, random);
+  return Math.min(MAX_BACKOFF_MS, Math.max(jittered, retryAfterMs ?? 0));
 }

@@ -1,18 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { backoffDelay, DiscoveryRetry } from './discovery-retry.js';
+import { describe, expect, it, jest } from '@jest/globals';
+import { ManualClock } from '../../test/support/manual-clock.js';
+import { DiscoveryRetry, discoveryRetryDelay } from './discovery-retry.js';
 
 const options = { baseMs: 1_000, maxMs: 60_000 };
 
-describe('backoffDelay', () => {
-  it('doubles from the base up to the cap, jittered within [d/2, d]', () => {
-    const low = (n: number) => backoffDelay(n, options, () => 0);
-    const high = (n: number) => backoffDelay(n, options, () => 1);
+describe('discoveryRetryDelay', () => {
+  it('doubles the ceiling from the base up to the cap, and never waits less than half the base', () => {
+    const low = (n: number) => discoveryRetryDelay(n, options, () => 0);
+    const high = (n: number) => discoveryRetryDelay(n, options, () => 1);
     expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map(high)).toEqual([
       1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000,
     ]);
-    expect([1, 2, 7, 1_000].map(low)).toEqual([500, 1_000, 30_000, 30_000]);
+    expect([1, 2, 7, 1_000].map(low)).toEqual([500, 500, 500, 500]);
     for (let n = 1; n < 12; n++) {
-      const d = backoffDelay(n, options);
+      const d = discoveryRetryDelay(n, options);
       expect(d).toBeGreaterThanOrEqual(low(n));
       expect(d).toBeLessThanOrEqual(high(n));
     }
@@ -20,20 +21,17 @@ describe('backoffDelay', () => {
 });
 
 describe('DiscoveryRetry', () => {
-  beforeEach(() => {
-    jest.useFakeTimers();
-  });
-  afterEach(() => {
-    jest.useRealTimers();
-  });
-
   it('counts failures in a row and runs the retry after the backoff', () => {
-    const retries = new DiscoveryRetry(() => options);
+    const clock = new ManualClock();
+    const retries = new DiscoveryRetry(
+      () => options,
+      () => clock,
+    );
     const retry = jest.fn();
     const first = retries.failed('s', 'refused', retry);
     expect(first).toMatchObject({ failures: 1, lastError: 'refused' });
-    expect(Date.parse(first.nextRetryAt)).toBeGreaterThan(Date.now());
-    jest.advanceTimersByTime(1_000);
+    expect(Date.parse(first.nextRetryAt)).toBeGreaterThan(clock.now());
+    clock.advance(1_000);
     expect(retry).toHaveBeenCalledTimes(1);
 
     expect(retries.failed('s', 'timeout', retry)).toMatchObject({
@@ -41,12 +39,16 @@ describe('DiscoveryRetry', () => {
       lastError: 'timeout',
     });
     expect(retries.get('s')?.failures).toBe(2);
-    jest.advanceTimersByTime(2_000);
+    clock.advance(2_000);
     expect(retry).toHaveBeenCalledTimes(2);
   });
 
   it('runs nothing once cleared, and forgets the count', () => {
-    const retries = new DiscoveryRetry(() => options);
+    const clock = new ManualClock();
+    const retries = new DiscoveryRetry(
+      () => options,
+      () => clock,
+    );
     const retry = jest.fn();
     retries.failed('a', 'x', retry);
     retries.failed('b', 'x', retry);
@@ -55,20 +57,24 @@ describe('DiscoveryRetry', () => {
     expect(retries.size()).toBe(1);
     retries.clearAll();
     expect(retries.size()).toBe(0);
-    expect(jest.getTimerCount()).toBe(0);
-    jest.advanceTimersByTime(120_000);
+    expect(clock.pending()).toBe(0);
+    clock.advance(120_000);
     expect(retry).not.toHaveBeenCalled();
     expect(retries.failed('a', 'x', retry).failures).toBe(1);
     retries.clearAll();
   });
 
   it('keeps one timer per server: a new failure replaces the pending retry', () => {
-    const retries = new DiscoveryRetry(() => options);
+    const clock = new ManualClock();
+    const retries = new DiscoveryRetry(
+      () => options,
+      () => clock,
+    );
     const retry = jest.fn();
     retries.failed('s', 'x', retry);
     retries.failed('s', 'x', retry);
-    expect(jest.getTimerCount()).toBe(1);
-    jest.advanceTimersByTime(120_000);
+    expect(clock.pending()).toBe(1);
+    clock.advance(120_000);
     expect(retry).toHaveBeenCalledTimes(1);
   });
 });

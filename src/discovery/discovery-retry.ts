@@ -1,6 +1,9 @@
+import { backoffDelay } from '../events/backoff.js';
+import type { Clock, TimerHandle } from '../events/clock.js';
+
 /** `config.discovery.retryBaseMs` / `retryMaxMs` (defaults 1 s and 60 s, config.loader.ts). */
 export interface BackoffOptions {
-  /** The wait before the first retry (before jitter). */
+  /** The ceiling of the wait before the first retry. */
   readonly baseMs: number;
   /** No wait is longer than this. */
   readonly maxMs: number;
@@ -16,55 +19,54 @@ export interface DiscoveryRetryState {
 }
 
 /**
- * The wait before retry `n` (1-based): exponential, `baseMs · 2^(n-1)` capped at `maxMs`, with
- * "equal jitter" (half of it fixed, half random: a value in [d/2, d]). The jitter spreads the
- * retries of many satellites (replicas restarted together) against one upstream that comes back;
- * the fixed half keeps a floor so that a dead server is never hammered. No library: none of the
- * installed dependencies does backoff, and this is the whole of it.
+ * The wait before retry `n` (1-based): the shared backoff (src/events/backoff.ts), doubling from
+ * `baseMs` up to `maxMs` with full jitter, never below `baseMs / 2` so that a dead server is never
+ * hammered. The jitter spreads the retries of many satellites (replicas restarted together)
+ * against one upstream that comes back.
  */
-export function backoffDelay(
+export function discoveryRetryDelay(
   n: number,
   { baseMs, maxMs }: BackoffOptions,
   random: () => number = Math.random,
 ): number {
-  const exponential = baseMs * 2 ** Math.min(Math.max(n - 1, 0), 30);
-  const capped = Math.min(maxMs, exponential);
-  return Math.round(capped / 2 + random() * (capped / 2));
+  return backoffDelay(n, { baseMs, maxMs, minMs: baseMs / 2 }, random);
 }
 
 /**
  * Retry timers of remote (HTTP/SSE) servers whose discovery failed, one per server id. The owner
  * records each failure (`failed`, which schedules the next attempt) and forgets the server when it
  * comes online or goes away (`clear`), and everything at shutdown (`clearAll`): no timer outlives
- * its server. Timers are unref'd as well, so a pending retry never keeps the process alive.
+ * its server. Timers are the clock's (unref'd), so a pending retry never keeps the process alive.
  */
 export class DiscoveryRetry {
-  private readonly pending = new Map<
-    string,
-    { state: DiscoveryRetryState; timer?: NodeJS.Timeout }
-  >();
+  private readonly pending = new Map<string, { state: DiscoveryRetryState; timer?: TimerHandle }>();
 
-  /** `options` is read at each failure (the configuration is injected after construction). */
-  constructor(private readonly options: () => BackoffOptions) {}
+  /**
+   * `options` and `clock` are read at each failure (both are injected into the owner after this
+   * is constructed).
+   */
+  constructor(
+    private readonly options: () => BackoffOptions,
+    private readonly clock: () => Clock,
+  ) {}
 
   /** Records a failed attempt of server `id` and runs `retry` after the backoff. */
   failed(id: string, error: string, retry: () => void): DiscoveryRetryState {
     const previous = this.pending.get(id);
-    clearTimeout(previous?.timer);
+    previous?.timer?.cancel();
     const failures = (previous?.state.failures ?? 0) + 1;
-    const delay = backoffDelay(failures, this.options());
-    const entry: { state: DiscoveryRetryState; timer?: NodeJS.Timeout } = {
+    const delay = discoveryRetryDelay(failures, this.options());
+    const entry: { state: DiscoveryRetryState; timer?: TimerHandle } = {
       state: {
         failures,
-        nextRetryAt: new Date(Date.now() + delay).toISOString(),
+        nextRetryAt: new Date(this.clock().now() + delay).toISOString(),
         lastError: error,
       },
     };
-    entry.timer = setTimeout(() => {
+    entry.timer = this.clock().after(delay, () => {
       entry.timer = undefined;
       if (this.pending.get(id) === entry) retry();
-    }, delay);
-    entry.timer.unref();
+    });
     this.pending.set(id, entry);
     return entry.state;
   }
@@ -75,7 +77,7 @@ export class DiscoveryRetry {
 
   /** Stops retrying server `id` (online, removed, replaced or disabled). */
   clear(id: string): void {
-    clearTimeout(this.pending.get(id)?.timer);
+    this.pending.get(id)?.timer?.cancel();
     this.pending.delete(id);
   }
 

@@ -24,8 +24,9 @@ export class HttpUpstream implements UpstreamConnection {
     private readonly createClient: () => Client,
   ) {}
 
-  async connect(): Promise<void> {
-    await this.ensureClient();
+  /** `signal` stops the attempt: the pending request is aborted and the client closed. */
+  async connect(signal?: AbortSignal): Promise<void> {
+    await this.ensureClient(signal);
   }
 
   async withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
@@ -59,45 +60,60 @@ export class HttpUpstream implements UpstreamConnection {
     await client?.close().catch(() => undefined);
   }
 
-  private ensureClient(): Promise<Client> {
+  private ensureClient(signal?: AbortSignal): Promise<Client> {
     if (this.closed) return Promise.reject(new Error('connection closed'));
     if (this.client) return Promise.resolve(this.client);
-    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
+    this.connecting ??= this.open(signal).finally(() => (this.connecting = undefined));
     return this.connecting;
   }
 
-  private async open(): Promise<Client> {
+  private async open(signal?: AbortSignal): Promise<Client> {
+    signal?.throwIfAborted();
     const url = new URL(this.def.url);
     const requestInit = { headers: { ...this.def.headers } };
+    const options = signal ? { signal } : undefined;
     let client = this.createClient();
-    if (this.def.transport === 'http') {
+    // On abort the client (the current one: `client` is reassigned below) is closed, which aborts
+    // its pending fetch. This listener is added before the SDK's own, so the transport is gone
+    // when the SDK would send `notifications/cancelled`: nothing more reaches the upstream.
+    const closeOnAbort = () => void client.close().catch(() => undefined);
+    signal?.addEventListener('abort', closeOnAbort, { once: true });
+    try {
+      if (this.def.transport === 'http') {
+        try {
+          await client.connect(
+            new StreamableHTTPClientTransport(url, { requestInit, fetch: ownSignalFetch() }),
+            options,
+          );
+          return this.adopt(client);
+        } catch (err) {
+          signal?.throwIfAborted(); // stopped: no fallback
+          this.logger.debug(
+            `upstream ${this.def.slug}: Streamable HTTP failed (${(err as Error).message}); trying SSE`,
+          );
+          await client.close().catch(() => undefined);
+          client = this.createClient();
+        }
+      }
       try {
         await client.connect(
-          new StreamableHTTPClientTransport(url, { requestInit, fetch: ownSignalFetch() }),
+          new SSEClientTransport(url, {
+            requestInit,
+            fetch: ownSignalFetch(),
+            eventSourceInit: { fetch: withHeaders(this.def.headers) },
+          }),
+          options,
         );
-        return this.adopt(client);
       } catch (err) {
-        this.logger.debug(
-          `upstream ${this.def.slug}: Streamable HTTP failed (${(err as Error).message}); trying SSE`,
-        );
+        // A failed SSE connect leaves the EventSource retrying forever unless it is closed.
         await client.close().catch(() => undefined);
-        client = this.createClient();
+        signal?.throwIfAborted();
+        throw err;
       }
+      return this.adopt(client);
+    } finally {
+      signal?.removeEventListener('abort', closeOnAbort);
     }
-    try {
-      await client.connect(
-        new SSEClientTransport(url, {
-          requestInit,
-          fetch: ownSignalFetch(),
-          eventSourceInit: { fetch: withHeaders(this.def.headers) },
-        }),
-      );
-    } catch (err) {
-      // A failed SSE connect leaves the EventSource retrying forever unless it is closed.
-      await client.close().catch(() => undefined);
-      throw err;
-    }
-    return this.adopt(client);
   }
 
   private adopt(client: Client): Client {

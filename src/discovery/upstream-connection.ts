@@ -7,8 +7,8 @@ import type { ServerDefinition } from '../config/server-definition.js';
  */
 export interface UpstreamConnection {
   readonly def: ServerDefinition;
-  /** Connects and completes the MCP handshake. */
-  connect(): Promise<void>;
+  /** Connects and completes the MCP handshake; `signal` stops the attempt (HTTP/SSE). */
+  connect(signal?: AbortSignal): Promise<void>;
   /** Runs `fn` with a connected client, reconnecting first when needed. */
   withClient<T>(fn: (client: Client) => Promise<T>, opts?: CallOptions): Promise<T>;
   close(): Promise<void>;

@@ -3,6 +3,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import { type ServerDefinition, stableJson } from '../config/server-definition.js';
+import { Clock } from '../events/clock.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import type { ServerStatus } from '../events/event-map.js';
 import { ProcessManagerService } from '../process/process-manager.service.js';
@@ -66,10 +67,13 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
   /** Tools switched off by the backend (`update_tool_status`), per server id; kept across rediscovery. */
   private readonly disabledTools = new Map<string, Set<string>>();
   private unsubscribeProcesses?: () => void;
-  private readonly retries = new DiscoveryRetry(() => ({
-    baseMs: this.config.discovery.retryBaseMs,
-    maxMs: this.config.discovery.retryMaxMs,
-  }));
+  private readonly retries = new DiscoveryRetry(
+    () => ({
+      baseMs: this.config.discovery.retryBaseMs,
+      maxMs: this.config.discovery.retryMaxMs,
+    }),
+    () => this.clock,
+  );
 
   constructor(
     private readonly config: SatelliteConfig,
@@ -80,6 +84,7 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     private readonly owner: ServerOwner,
     private readonly persisted: PersistedCatalogService,
     private readonly poolMetrics: PoolMetrics,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -337,17 +342,24 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
 
   private async discover(upstream: Upstream, connect: boolean, lease: OwnerLease): Promise<void> {
     const { def } = upstream;
-    const started = Date.now();
+    const started = this.clock.now();
     // A retry keeps reporting `error` (and its reason) until it succeeds: no event per attempt.
     const retrying = upstream.discoveryRetry !== undefined;
     try {
+      // One signal for the whole discovery, passed down so that the work itself stops when it
+      // is superseded or times out (docs/style.md §13), not only our wait for it.
+      const timeoutMs = this.config.discovery.timeoutMs;
+      const timeout = this.clock.timeout(timeoutMs, `discovery of ${def.slug}`);
+      const signal = AbortSignal.any([lease.signal, timeout]);
       const listing = await untilAborted(
-        lease.signal,
-        withTimeout(this.config.discovery.timeoutMs, `discovery of ${def.slug}`, async () => {
-          if (connect) await upstream.connection!.connect();
+        signal,
+        (async () => {
+          if (connect) await upstream.connection!.connect(signal);
           if (!retrying) this.setStatus(upstream, 'discovering_tools');
-          return upstream.connection!.withClient((client) => listToolsLeniently(client));
-        }),
+          return upstream.connection!.withClient((client) =>
+            listToolsLeniently(client, { signal, timeout: timeoutMs }),
+          );
+        })(),
       );
       if (lease.signal.aborted) return; // superseded: the next operation sets the state
       if (this.upstreams.get(def.id) !== upstream) return; // removed meanwhile
@@ -379,7 +391,7 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
       this.setStatus(upstream, 'online');
       const what = connect ? 'online' : 'tools refreshed';
       this.logger.log(
-        `${def.transport} server ${def.slug} ${what}: ${entries.length} tools in ${Date.now() - started} ms`,
+        `${def.transport} server ${def.slug} ${what}: ${entries.length} tools in ${this.clock.now() - started} ms`,
       );
     } catch (err) {
       // Superseded (a later add/remove of this server): that operation sets the state and reason.
@@ -400,7 +412,7 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
       }
       const next = upstream.discoveryRetry;
       const retry = next
-        ? `; failed attempts: ${next.failures}, next in ${Math.round((Date.parse(next.nextRetryAt) - Date.now()) / 100) / 10} s`
+        ? `; failed attempts: ${next.failures}, next in ${Math.round((Date.parse(next.nextRetryAt) - this.clock.now()) / 100) / 10} s`
         : '';
       this.logger.warn(`${def.transport} server ${def.slug} failed discovery: ${message}${retry}`);
     }
@@ -490,16 +502,4 @@ function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-async function withTimeout<T>(ms: number, what: string, fn: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([fn(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

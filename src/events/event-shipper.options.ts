@@ -1,7 +1,10 @@
 export interface EventShipperOptions {
   /** Events per request (the backend takes 1–100). */
   readonly batchSize: number;
-  /** Wait after the first failed delivery; doubles with each further failure. */
+  /**
+   * Ceiling of the wait after the first failed delivery; doubles with each further failure, with
+   * full jitter and never below half of it (src/events/backoff.ts).
+   */
   readonly baseBackoffMs: number;
   /** Longest wait between delivery attempts while the receiver fails. */
   readonly maxBackoffMs: number;

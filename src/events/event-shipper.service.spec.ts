@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { Clock } from './clock.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { EventBusService } from './event-bus.service.js';
 import type { SatelliteEvent } from './event-map.js';
 import { EventQueueStore } from './event-queue.store.js';
@@ -13,13 +13,6 @@ import {
 } from './event-shipper.options.js';
 import { EventShipperService } from './event-shipper.service.js';
 import type { EventSink, SendResult } from './event-sink.js';
-
-class ManualClock extends Clock {
-  t = 1_000_000;
-  override now(): number {
-    return this.t;
-  }
-}
 
 /** A sink we own: records batches and answers with a rule (accept by default). */
 class ScriptedSink implements EventSink {
@@ -79,23 +72,31 @@ describe('EventShipperService', () => {
     expect(sink.delivered()).toEqual(Array.from({ length: 250 }, (_, i) => `e${i}`));
   });
 
-  it('backs off exponentially (3 s doubling, capped) while the sink is unavailable, then resumes', async () => {
+  it('backs off with jitter (ceiling 3 s doubling to the cap, floor 1.5 s) while the sink is unavailable, then resumes', async () => {
     build({ baseBackoffMs: 3_000, maxBackoffMs: 60_000 });
     sink.answer = () => ({ outcome: 'unavailable', reason: 'down' });
     emit(bus, 'x');
     const attempts: number[] = [];
-    const start = clock.t;
-    for (let s = 0; s < 400; s++) {
+    const start = clock.now();
+    for (let s = 0; s < 600; s++) {
       const before = sink.batches.length;
       await shipper.flush();
-      if (sink.batches.length > before) attempts.push((clock.t - start) / 1000);
-      clock.t += 1000;
+      if (sink.batches.length > before) attempts.push(clock.now() - start);
+      clock.advance(1000);
     }
-    expect(attempts.slice(0, 8)).toEqual([0, 3, 9, 21, 45, 93, 153, 213]);
+    // The n-th wait lies in [1.5 s, min(60 s, 3 s · 2^(n-1))]; flushes come once a second, so
+    // the gap between two attempts is that wait rounded up to the next whole second.
+    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]);
+    expect(gaps.length).toBeGreaterThanOrEqual(9);
+    gaps.forEach((gap, i) => {
+      const ceiling = Math.min(60_000, 3_000 * 2 ** i);
+      expect(gap).toBeGreaterThanOrEqual(2_000);
+      expect(gap).toBeLessThanOrEqual(Math.ceil(ceiling / 1000) * 1000);
+    });
     expect(shipper.stats()).toMatchObject({ queued: 1, lastError: 'down' });
 
     sink.answer = () => ({ outcome: 'accepted', failures: [] });
-    clock.t += 60_000;
+    clock.advance(60_000);
     await shipper.flush();
     expect(shipper.stats()).toMatchObject({ queued: 0, delivered: 1, consecutiveFailures: 0 });
   });

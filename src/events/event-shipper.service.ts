@@ -5,6 +5,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { backoffDelay } from './backoff.js';
 import { Clock } from './clock.js';
 import { EventBusService } from './event-bus.service.js';
 import type { SatelliteEvent } from './event-map.js';
@@ -176,8 +177,12 @@ export class EventShipperService implements OnModuleInit, OnApplicationShutdown 
 
   private backOff(reason: string, retryAfterMs?: number): void {
     this.failures++;
-    const exponential = this.options.baseBackoffMs * 2 ** Math.min(this.failures - 1, 20);
-    const waitMs = Math.min(retryAfterMs ?? exponential, this.options.maxBackoffMs);
+    const { baseBackoffMs: baseMs, maxBackoffMs: maxMs } = this.options;
+    // The backend's Retry-After when it gave one, else the shared backoff (backoff.ts).
+    const waitMs = Math.min(
+      retryAfterMs ?? backoffDelay(this.failures, { baseMs, maxMs, minMs: baseMs / 2 }),
+      maxMs,
+    );
     this.retryAtMs = this.clock.now() + waitMs;
     this.lastError = reason;
     const message = `event delivery failed (${reason}); ${this.store.size()} queued, next attempt in ${Math.round(waitMs / 1000)} s`;

@@ -1,10 +1,18 @@
-import { Global, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { Clock } from './clock.js';
 import { EventBusService } from './event-bus.service.js';
 import { LogEventSink } from './log-event-sink.service.js';
 
-@Global()
-@Module({
-  providers: [EventBusService, LogEventSink],
-  exports: [EventBusService],
-})
-export class EventsModule {}
+/** The event bus, and the one `Clock` every module injects (global). */
+@Module({})
+export class EventsModule {
+  /** `clock`: the wall clock, or a test's `ManualClock` (test/support/manual-clock.ts). */
+  static forRoot(clock: Clock = new Clock()): DynamicModule {
+    return {
+      global: true,
+      module: EventsModule,
+      providers: [EventBusService, LogEventSink, { provide: Clock, useValue: clock }],
+      exports: [EventBusService, Clock],
+    };
+  }
+}

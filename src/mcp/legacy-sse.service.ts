@@ -3,7 +3,7 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MetaToolServerFactory } from '../router/meta-tool-server.factory.js';
 import { clientAccessOf } from '../auth/client-auth.guard.js';
-import { Clock } from './clock.js';
+import { Clock } from '../events/clock.js';
 import { PARSE_ERROR, rpcError, SERVER_ERROR, SESSION_NOT_FOUND } from './http-replies.js';
 import { MalformedJsonBody } from './json-body.js';
 import { McpTransportService } from './mcp-transport.service.js';

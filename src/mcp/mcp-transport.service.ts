@@ -16,7 +16,7 @@ import { DirectServerFactory } from '../router/direct-server.factory.js';
 import { MetaToolServerFactory } from '../router/meta-tool-server.factory.js';
 import type { ClientAccess } from '../auth/client-access.service.js';
 import { clientAccessOf } from '../auth/client-auth.guard.js';
-import { Clock } from './clock.js';
+import { Clock } from '../events/clock.js';
 import {
   checkMediaTypes,
   PARSE_ERROR,
@@ -76,9 +76,9 @@ export class McpTransportService {
   async drain(timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
+        const timer = this.clock.after(timeoutMs, resolve);
         this.idle = () => {
-          clearTimeout(timer);
+          timer.cancel();
           resolve();
         };
       });
@@ -158,13 +158,16 @@ export class McpTransportService {
     const made = await this.makeServer(endpoint, access.caller, reply);
     if (!made) return;
     const init = initializeParams(body);
-    const id = this.ids.mint({
-      endpoint: endpointKey(endpoint),
-      ownerHash: SessionIdCodec.ownerHash(access.owner),
-      protocolVersion: init.protocolVersion,
-      capabilities: init.capabilities,
-      clientInfo: init.clientInfo,
-    });
+    const id = this.ids.mint(
+      {
+        endpoint: endpointKey(endpoint),
+        ownerHash: SessionIdCodec.ownerHash(access.owner),
+        protocolVersion: init.protocolVersion,
+        capabilities: init.capabilities,
+        clientInfo: init.clientInfo,
+      },
+      this.clock.now(),
+    );
     const transport = this.open({ ...made, id, endpoint, access });
     await made.server.connect(transport);
     reply.hijack();
@@ -260,7 +263,7 @@ export class McpTransportService {
     reply: FastifyReply,
   ): Promise<McpSession | undefined> {
     if (!this.ids.shared || this.sessions.wasDeleted(id)) return Promise.resolve(undefined);
-    const claims = this.ids.verify(id);
+    const claims = this.ids.verify(id, this.clock.now());
     if (
       !claims ||
       claims.endpoint !== endpointKey(endpoint) ||

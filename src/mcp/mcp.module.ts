@@ -2,7 +2,6 @@ import { type DynamicModule, Module, type OnApplicationBootstrap } from '@nestjs
 import type { SatelliteConfig } from '../config/satellite-config.js';
 import { RouterModule } from '../router/router.module.js';
 import { StatusContributors } from '../status/status-contributors.service.js';
-import { Clock } from './clock.js';
 import { McpTransportService } from './mcp-transport.service.js';
 import { DirectMcpController } from './direct-mcp.controller.js';
 import { LegacySseController } from './legacy-sse.controller.js';
@@ -16,7 +15,6 @@ import { SessionRegistryService } from './session-registry.service.js';
   imports: [RouterModule],
   controllers: [McpController, DirectMcpController, LegacySseController],
   providers: [
-    Clock,
     SessionIdCodec,
     SessionRegistryService,
     OriginPolicyService,

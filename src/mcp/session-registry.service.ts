@@ -4,7 +4,7 @@ import { SatelliteConfig } from '../config/satellite-config.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { Clock } from './clock.js';
+import { Clock, type TimerHandle } from '../events/clock.js';
 import type { McpSession } from './mcp-session.js';
 import { SIGNED_SESSION_MAX_AGE_S } from './session-id.codec.js';
 
@@ -20,7 +20,7 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
   private readonly sessions = new Map<string, McpSession>();
   private created = 0;
   private expired = 0;
-  private sweeper?: NodeJS.Timeout;
+  private sweeper?: TimerHandle;
   /**
    * Ids ended by the client (DELETE) here, so a signed id is not rebuilt after it: kept as long
    * as a signed id may be adopted, bounded in number.
@@ -43,7 +43,7 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
       60_000,
       Math.max(1000, Math.floor(this.config.mcp.sessionIdleTimeoutMs / 4)),
     );
-    this.sweeper ??= setInterval(() => void this.sweep(), every).unref();
+    this.sweeper ??= this.clock.every(every, () => void this.sweep());
   }
 
   isFull(): boolean {
@@ -118,7 +118,7 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
    * onApplicationShutdown), otherwise an open SSE stream would hold the close forever.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.sweeper);
+    this.sweeper?.cancel();
     await Promise.all([...this.sessions.keys()].map((id) => this.close(id, 'shutdown')));
   }
 }

@@ -1,5 +1,5 @@
 import type { SpawnedChild } from './process-spawner.js';
-import type { ProcessClock } from './process-clock.js';
+import type { Clock } from '../events/clock.js';
 import type { ProcessSpawner } from './process-spawner.js';
 import type { ProcessTuning } from './process-tuning.js';
 import type { SandboxLaunch } from './sandbox/sandbox-driver.js';
@@ -29,7 +29,7 @@ export interface ChildRunHooks {
 
 export interface ChildRunDeps {
   readonly spawner: ProcessSpawner;
-  readonly clock: ProcessClock;
+  readonly clock: Clock;
   readonly tuning: ProcessTuning;
   readonly killGraceMs: number;
   readonly redact: (s: string) => string;

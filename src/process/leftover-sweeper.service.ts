@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import { HostFs } from './host-fs.js';
-import { ProcessClock } from './process-clock.js';
+import { Clock } from '../events/clock.js';
 import { ProcessSpawner } from './process-spawner.js';
 import { ProcTable } from './proc-table.js';
 import { CgroupManager } from './sandbox/cgroup-manager.service.js';
@@ -33,7 +33,7 @@ export class LeftoverSweeper {
     private readonly spawner: ProcessSpawner,
     private readonly cgroups: CgroupManager,
     private readonly network: SandboxNetwork,
-    private readonly clock: ProcessClock,
+    private readonly clock: Clock,
     config: SatelliteConfig,
   ) {
     this.dir = join(config.dataDir, 'run', 'process-groups');

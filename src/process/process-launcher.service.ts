@@ -7,7 +7,7 @@ import { caTrustEnv, cleanEnv, nodeBinDir, resolveCommand } from './clean-env.js
 import { HostFs } from './host-fs.js';
 import { installLimits, planRunner, runnerLimits } from './package-runner.js';
 import { LeftoverSweeper } from './leftover-sweeper.service.js';
-import { ProcessClock } from './process-clock.js';
+import { Clock } from '../events/clock.js';
 import { SandboxUnavailableError } from './process.errors.js';
 import { ProcessSpawner } from './process-spawner.js';
 import { ProcessTuning } from './process-tuning.js';
@@ -29,7 +29,7 @@ export class ProcessLauncher implements ChildLauncher {
   constructor(
     private readonly config: SatelliteConfig,
     private readonly tuning: ProcessTuning,
-    private readonly clock: ProcessClock,
+    private readonly clock: Clock,
     private readonly spawner: ProcessSpawner,
     private readonly sandbox: SandboxSelector,
     private readonly workspaces: TeamWorkspaces,

@@ -4,7 +4,7 @@ import { SatelliteConfig } from '../config/satellite-config.js';
 import type { StdioServerDefinition } from '../config/server-definition.js';
 import { LeftoverSweeper } from './leftover-sweeper.service.js';
 import { LifecycleReporter } from './lifecycle-reporter.service.js';
-import { ProcessClock, type TimerHandle } from './process-clock.js';
+import { Clock, type TimerHandle } from '../events/clock.js';
 import type { ProcessInfo } from './process-info.js';
 import { ProcessLauncher } from './process-launcher.service.js';
 import { ProcessSpawner } from './process-spawner.js';
@@ -41,7 +41,7 @@ export class ProcessManagerService implements OnModuleInit, OnApplicationShutdow
   constructor(
     private readonly config: SatelliteConfig,
     private readonly tuning: ProcessTuning,
-    private readonly clock: ProcessClock,
+    private readonly clock: Clock,
     private readonly launcher: ProcessLauncher,
     private readonly reporter: LifecycleReporter,
     private readonly sandbox: SandboxSelector,

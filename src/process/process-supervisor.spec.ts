@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { FakeLauncher } from '../../test/process/support/fake-children.js';
-import { ManualClock } from '../../test/process/support/manual-clock.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import type { StdioServerDefinition } from '../config/server-definition.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import type { SatelliteEvent } from '../events/event-map.js';
@@ -24,7 +24,7 @@ const def: StdioServerDefinition = {
 
 function setup(over: { handshakeTimeoutMs?: number; idleTimeoutMs?: number } = {}) {
   const clock = new ManualClock();
-  const tuning = ProcessTuning.with({ restartBackoffMs: [1000, 5000, 15000], exitDrainMs: 0 });
+  const tuning = ProcessTuning.with({ restartJitter: () => 1, exitDrainMs: 0 });
   const launcher = new FakeLauncher(clock, tuning);
   const bus = new EventBusService();
   const events: SatelliteEvent[] = [];
@@ -110,7 +110,7 @@ describe('ProcessSupervisor', () => {
   it('the 4th crash within 5 minutes is permanent: no timer, calls fail at once, an operator restart revives it', async () => {
     const { sup, launcher, clock, call, types } = setup();
     await sup.start();
-    for (const step of [1000, 5000, 15000]) {
+    for (const step of [1000, 4000, 15000]) {
       launcher.last.exit(1, null);
       await settle(() => sup.info().state === 'restarting');
       clock.advance(step);

@@ -8,7 +8,7 @@ import { exitedDuringCall, permanentlyFailedMessage, removedMessage } from './pr
 import { countTools } from './tool-count.js';
 import type { LifecycleReporter } from './lifecycle-reporter.service.js';
 import type { ChildLauncher } from './process-launcher.service.js';
-import type { ProcessClock, TimerHandle } from './process-clock.js';
+import type { Clock, TimerHandle } from '../events/clock.js';
 import type { ProcessInfo } from './process-info.js';
 import { canTransition, IllegalTransitionError, type ProcessState } from './process-state.js';
 import type { ProcessTuning } from './process-tuning.js';
@@ -24,7 +24,7 @@ export interface SupervisorDeps {
   readonly createClient: () => Client;
   readonly launcher: ChildLauncher;
   readonly reporter: LifecycleReporter;
-  readonly clock: ProcessClock;
+  readonly clock: Clock;
   readonly tuning: ProcessTuning;
   readonly handshakeTimeoutMs: number;
   readonly idleTimeoutMs: number;

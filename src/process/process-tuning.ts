@@ -1,11 +1,18 @@
+import type { BackoffPolicy } from '../events/backoff.js';
+
 /**
  * Supervision knobs that are not operator settings (SatelliteConfig holds those): the restart
  * policy (docs/process.md "Lifecycle") and the containment caps. Provided with these defaults by
  * ProcessModule; tests override the provider to run the policy on a short clock.
  */
 export class ProcessTuning {
-  /** Backoff before restart n (1-based) after a crash; the last value repeats. */
-  readonly restartBackoffMs: readonly number[] = [1_000, 5_000, 15_000];
+  /**
+   * Backoff before restart n (1-based) after a crash, the shared one (src/events/backoff.ts):
+   * ceilings 1 s, 4 s, 15 s with full jitter, at least 0.5 s.
+   */
+  readonly restartBackoff: BackoffPolicy = { baseMs: 1_000, factor: 4, maxMs: 15_000, minMs: 500 };
+  /** The jitter's random source ([0, 1)); a test pins it to get exact delays. */
+  readonly restartJitter: () => number = Math.random;
   /** More than `maxCrashesInWindow` crashes within `crashWindowMs` → permanently_failed. */
   readonly crashWindowMs: number = 5 * 60_000;
   readonly maxCrashesInWindow: number = 3;

@@ -3,7 +3,6 @@ import { HostFs } from './host-fs.js';
 import { LeftoverSweeper } from './leftover-sweeper.service.js';
 import { LifecycleReporter } from './lifecycle-reporter.service.js';
 import { ProcTable } from './proc-table.js';
-import { ProcessClock } from './process-clock.js';
 import { ProcessLauncher } from './process-launcher.service.js';
 import { ProcessManagerService } from './process-manager.service.js';
 import { ProcessSpawner } from './process-spawner.js';
@@ -23,7 +22,6 @@ import { TeamWorkspaces } from './team-workspaces.service.js';
 @Module({
   providers: [
     { provide: ProcessTuning, useValue: new ProcessTuning() },
-    ProcessClock,
     ProcTable,
     HostFs,
     ProcessSpawner,

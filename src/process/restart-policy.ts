@@ -1,7 +1,8 @@
+import { backoffDelay } from '../events/backoff.js';
 import type { ProcessTuning } from './process-tuning.js';
 
 /**
- * The restart policy (docs/process.md "Lifecycle"): growing backoff; more than
+ * The restart policy (docs/process.md "Lifecycle"): the shared backoff with jitter; more than
  * `maxCrashesInWindow` crashes within `crashWindowMs` means the server is permanently failed
  * until an operator restarts it.
  */
@@ -11,7 +12,7 @@ export class RestartPolicy {
   constructor(
     private readonly tuning: Pick<
       ProcessTuning,
-      'restartBackoffMs' | 'crashWindowMs' | 'maxCrashesInWindow'
+      'restartBackoff' | 'restartJitter' | 'crashWindowMs' | 'maxCrashesInWindow'
     >,
   ) {}
 
@@ -20,8 +21,8 @@ export class RestartPolicy {
     this.crashes = [...this.inWindow(now), now];
     const n = this.crashes.length;
     if (n > this.tuning.maxCrashesInWindow) return { crashesInWindow: n };
-    const steps = this.tuning.restartBackoffMs;
-    return { crashesInWindow: n, restartInMs: steps[Math.min(n - 1, steps.length - 1)] ?? 0 };
+    const { restartBackoff, restartJitter } = this.tuning;
+    return { crashesInWindow: n, restartInMs: backoffDelay(n, restartBackoff, restartJitter) };
   }
 
   crashesInWindow(now: number): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ManualClock } from '../../test/process/support/manual-clock.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import type { ServerLogEntry } from '../events/event-map.js';
 import { ProcessTuning } from './process-tuning.js';
 import { StderrPump } from './stderr-pump.js';

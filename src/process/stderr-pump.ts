@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import type { ServerLogEntry } from '../events/event-map.js';
-import type { ProcessClock, TimerHandle } from './process-clock.js';
+import type { Clock, TimerHandle } from '../events/clock.js';
 import type { ProcessTuning } from './process-tuning.js';
 
 export interface StderrSink {
@@ -32,7 +32,7 @@ export class StderrPump {
   constructor(
     private readonly deps: {
       readonly tuning: ProcessTuning;
-      readonly clock: ProcessClock;
+      readonly clock: Clock;
       readonly redact: (s: string) => string;
       readonly sink: StderrSink;
     },

@@ -4,6 +4,7 @@ import { SatelliteConfig } from '../config/satellite-config.js';
 import { SecretRedactor } from '../config/secret-redactor.js';
 import type { ServerDefinition } from '../config/server-definition.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
+import { Clock } from '../events/clock.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { StatusContributors } from '../status/status-contributors.service.js';
@@ -35,6 +36,7 @@ function setup(): DiscoverService {
     config,
     new SecretRedactor(),
     new StatusContributors(),
+    new Clock(),
   );
   search.onModuleInit();
   catalog.setServerTools(server('slack', 'team-a'), [
@@ -52,9 +54,10 @@ const answerOf = (result: { structuredContent?: unknown }) =>
 
 describe('DiscoverService', () => {
   it('answers small ranked hits, as structured content and the same JSON as text', async () => {
-    const result = await setup().discover({ query: 'post a message to a channel', limit: 2 }, {});
+    // A tool's exact name ranks it first (a property of the ranking, not a tuned result).
+    const result = await setup().discover({ query: 'slack_post_message', limit: 2 }, {});
     const answer = answerOf(result);
-    expect(answer.query).toBe('post a message to a channel');
+    expect(answer.query).toBe('slack_post_message');
     expect(answer.tools[0]).toMatchObject({
       tool_path: 'slack-slack_post_message',
       server: 'slack',
@@ -63,6 +66,8 @@ describe('DiscoverService', () => {
     });
     expect(answer.tools[0].description.length).toBeLessThanOrEqual(401);
     expect(answer.tools.length).toBeLessThanOrEqual(2);
+    const scores = answer.tools.map((t) => t.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(result.content).toEqual([{ type: 'text', text: JSON.stringify(answer) }]);
   });
 

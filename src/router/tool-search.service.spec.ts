@@ -6,6 +6,7 @@ import { SatelliteConfig } from '../config/satellite-config.js';
 import { SecretRedactor } from '../config/secret-redactor.js';
 import type { ServerDefinition } from '../config/server-definition.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
+import { Clock } from '../events/clock.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import { StatusContributors } from '../status/status-contributors.service.js';
 import { ToolSearchService } from './tool-search.service.js';
@@ -53,7 +54,7 @@ function setup(embeddings?: SatelliteConfig['search']['embeddings']) {
   const catalog = new ToolCatalogService(new EventBusService());
   const redactor = new SecretRedactor();
   const status = new StatusContributors();
-  const service = new ToolSearchService(catalog, config, redactor, status);
+  const service = new ToolSearchService(catalog, config, redactor, status, new Clock());
   service.onModuleInit();
   catalog.setServerTools(slack, [
     {
@@ -68,7 +69,7 @@ function setup(embeddings?: SatelliteConfig['search']['embeddings']) {
 describe('ToolSearchService', () => {
   it('is lexical by default and says so on the status route', async () => {
     const { service, status } = setup();
-    const { hits } = await service.search({ query: 'post a message', limit: 3, caller: {} });
+    const { hits } = await service.search({ query: 'slack_post_message', limit: 3, caller: {} });
     expect(hits.map((h) => h.tool.path)).toEqual(['slack-slack_post_message']);
     expect(status.read()).toEqual({ search: { tools_indexed: 1, semantic: 'off' } });
   });
@@ -76,7 +77,7 @@ describe('ToolSearchService', () => {
   it('answers lexically while the embeddings endpoint is down, with one warning, never the key', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const { service, redactor, status } = setup({ url, model: 'm', apiKey: API_KEY });
-    const search = () => service.search({ query: 'post a message', limit: 3, caller: {} });
+    const search = () => service.search({ query: 'slack_post_message', limit: 3, caller: {} });
     expect((await search()).hits.map((h) => h.tool.path)).toEqual(['slack-slack_post_message']);
     const asked = requests;
     for (let i = 0; i < 3; i++) {

@@ -4,6 +4,7 @@ import { SatelliteConfig } from '../config/satellite-config.js';
 import { SecretRedactor } from '../config/secret-redactor.js';
 import type { CatalogEntry } from '../discovery/catalog-entry.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
+import { Clock } from '../events/clock.js';
 import { StatusContributors } from '../status/status-contributors.service.js';
 import { type CallerContext, canUse } from './caller-context.js';
 import { EmbeddingClient } from './search/embedding-client.js';
@@ -41,11 +42,13 @@ export class ToolSearchService implements OnModuleInit, OnModuleDestroy {
     config: SatelliteConfig,
     redactor: SecretRedactor,
     private readonly status: StatusContributors,
+    clock: Clock,
   ) {
     const settings = config.search.embeddings;
     if (settings?.apiKey) redactor.set('search:embeddings-api-key', [settings.apiKey]);
     this.hybrid = new HybridToolSearch({
       index: this.index,
+      now: () => clock.now(),
       ...(settings
         ? {
             embeddings: new EmbeddingClient({

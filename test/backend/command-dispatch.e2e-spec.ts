@@ -325,19 +325,27 @@ describe('command dispatch', () => {
       error_message: expect.stringMatching(/^command expired: expires_at .* has passed$/),
     });
 
-    // A slow configure (6 minutes, on the fake clock) makes the low-priority command behind it expire.
-    h.servers.onApply = () => h.clock.advance(6 * 60_000);
-    const slow = backend.queueCommand({ command_type: 'configure', priority: 'normal' });
+    // Four slow configures (100 s each on the fake clock, within the 120 s command timeout) make
+    // the low-priority command behind them expire.
+    h.servers.onApply = () => h.clock.advance(100_000);
+    const slow = [1, 2, 3, 4].map(() =>
+      backend.queueCommand({ command_type: 'configure', priority: 'normal' }),
+    );
     const late = backend.queueCommand({
       command_type: 'restart',
       priority: 'low',
       payload: { installation_id: 'inst-stdio' },
     });
     await poller.pollOnce();
-    expect(resultOf(slow).status).toBe('completed');
+    expect(slow.map((c) => resultOf(c).status)).toEqual([
+      'completed',
+      'completed',
+      'completed',
+      'completed',
+    ]);
     expect(resultOf(late)).toMatchObject({
       status: 'failed',
-      error_message: 'command expired: received 360 s ago, more than 5 minutes',
+      error_message: 'command expired: received 400 s ago, more than 5 minutes',
     });
     expect(h.servers.operations.filter((o) => o.startsWith('restart'))).toEqual([]);
   });

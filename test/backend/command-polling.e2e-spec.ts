@@ -8,6 +8,12 @@ import { FakeBackend } from '../fake-backend/fake-backend.js';
 import { type ManagedHarness, startManaged } from './support/managed-harness.js';
 
 const SECOND = 1000;
+
+/** The wait after the n-th failure in a row: jittered between 2.5 s and 5 s · 2^(n-1) (poll-interval.policy.ts). */
+function expectBackoff(delay: number, n: number): void {
+  expect(delay).toBeGreaterThanOrEqual(2.5 * SECOND);
+  expect(delay).toBeLessThanOrEqual(Math.min(300, 5 * 2 ** (n - 1)) * SECOND);
+}
 let serial = 0;
 
 describe('adaptive command polling', () => {
@@ -60,7 +66,7 @@ describe('adaptive command polling', () => {
     expect(backend.rejections).toEqual([]);
   });
 
-  it('backs off exponentially to 5 minutes during a 20-minute outage and recovers at once', async () => {
+  it('backs off (jittered, growing ceilings up to 5 minutes) during a 20-minute outage and recovers at once', async () => {
     await connected();
     backend.fail('commands', { kind: 'status', status: 503 });
     const delays: number[] = [];
@@ -73,8 +79,11 @@ describe('adaptive command polling', () => {
       // After 5 minutes the backend stops answering at all (network failure).
       if (outage > 5 * 60 * SECOND) backend.fail('commands', { kind: 'drop' });
     }
-    expect(delays.slice(0, 8)).toEqual([5, 10, 20, 40, 80, 160, 300, 300].map((s) => s * SECOND));
-    expect(Math.max(...delays)).toBe(300 * SECOND);
+    // The i-th wait lies in [2.5 s, min(5 min, 5 s · 2^i)] (poll-interval.policy.ts).
+    delays.forEach((delay, i) => {
+      expect(delay).toBeGreaterThanOrEqual(2.5 * SECOND);
+      expect(delay).toBeLessThanOrEqual(Math.min(300, 5 * 2 ** i) * SECOND);
+    });
     expect(poller.status().consecutiveFailures).toBe(delays.length);
     // One warning for the outage (and one when its kind changed), not one per attempt.
     expect(h.logs.find(/command poll failed/, ['warn']).length).toBeLessThanOrEqual(2);
@@ -102,8 +111,8 @@ describe('adaptive command polling', () => {
     h = await startManaged(backend, { registrationToken: token });
     poller = h.get(CommandPollerService);
     const connection = h.get(BackendConnectionService);
-    expect(await poller.pollOnce()).toBe(5 * SECOND);
-    expect(await poller.pollOnce()).toBe(10 * SECOND);
+    expectBackoff(await poller.pollOnce(), 1);
+    expectBackoff(await poller.pollOnce(), 2);
     expect(connection.status()).toMatchObject({
       state: 'unreachable',
       lastError: expect.stringMatching(/cannot reach the backend/),
@@ -124,10 +133,10 @@ describe('adaptive command polling', () => {
     const spare = `deploystack_satellite_global_polling_${serial++}`;
     backend.addRegistrationToken(spare);
     backend.revokeApiKey(sat.id);
-    expect(await poller.pollOnce()).toBe(5 * SECOND);
+    expectBackoff(await poller.pollOnce(), 1);
     expect(h.get(BackendConnectionService).isConnected()).toBe(false);
     // The configured token was used at start: the next attempt reports that, clearly.
-    expect(await poller.pollOnce()).toBe(10 * SECOND);
+    expectBackoff(await poller.pollOnce(), 2);
     expect(h.get(BackendConnectionService).status().lastError).toMatch(/already used/);
   });
 });

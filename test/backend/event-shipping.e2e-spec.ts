@@ -86,8 +86,10 @@ describe('event shipping', () => {
       h.clock.advance(TICK_MS);
     }
     expect(shipper.stats()).toMatchObject({ queued: 400, delivered: 0, droppedOverflow: 0 });
-    // Backoff: a handful of attempts over 10 minutes, not one every 3 s.
-    expect(backend.calls('events') - before).toBeLessThanOrEqual(10);
+    // Backoff: a handful of attempts over 10 minutes, not one every 3 s (200). The jitter makes
+    // the count random (src/events/backoff.ts): about 10 on average, never above 18 in 200,000
+    // simulated outages of this shape; 25 leaves room and still tells backoff from none.
+    expect(backend.calls('events') - before).toBeLessThanOrEqual(25);
 
     backend.clearFailures();
     await drain(h);

@@ -21,6 +21,7 @@ import {
 } from './support/process-harness.js';
 import { existsSync } from 'node:fs';
 import { caTrustEnv, packageRunnerEnv } from '../../src/process/clean-env.js';
+import type { SandboxReport } from '../../src/process/sandbox/sandbox-driver.js';
 
 /** The package runners' cache and CA trust variables every server gets (clean-env.ts). */
 const RUNNER_KEYS = [
@@ -52,9 +53,35 @@ function probeBwrap(): { ok: boolean; reason?: string } {
     : { ok: false, reason: `bwrap cannot create namespaces here: ${r.stderr.trim()}` };
 }
 
+const LIMITS = { memoryMb: 100, maxProcesses: 50, cpuCores: 1 };
+
+/**
+ * What this machine enforces under bwrap with the suite's limits, asked of a harness built like the
+ * suite's before any test is declared, so that a limit it cannot enforce skips its test (with the
+ * reason in the title) instead of passing without checking anything.
+ */
+async function probeLimits(): Promise<SandboxReport> {
+  const h = await createHarness({ sandbox: 'bwrap', limits: LIMITS });
+  try {
+    return h.manager.sandboxReport();
+  } finally {
+    await h.close();
+  }
+}
+
 const probe = probeBwrap();
-if (!probe.ok) console.warn(`skipped: bwrap e2e tests: ${probe.reason}`);
 const describeBwrap = probe.ok ? describe : describe.skip;
+const report = probe.ok ? await probeLimits() : undefined;
+
+/** `it` where the machine enforces `limit`; otherwise a skip whose title says why. */
+function itEnforcing(limit: string): typeof it {
+  if (report?.enforced.includes(limit)) return it;
+  const reason =
+    report?.notEnforced.find((g) => g.limit === limit)?.reason ??
+    (report ? `${limit} is not enforced here` : (probe.reason ?? 'bwrap unavailable'));
+  return ((title: string, fn: Parameters<typeof it>[1], timeout?: number) =>
+    it.skip(`${title} [skipped: ${reason}]`, fn, timeout)) as typeof it;
+}
 
 describeBwrap(
   `bwrap sandbox (real namespaces, cgroups where writable)${probe.ok ? '' : ` [${probe.reason}]`}`,
@@ -74,10 +101,7 @@ describeBwrap(
       listener = createServer((s) => s.end());
       await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
       port = (listener.address() as { port: number }).port;
-      h = await createHarness({
-        sandbox: 'bwrap',
-        limits: { memoryMb: 100, maxProcesses: 50, cpuCores: 1 },
-      });
+      h = await createHarness({ sandbox: 'bwrap', limits: LIMITS });
       await Promise.all([h.manager.start(teamA, newClient), h.manager.start(teamB, newClient)]);
     }, 30_000);
 
@@ -85,10 +109,6 @@ describeBwrap(
       await h?.close();
       listener?.close();
     });
-
-    const enforces = (what: string) => h.manager.sandboxReport().enforced.includes(what);
-    const gap = (what: string) =>
-      h.manager.sandboxReport().notEnforced.find((g) => g.limit === what)?.reason ?? 'not enforced';
 
     it('reports the bwrap driver with its enforced limits on every process', () => {
       const report = h.manager.sandboxReport();
@@ -129,18 +149,20 @@ describeBwrap(
       ).toBe(true);
     });
 
-    it('each team runs under its own host uid where the satellite is root', async () => {
-      if (!enforces('team_uid')) return console.warn(`skipped: team uid: ${gap('team_uid')}`);
-      const a = JSON.parse(textOf(await callTool(h.manager, teamA.id, 'whoami'))) as {
-        uid: number;
-      };
-      const b = JSON.parse(textOf(await callTool(h.manager, teamB.id, 'whoami'))) as {
-        uid: number;
-      };
-      expect(a.uid).not.toBe(0);
-      expect(b.uid).not.toBe(0);
-      expect(a.uid).not.toBe(b.uid);
-    });
+    itEnforcing('team_uid')(
+      'each team runs under its own host uid where the satellite is root',
+      async () => {
+        const a = JSON.parse(textOf(await callTool(h.manager, teamA.id, 'whoami'))) as {
+          uid: number;
+        };
+        const b = JSON.parse(textOf(await callTool(h.manager, teamB.id, 'whoami'))) as {
+          uid: number;
+        };
+        expect(a.uid).not.toBe(0);
+        expect(b.uid).not.toBe(0);
+        expect(a.uid).not.toBe(b.uid);
+      },
+    );
 
     it('the environment holds only what the config gave (bwrap adds PWD)', async () => {
       const env = JSON.parse(textOf(await callTool(h.manager, teamA.id, 'env'))) as Record<
@@ -165,47 +187,55 @@ describeBwrap(
       await plain.close();
     });
 
-    it('a 200 MB allocation under the 100 MB memory cgroup is killed and reported as such', async () => {
-      if (!enforces('memory')) return console.warn(`skipped: memory limit: ${gap('memory')}`);
-      const def = stdioDef({ args: [fixture('memory-hog.mjs')], team: 'team-a' });
-      await h.manager.start(def, newClient);
-      expect(textOf(await callTool(h.manager, def.id, 'allocate', { mb: 20 }))).toBe(
-        'allocated 20 MB',
-      );
-      const err = await callTool(h.manager, def.id, 'allocate', { mb: 200 }).catch(
-        (e: unknown) => e,
-      );
-      expect(err).toMatchObject({ reason: 'exited_during_call' });
-      expect((err as Error).message).toMatch(/OOM killer at the memory limit/);
-      await waitFor('the memory limit event', () =>
-        h
-          .eventsOf('resource.limit.exceeded')
-          .find((e) => e.data.server_id === def.id && e.data.limit === 'memory'),
-      );
-      // bwrap reports the inner SIGKILL as exit status 137.
-      const crash = h.eventsOf('mcp.server.crashed').find((e) => e.data.server_id === def.id)!.data;
-      expect(crash.signal === 'SIGKILL' || crash.exit_code === 137).toBe(true);
-      expect(h.manager.get(def.id)!.lastError).toMatch(/OOM killer/);
-      await h.manager.remove(def.id);
-    }, 30_000);
+    itEnforcing('memory')(
+      'a 200 MB allocation under the 100 MB memory cgroup is killed and reported as such',
+      async () => {
+        const def = stdioDef({ args: [fixture('memory-hog.mjs')], team: 'team-a' });
+        await h.manager.start(def, newClient);
+        expect(textOf(await callTool(h.manager, def.id, 'allocate', { mb: 20 }))).toBe(
+          'allocated 20 MB',
+        );
+        const err = await callTool(h.manager, def.id, 'allocate', { mb: 200 }).catch(
+          (e: unknown) => e,
+        );
+        expect(err).toMatchObject({ reason: 'exited_during_call' });
+        expect((err as Error).message).toMatch(/OOM killer at the memory limit/);
+        await waitFor('the memory limit event', () =>
+          h
+            .eventsOf('resource.limit.exceeded')
+            .find((e) => e.data.server_id === def.id && e.data.limit === 'memory'),
+        );
+        // bwrap reports the inner SIGKILL as exit status 137.
+        const crash = h
+          .eventsOf('mcp.server.crashed')
+          .find((e) => e.data.server_id === def.id)!.data;
+        expect(crash.signal === 'SIGKILL' || crash.exit_code === 137).toBe(true);
+        expect(h.manager.get(def.id)!.lastError).toMatch(/OOM killer/);
+        await h.manager.remove(def.id);
+      },
+      30_000,
+    );
 
-    it('the process limit refuses a fork bomb', async () => {
-      if (!enforces('pids')) return console.warn(`skipped: pids limit: ${gap('pids')}`);
-      const def = stdioDef({ args: [fixture('fork-bomb.mjs')], team: 'team-a' });
-      await h.manager.start(def, newClient);
-      const result = JSON.parse(textOf(await callTool(h.manager, def.id, 'fork', { n: 80 }))) as {
-        started: number;
-        refused: number;
-      };
-      expect(result.started).toBeLessThan(50);
-      expect(result.refused).toBeGreaterThan(0);
-      await h.manager.remove(def.id);
-      await waitFor('the pids limit event', () =>
-        h
-          .eventsOf('resource.limit.exceeded')
-          .find((e) => e.data.server_id === def.id && e.data.limit === 'pids'),
-      );
-    }, 30_000);
+    itEnforcing('pids')(
+      'the process limit refuses a fork bomb',
+      async () => {
+        const def = stdioDef({ args: [fixture('fork-bomb.mjs')], team: 'team-a' });
+        await h.manager.start(def, newClient);
+        const result = JSON.parse(textOf(await callTool(h.manager, def.id, 'fork', { n: 80 }))) as {
+          started: number;
+          refused: number;
+        };
+        expect(result.started).toBeLessThan(50);
+        expect(result.refused).toBeGreaterThan(0);
+        await h.manager.remove(def.id);
+        await waitFor('the pids limit event', () =>
+          h
+            .eventsOf('resource.limit.exceeded')
+            .find((e) => e.data.server_id === def.id && e.data.limit === 'pids'),
+        );
+      },
+      30_000,
+    );
 
     it('a real npm server (server-memory) works in the sandbox and its tree is gone after removal', async () => {
       const marker = `bwrap-${process.pid}-${Date.now()}`;

@@ -25,7 +25,7 @@ const RUNNER_KEYS = [
   ...Object.keys(caTrustEnv({}, existsSync)), // the harness passes none of its own
 ];
 
-const FAST_RESTARTS = { restartBackoffMs: [100, 100, 100] };
+const FAST_RESTARTS = { restartBackoff: { baseMs: 100, maxMs: 100, minMs: 100 } };
 
 describe('process lifecycle (none driver, real child processes)', () => {
   let h: Harness | undefined;
@@ -170,7 +170,10 @@ describe('process lifecycle (none driver, real child processes)', () => {
   }, 30_000);
 
   it('a server that never answers initialize fails the handshake timeout with a clear error, and its process is gone', async () => {
-    h = await createHarness({ handshakeTimeoutMs: 500, tuning: { restartBackoffMs: [60_000] } });
+    h = await createHarness({
+      handshakeTimeoutMs: 500,
+      tuning: { restartBackoff: { baseMs: 60_000, maxMs: 60_000, minMs: 60_000 } },
+    });
     const marker = `HANG_${process.pid}_${Date.now()}`;
     const def = stdioDef({ args: [fixture('never-initialize.mjs')], env: { HANG_MARKER: marker } });
     const started = Date.now();
@@ -185,7 +188,12 @@ describe('process lifecycle (none driver, real child processes)', () => {
   }, 30_000);
 
   it('an endless stdout line is capped: the process is killed and reported, the satellite memory stays bounded', async () => {
-    h = await createHarness({ tuning: { maxLineBytes: 1024 * 1024, restartBackoffMs: [60_000] } });
+    h = await createHarness({
+      tuning: {
+        maxLineBytes: 1024 * 1024,
+        restartBackoff: { baseMs: 60_000, maxMs: 60_000, minMs: 60_000 },
+      },
+    });
     const def = stdioDef({ args: [fixture('endless-line.mjs')] });
     await h.manager.start(def, newClient);
     const rssBefore = process.memoryUsage().rss;

@@ -48,7 +48,10 @@ describe('process trees are terminated whole', () => {
   }, 30_000);
 
   it('a crashed server leaves no helper behind', async () => {
-    const h = await createHarness({ killGraceMs: 300, tuning: { restartBackoffMs: [60_000] } });
+    const h = await createHarness({
+      killGraceMs: 300,
+      tuning: { restartBackoff: { baseMs: 60_000, maxMs: 60_000, minMs: 60_000 } },
+    });
     const marker = uniqueMarker();
     const def = stdioDef({
       args: [fixture('spawns-grandchild.mjs')],
@@ -68,7 +71,9 @@ describe('process trees are terminated whole', () => {
 
   it('the next satellite start sweeps the process groups a dead previous run left behind', async () => {
     // The first "satellite" never shuts down (as if SIGKILLed); its restart is far away.
-    const dead = await createHarness({ tuning: { restartBackoffMs: [600_000] } });
+    const dead = await createHarness({
+      tuning: { restartBackoff: { baseMs: 600_000, maxMs: 600_000, minMs: 600_000 } },
+    });
     const marker = uniqueMarker();
     await dead.manager.start(wrapped(marker), newClient);
     expect(processesWithMarker(marker).length).toBeGreaterThanOrEqual(3);

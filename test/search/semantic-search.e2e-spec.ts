@@ -123,9 +123,8 @@ describe('discover_mcp_tools with an embeddings endpoint', () => {
     try {
       expect(await discover('quokka')).not.toContain('slack-slack_post_message');
       expect(await semanticState()).toBe('failing');
-      expect((await discover('list the channels of the Slack workspace'))[0]).toBe(
-        'slack-slack_list_channels',
-      );
+      // Lexical ranking still answers: a tool's exact name ranks it first.
+      expect((await discover('slack_list_channels'))[0]).toBe('slack-slack_list_channels');
     } finally {
       failing = false;
     }

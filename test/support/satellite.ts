@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createApp } from '../../src/app.factory.js';
 import { loadSatelliteConfig } from '../../src/config/config.loader.js';
+import type { Clock } from '../../src/events/clock.js';
 import { ServerRegistryService } from '../../src/discovery/server-registry.service.js';
 
 export interface Satellite {
@@ -21,10 +22,12 @@ export interface Satellite {
 /**
  * Boots the whole satellite in this process on an ephemeral loopback port, with a standalone
  * config file holding `servers`, and waits until the configuration has been applied.
+ * `options.clock`: a `ManualClock` (test/support/manual-clock.ts) in place of the wall clock.
  */
 export async function startSatellite(
   servers: Record<string, unknown>,
   env: Record<string, string> = {},
+  options: { clock?: Clock } = {},
 ): Promise<Satellite> {
   const dir = mkdtempSync(join(tmpdir(), 'satellite-e2e-'));
   const configPath = join(dir, 'mcp.json');
@@ -41,7 +44,7 @@ export async function startSatellite(
     DEPLOYSTACK_STATUS_SHOW_MCP_DEBUG_ROUTE: 'true',
     ...env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, options);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.getHttpServer().address() as { port: number };
   const registry = app.get(ServerRegistryService);

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ManualClock } from '../../../test/support/manual-clock.js';
 import { EmbeddingClient, EmbeddingError } from './embedding-client.js';
 import { HybridToolSearch } from './hybrid-tool-search.js';
 import type { IndexedTool } from './indexed-tool.js';
@@ -160,13 +161,13 @@ describe('HybridToolSearch', () => {
   });
 
   it('falls back to the lexical ranking on failure, says so once, and retries after a pause', async () => {
-    let now = 1_000;
+    const clock = new ManualClock();
     const failures: unknown[] = [];
     let recoveries = 0;
     const index = buildIndex();
     const hybrid = await hybridOf({
       index,
-      now: () => now,
+      now: () => clock.now(),
       retryAfterMs: 30_000,
       onFailure: (e) => failures.push(e),
       onRecovery: () => recoveries++,
@@ -184,7 +185,7 @@ describe('HybridToolSearch', () => {
     expect(requests).toHaveLength(1);
 
     behaviour = 'ok';
-    now += 30_000;
+    clock.advance(30_000);
     const { hits } = await hybrid.search({
       query: 'do I need an umbrella',
       limit: 1,

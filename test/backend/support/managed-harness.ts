@@ -10,11 +10,10 @@ import { loadSatelliteConfig } from '../../../src/config/config.loader.js';
 import { ConfigModule } from '../../../src/config/config.module.js';
 import type { SatelliteConfig } from '../../../src/config/satellite-config.js';
 import { SecretRedactor } from '../../../src/config/secret-redactor.js';
-import { Clock } from '../../../src/events/clock.js';
 import { EventsModule } from '../../../src/events/events.module.js';
 import type { FakeBackend } from '../../fake-backend/fake-backend.js';
 import { CapturingLogger } from './capturing-logger.js';
-import { FakeClock } from './fake-clock.js';
+import { ManualClock } from '../../support/manual-clock.js';
 import { InMemoryServerControl, InMemoryServerControlModule } from './in-memory-server-control.js';
 
 export const SATELLITE_NAME = 'test-satellite-01';
@@ -24,7 +23,7 @@ export interface ManagedHarness {
   /** Set with `http: true`: the modules as a Fastify app (not listening; use `inject`). */
   readonly app?: NestFastifyApplication;
   readonly config: SatelliteConfig;
-  readonly clock: FakeClock;
+  readonly clock: ManualClock;
   readonly servers: InMemoryServerControl;
   readonly logs: CapturingLogger;
   readonly dataDir: string;
@@ -37,7 +36,7 @@ export interface HarnessOptions {
   readonly dataDir?: string;
   readonly registrationToken?: string;
   readonly env?: Record<string, string>;
-  readonly clock?: FakeClock;
+  readonly clock?: ManualClock;
   readonly servers?: InMemoryServerControl;
   /** Build a Fastify application (routes, app lifecycle) instead of a bare module. */
   readonly http?: boolean;
@@ -76,20 +75,18 @@ export async function startManaged(
       : {}),
     ...options.env,
   });
-  const clock = options.clock ?? new FakeClock();
+  const clock = options.clock ?? new ManualClock(Date.now());
   const servers = options.servers ?? new InMemoryServerControl();
   const logs = new CapturingLogger();
   const module = await Test.createTestingModule({
     imports: [
       ConfigModule.forRoot(config, new SecretRedactor()),
-      EventsModule,
+      EventsModule.forRoot(clock),
       BackendModule.forRoot({ serverControl: [InMemoryServerControlModule.with(servers)] }),
       AuthModule,
       ...(options.imports?.(config) ?? []),
     ],
   })
-    .overrideProvider(Clock)
-    .useValue(clock)
     .setLogger(logs)
     .compile();
   let app: NestFastifyApplication | undefined;

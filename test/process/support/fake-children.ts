@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import type { StdioServerDefinition } from '../../../src/config/server-definition.js';
 import { ChildRun, type ChildRunHooks } from '../../../src/process/child-run.js';
 import type { ChildLauncher } from '../../../src/process/process-launcher.service.js';
-import type { ProcessClock } from '../../../src/process/process-clock.js';
+import type { Clock } from '../../../src/events/clock.js';
 import { ProcessSpawner, type SpawnedChild } from '../../../src/process/process-spawner.js';
 import { ProcTable } from '../../../src/process/proc-table.js';
 import type { ProcessTuning } from '../../../src/process/process-tuning.js';
@@ -94,7 +94,7 @@ export class FakeLauncher implements ChildLauncher {
   private nextPid = 1000;
 
   constructor(
-    private readonly clock: ProcessClock,
+    private readonly clock: Clock,
     private readonly tuning: ProcessTuning,
   ) {}
 

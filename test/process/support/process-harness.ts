@@ -12,6 +12,7 @@ import {
   SatelliteConfig,
 } from '../../../src/config/satellite-config.js';
 import type { StdioServerDefinition } from '../../../src/config/server-definition.js';
+import { Clock } from '../../../src/events/clock.js';
 import { EventBusService } from '../../../src/events/event-bus.service.js';
 import type { SatelliteEvent, SatelliteEventType } from '../../../src/events/event-map.js';
 import { ProcessManagerService } from '../../../src/process/process-manager.service.js';
@@ -28,8 +29,8 @@ class TestGlobals {
     return {
       module: TestGlobals,
       global: true,
-      providers: [{ provide: SatelliteConfig, useValue: config }, EventBusService],
-      exports: [SatelliteConfig, EventBusService],
+      providers: [{ provide: SatelliteConfig, useValue: config }, EventBusService, Clock],
+      exports: [SatelliteConfig, EventBusService, Clock],
     };
   }
 }

@@ -1,12 +1,18 @@
-import { ProcessClock, type TimerHandle } from '../../../src/process/process-clock.js';
+import { Clock, type TimerHandle } from '../../src/events/clock.js';
 
 /**
- * A clock for unit tests: `now` moves only when told (`advance`) or when code sleeps (a sleep
- * advances time and yields to the event loop); timers fire on `advance`.
+ * The one fake of the one `Clock` (src/events/clock.ts), for unit and e2e tests: `now` moves only
+ * when told (`advance`) or when code sleeps (a sleep advances time and yields to the event loop);
+ * timers, intervals and `timeout` signals fire on `advance`, in order of their due time.
  */
-export class ManualClock extends ProcessClock {
-  private t = 1_000_000;
+export class ManualClock extends Clock {
+  private t: number;
   private timers: Array<{ at: number; fn: () => void; cancelled: boolean; every?: number }> = [];
+
+  constructor(start = 1_000_000) {
+    super();
+    this.t = start;
+  }
 
   override now(): number {
     return this.t;
@@ -36,6 +42,7 @@ export class ManualClock extends ProcessClock {
     for (let i = 0; i < 50 && !settled; i++) await new Promise((r) => setImmediate(r));
   }
 
+  /** Timers and intervals that have not fired (or been cancelled) yet. */
   pending(): number {
     return this.timers.filter((t) => !t.cancelled).length;
   }
@@ -55,5 +62,11 @@ export class ManualClock extends ProcessClock {
     }
     this.t = until;
     this.timers = this.timers.filter((t) => !t.cancelled);
+  }
+
+  /** `advance`, then a few turns of the event loop so that what the timers started can run. */
+  async advanceAndSettle(ms: number): Promise<void> {
+    this.advance(ms);
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
   }
 }
