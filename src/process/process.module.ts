@@ -3,6 +3,7 @@ import { HostFs } from './host-fs.js';
 import { LeftoverSweeper } from './leftover-sweeper.service.js';
 import { LifecycleReporter } from './lifecycle-reporter.service.js';
 import { ProcTable } from './proc-table.js';
+import { ResourceSampler } from './resource-sampler.js';
 import { ProcessClock } from './process-clock.js';
 import { ProcessLauncher } from './process-launcher.service.js';
 import { ProcessManagerService } from './process-manager.service.js';
@@ -25,6 +26,7 @@ import { TeamWorkspaces } from './team-workspaces.service.js';
     { provide: ProcessTuning, useValue: new ProcessTuning() },
     ProcessClock,
     ProcTable,
+    ResourceSampler,
     HostFs,
     ProcessSpawner,
     CgroupManager,
