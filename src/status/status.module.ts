@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '../discovery/discovery.module.js';
 import { ProcessModule } from '../process/process.module.js';
 import { BackendStatusService } from './backend-status.service.js';
+import { RecentErrorsService } from './recent-errors.service.js';
 import { StatusContributors } from './status-contributors.service.js';
 import { MetricsController } from './metrics.controller.js';
 import { StatusMetricsService } from './status-metrics.service.js';
@@ -12,7 +13,13 @@ import { StatusService } from './status.service.js';
 @Module({
   imports: [DiscoveryModule, ProcessModule],
   controllers: [StatusController, MetricsController],
-  providers: [StatusService, BackendStatusService, StatusContributors, StatusMetricsService],
+  providers: [
+    StatusService,
+    BackendStatusService,
+    StatusContributors,
+    StatusMetricsService,
+    RecentErrorsService,
+  ],
   exports: [StatusContributors],
 })
 export class StatusModule {}
