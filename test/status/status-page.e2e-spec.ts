@@ -94,6 +94,12 @@ describeBrowser(`status page in Chromium${reason ? ` [${reason}]` : ''}`, () => 
     await waitText(page, 'tr[data-process="memory"] td.memory', /^\d+(\.\d)? MiB$/);
     await waitText(page, 'tr[data-process="memory"] td.cpu', /^\d+\.\d$/);
     expect(await page.locator('#no-usage').textContent()).toBe('no usage data yet');
+    // The same figures on /metrics, one series per running stdio server.
+    const metrics = await (await fetch(`${sat.base}/metrics`)).text();
+    const memory = /^satellite_server_memory_bytes\{server="memory"\} (\d+)$/m.exec(metrics);
+    expect(Number(memory?.[1])).toBeGreaterThan(5 * 1024 * 1024);
+    expect(metrics).toMatch(/^satellite_server_responsive\{server="everything"\} 1$/m);
+    expect(metrics).not.toMatch(/^satellite_server_memory_bytes\{server="broken"\}/m);
 
     // The failing server's reason quotes its stderr: shown as text, never parsed as HTML.
     await page.getByText(HOSTILE).first().waitFor({ timeout: 30_000 });
