@@ -14,7 +14,8 @@ import {
 } from './support/process-harness.js';
 
 const FAST = { restartBackoffMs: [100, 100, 100] };
-const PROBE = { pingIntervalMs: 250, pingTimeoutMs: 400 };
+// A generous timeout: a loaded CI machine must never make a live server miss a ping.
+const PROBE = { pingIntervalMs: 300, pingTimeoutMs: 1500 };
 
 describe('process health (none driver, real child processes)', () => {
   let h: Harness | undefined;

@@ -20,7 +20,7 @@ describe('an unresponsive stdio server on the status routes and in the heartbeat
       { tiny: stdioEntry(fixture('tiny-server.mjs')) },
       {
         DEPLOYSTACK_PROCESS_PING_INTERVAL_MS: '250',
-        DEPLOYSTACK_PROCESS_PING_TIMEOUT_MS: '400',
+        DEPLOYSTACK_PROCESS_PING_TIMEOUT_MS: '1500',
         DEPLOYSTACK_PROCESS_RESTART_UNRESPONSIVE: 'false',
       },
     );
