@@ -94,6 +94,8 @@ describeBrowser(`status page in Chromium${reason ? ` [${reason}]` : ''}`, () => 
     await waitText(page, 'tr[data-process="memory"] td.memory', /^\d+(\.\d)? MiB$/);
     await waitText(page, 'tr[data-process="memory"] td.cpu', /^\d+\.\d$/);
     expect(await page.locator('#no-usage').textContent()).toBe('no usage data yet');
+    // No server carries instances or a breaker here: no such section.
+    expect(await page.getByText('Instances and circuit breakers').count()).toBe(0);
     // The same figures on /metrics, one series per running stdio server.
     const metrics = await (await fetch(`${sat.base}/metrics`)).text();
     const memory = /^satellite_server_memory_bytes\{server="memory"\} (\d+)$/m.exec(metrics);
