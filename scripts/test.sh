@@ -6,9 +6,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-deps.sh
 
 # The sandbox is tested for real: bubblewrap (the bwrap driver), passt (pasta: the sandboxes'
-# outbound network), nftables (their firewall), iproute2 (their namespaces). Install what is missing.
+# outbound network), nftables (their firewall), iproute2 (their namespaces); chromium renders the
+# status page (test/status/, driven by playwright-core, never a downloaded browser). Install what is missing.
 missing=()
-for tool in bwrap:bubblewrap pasta:passt nft:nftables ip:iproute2; do
+for tool in bwrap:bubblewrap pasta:passt nft:nftables ip:iproute2 chromium:chromium; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -142,6 +142,12 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
       idleTimeoutMs: dto.DEPLOYSTACK_PROCESS_IDLE_TIMEOUT_MS ?? 5 * 60_000,
       handshakeTimeoutMs: dto.DEPLOYSTACK_HANDSHAKE_TIMEOUT_MS ?? 30_000,
       killGraceMs: dto.DEPLOYSTACK_PROCESS_KILL_GRACE_MS ?? 3000,
+      health: {
+        pingIntervalMs: dto.DEPLOYSTACK_PROCESS_PING_INTERVAL_MS ?? 30_000,
+        pingTimeoutMs: dto.DEPLOYSTACK_PROCESS_PING_TIMEOUT_MS ?? 10_000,
+        unresponsiveAfter: dto.DEPLOYSTACK_PROCESS_UNRESPONSIVE_PINGS ?? 3,
+        restartUnresponsive: dto.DEPLOYSTACK_PROCESS_RESTART_UNRESPONSIVE ?? true,
+      },
       limits: {
         memoryMb: dto.DEPLOYSTACK_LIMIT_MEMORY_MB ?? 100,
         cpuCores: dto.DEPLOYSTACK_LIMIT_CPU ?? 0.1,

@@ -121,6 +121,18 @@ export class EnvDto {
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) DEPLOYSTACK_PROCESS_IDLE_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_HANDSHAKE_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_PROCESS_KILL_GRACE_MS?: number;
+  /** Responsiveness probe of running stdio servers (docs/process.md "Health"); 0 = no pings. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) DEPLOYSTACK_PROCESS_PING_INTERVAL_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_PROCESS_PING_TIMEOUT_MS?: number;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  DEPLOYSTACK_PROCESS_UNRESPONSIVE_PINGS?: number;
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  DEPLOYSTACK_PROCESS_RESTART_UNRESPONSIVE?: boolean;
   @IsOptional() @Type(() => Number) @IsInt() @Min(8) DEPLOYSTACK_LIMIT_MEMORY_MB?: number;
   @IsOptional() @Type(() => Number) @IsNumber() @Min(0.01) DEPLOYSTACK_LIMIT_CPU?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_LIMIT_PIDS?: number;

@@ -60,6 +60,17 @@ export type ClientAuthConfig =
       readonly teamsClaim: string;
     };
 
+/** `DEPLOYSTACK_PROCESS_PING_*`, `…_UNRESPONSIVE_PINGS`, `…_RESTART_UNRESPONSIVE`. */
+export interface ProcessHealthConfig {
+  /** Mean time between two pings of one running server (jittered ±20 %); 0 = no pings. */
+  readonly pingIntervalMs: number;
+  /** A ping not answered within this counts as unanswered. */
+  readonly pingTimeoutMs: number;
+  /** Unanswered pings in a row after which a live server is restarted. */
+  readonly unresponsiveAfter: number;
+  readonly restartUnresponsive: boolean;
+}
+
 /** Per-principal limits (docs/security.md "Quotas"); anonymous callers have none of their own. */
 export interface QuotaConfig {
   readonly maxSessionsPerPrincipal: number;
@@ -140,6 +151,8 @@ export class SatelliteConfig {
     readonly handshakeTimeoutMs: number;
     readonly killGraceMs: number;
     readonly limits: ResourceLimits;
+    /** The responsiveness probe of running servers (docs/process.md "Health"). */
+    readonly health: ProcessHealthConfig;
   };
   readonly status!: { readonly showDebugRoute: boolean };
   /** Client authentication and quotas (docs/security.md). */

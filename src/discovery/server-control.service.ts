@@ -143,7 +143,11 @@ function stateOf(
       case 'running':
         return {
           status: 'running',
-          health_status: upstream.status === 'error' ? 'unhealthy' : 'healthy',
+          // An unanswered ping (process-health.ts) is `unhealthy` in the contract's vocabulary.
+          health_status:
+            upstream.status === 'error' || process.health?.verdict === 'unresponsive'
+              ? 'unhealthy'
+              : 'healthy',
         };
       case 'dormant':
         // Parked on purpose: it respawns on the next call.

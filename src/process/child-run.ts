@@ -3,10 +3,11 @@ import type { Clock } from '../events/clock.js';
 import type { ProcessSpawner } from './process-spawner.js';
 import type { ProcessTuning } from './process-tuning.js';
 import type { SandboxLaunch } from './sandbox/sandbox-driver.js';
+import { CallLatency } from './call-latency.js';
 import { type StderrSink, StderrPump } from './stderr-pump.js';
 import { StdioChildTransport } from './stdio-child-transport.js';
 
-export type ExitCause = 'memory' | 'pids' | 'stdout_line' | 'spawn_error';
+export type ExitCause = 'memory' | 'pids' | 'stdout_line' | 'spawn_error' | 'unresponsive';
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -50,6 +51,8 @@ export interface ChildRunDeps {
 export class ChildRun {
   readonly pid: number | undefined;
   readonly transport: StdioChildTransport;
+  /** Round trips of the MCP requests sent to this process (pings excepted). */
+  readonly calls = new CallLatency();
   private readonly stderr: StderrPump;
   private readonly startedAt: number;
   private exit?: ExitInfo;
@@ -74,6 +77,10 @@ export class ChildRun {
         this.killFor('stdout_line', `a stdout line exceeded ${max} bytes; the process was killed`),
       onGarbage: (line) => deps.hooks.onGarbage(line),
       onCloseRequested: () => void this.terminate(),
+      onAnswered: (method, ms) => {
+        if (method !== 'ping') this.calls.record(ms);
+      },
+      now: () => deps.clock.now(),
     });
     this.stderr = new StderrPump({
       tuning: deps.tuning,
@@ -169,6 +176,17 @@ export class ChildRun {
       if (this.deps.clock.now() >= deadline) return false;
       await this.deps.clock.sleep(10);
     }
+  }
+
+  /**
+   * Kills a tree that stopped answering (the health probe, process-health-monitor.ts): SIGKILL,
+   * since a stopped or wedged process may never act on SIGTERM. Its exit carries the reason and
+   * goes through the supervisor's crash policy like any other.
+   */
+  killUnresponsive(detail: string): void {
+    this.cause ??= { kind: 'unresponsive', detail };
+    if (this.pid !== undefined) this.deps.spawner.signalGroup(this.pid, 'SIGKILL');
+    this.launch.cgroup?.killAll();
   }
 
   private killFor(kind: 'stdout_line', detail: string): void {

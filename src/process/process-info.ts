@@ -1,4 +1,5 @@
 import type { ResourceLimits } from '../config/satellite-config.js';
+import type { ProcessHealth } from './process-health.js';
 import type { ProcessState } from './process-state.js';
 
 /** One supervised server as the debug route and the status module see it. */
@@ -18,4 +19,6 @@ export interface ProcessInfo {
   lastCallAt?: string;
   sandbox: { driver: string; enforced: string[] };
   limits: ResourceLimits;
+  /** Ping, CPU, memory and call latency (ProcessManagerService.list and get fill it in). */
+  health?: ProcessHealth;
 }

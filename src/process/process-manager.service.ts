@@ -15,6 +15,8 @@ import { type OwnerLease, ServerOwner, supersededReason } from './server-owner.j
 import { CgroupManager } from './sandbox/cgroup-manager.service.js';
 import type { SandboxReport } from './sandbox/sandbox-driver.js';
 import { SandboxSelector } from './sandbox/sandbox-selector.service.js';
+import { HealthProbe } from './process-health.js';
+import { ResourceSampler } from './resource-sampler.js';
 
 export type { ProcessInfo } from './process-info.js';
 export type { ProcessState } from './process-state.js';
@@ -33,6 +35,7 @@ export { ProcessUnavailableError } from './process.errors.js';
 export class ProcessManagerService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ProcessManagerService.name);
   private readonly supervisors = new Map<string, ProcessSupervisor>();
+  private readonly probes = new Map<string, HealthProbe>();
   private readonly listeners = new Set<(info: ProcessInfo) => void>();
   private reaper?: TimerHandle;
   private removeExitHook?: () => void;
@@ -49,6 +52,7 @@ export class ProcessManagerService implements OnModuleInit, OnApplicationShutdow
     private readonly spawner: ProcessSpawner,
     private readonly cgroups: CgroupManager,
     private readonly owner: ServerOwner,
+    private readonly sampler: ResourceSampler,
   ) {}
 
   onModuleInit(): Promise<void> {
@@ -101,6 +105,7 @@ export class ProcessManagerService implements OnModuleInit, OnApplicationShutdow
         ),
     });
     this.supervisors.set(def.id, supervisor);
+    this.watch(def, supervisor);
     await this.untilSuperseded(lease, supervisor, () => supervisor.start());
   }
 
@@ -132,6 +137,8 @@ export class ProcessManagerService implements OnModuleInit, OnApplicationShutdow
     const supervisor = this.supervisors.get(id);
     if (!supervisor) return;
     this.supervisors.delete(id);
+    this.probes.get(id)?.stop();
+    this.probes.delete(id);
     await supervisor.terminate(reason);
     this.reporter.forget(supervisor.def);
   }
@@ -170,12 +177,16 @@ export class ProcessManagerService implements OnModuleInit, OnApplicationShutdow
     this.reaper = undefined;
   }
 
+  /** Every server with its health (ping, CPU, memory, call latency; process-health.ts). */
   list(): ProcessInfo[] {
-    return [...this.supervisors.values()].map((s) => s.info());
+    return [...this.supervisors.keys()].flatMap((id) => this.get(id) ?? []);
   }
 
   get(id: string): ProcessInfo | undefined {
-    return this.supervisors.get(id)?.info();
+    const supervisor = this.supervisors.get(id);
+    if (!supervisor) return undefined;
+    const health = this.probes.get(id)?.snapshot();
+    return { ...supervisor.info(), ...(health ? { health } : {}) };
   }
 
   sandboxReport(): SandboxReport {
@@ -221,6 +232,21 @@ export class ProcessManagerService implements OnModuleInit, OnApplicationShutdow
       for (const s of this.supervisors.values())
         for (const pgid of s.pgids()) this.spawner.signalGroup(pgid, 'SIGKILL');
     });
+  }
+
+  /** Starts the health probe of a (new) supervisor; a replaced one's probe stopped with it. */
+  private watch(def: StdioServerDefinition, supervisor: ProcessSupervisor): void {
+    const probe = new HealthProbe({
+      slug: def.slug,
+      running: () => supervisor.running(),
+      killUnresponsive: (generation, reason) => supervisor.killUnresponsive(generation, reason),
+      sampler: this.sampler,
+      clock: this.clock,
+      config: this.config.process.health,
+      log: this.logger,
+    });
+    this.probes.set(def.id, probe);
+    probe.start();
   }
 
   private supervisor(id: string): ProcessSupervisor {

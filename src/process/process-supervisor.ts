@@ -10,6 +10,7 @@ import type { LifecycleReporter } from './lifecycle-reporter.service.js';
 import type { ChildLauncher } from './process-launcher.service.js';
 import type { Clock, TimerHandle } from '../events/clock.js';
 import type { ProcessInfo } from './process-info.js';
+import type { ProbeTarget } from './process-health.js';
 import { canTransition, IllegalTransitionError, type ProcessState } from './process-state.js';
 import type { ProcessTuning } from './process-tuning.js';
 import {
@@ -179,6 +180,32 @@ export class ProcessSupervisor {
       this.deps.reporter.stopped(this.deps.def, reason);
     }
     await Promise.allSettled([...this.runs].map((run) => run.terminate()));
+  }
+
+  /** The running process, for the health probe (process-health.ts); undefined in any other state. */
+  running(): ProbeTarget | undefined {
+    const live = this.live;
+    if (this.state !== 'running' || !live || live.run.isDown) return undefined;
+    const { run, client, generation } = live;
+    return {
+      generation,
+      ...(run.pid !== undefined ? { pid: run.pid } : {}),
+      ...(run.launch.cgroup ? { cgroup: run.launch.cgroup } : {}),
+      client,
+      calls: run.calls,
+    };
+  }
+
+  /**
+   * Kills the running process of `generation` that stopped answering. Its exit then takes the
+   * path of any crash (onExit → the restart policy, `mcp.server.crashed`, the reason as last
+   * error); false when that process is no longer the live one.
+   */
+  killUnresponsive(generation: number, reason: string): boolean {
+    const live = this.live;
+    if (this.state !== 'running' || !live || live.generation !== generation) return false;
+    live.run.killUnresponsive(reason);
+    return true;
   }
 
   /** Process group ids of every tree this server still has (for the last-resort kill at exit). */

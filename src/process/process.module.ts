@@ -3,6 +3,7 @@ import { HostFs } from './host-fs.js';
 import { LeftoverSweeper } from './leftover-sweeper.service.js';
 import { LifecycleReporter } from './lifecycle-reporter.service.js';
 import { ProcTable } from './proc-table.js';
+import { ResourceSampler } from './resource-sampler.js';
 import { ProcessLauncher } from './process-launcher.service.js';
 import { ProcessManagerService } from './process-manager.service.js';
 import { ProcessSpawner } from './process-spawner.js';
@@ -23,6 +24,7 @@ import { TeamWorkspaces } from './team-workspaces.service.js';
   providers: [
     { provide: ProcessTuning, useValue: new ProcessTuning() },
     ProcTable,
+    ResourceSampler,
     HostFs,
     ProcessSpawner,
     CgroupManager,

@@ -26,6 +26,36 @@ describe('StdioChildTransport', () => {
     expect(messages).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
   });
 
+  it('times each answered request by method, on its own clock; notifications and answers it sends are not timed', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let now = 1000;
+    const answered: Array<[string, number]> = [];
+    const t = new StdioChildTransport({ stdin, stdout }, 1024, {
+      onLineTooLong: jest.fn(),
+      onGarbage: jest.fn(),
+      onCloseRequested: jest.fn(),
+      onAnswered: (method, ms) => answered.push([method, ms]),
+      now: () => now,
+    });
+    await t.start();
+    await t.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x' } });
+    await t.send({ jsonrpc: '2.0', id: 2, method: 'ping' });
+    await t.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    await t.send({ jsonrpc: '2.0', id: 'srv-1', result: {} }); // our answer to the server
+    now = 1040;
+    stdout.write('{"jsonrpc":"2.0","id":2,"result":{}}\n');
+    await flush();
+    now = 1250;
+    stdout.write('{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"bad"}}\n');
+    stdout.write('{"jsonrpc":"2.0","id":1,"result":{}}\n'); // a duplicate is not timed twice
+    await flush();
+    expect(answered).toEqual([
+      ['ping', 40],
+      ['tools/call', 250],
+    ]);
+  });
+
   it('reports non-JSON and non-JSON-RPC lines without failing', async () => {
     const { t, stdout, hooks, messages } = setup();
     await t.start();

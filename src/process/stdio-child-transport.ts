@@ -10,7 +10,14 @@ export interface StdioChildTransportHooks {
   onGarbage(line: string): void;
   /** The SDK client closed the transport: the owner terminates the process tree. */
   onCloseRequested(): void;
+  /** A request the satellite sent was answered after `ms` (call latency, process-health.ts). */
+  onAnswered?(method: string, ms: number): void;
+  /** The clock the round trips are measured with (ProcessClock.now). */
+  now?(): number;
 }
+
+/** Requests awaiting an answer that are remembered for timing; older ones are forgotten. */
+const MAX_TIMED = 256;
 
 /**
  * MCP stdio transport (newline-delimited JSON-RPC, spec "Transports › stdio") over a child the
@@ -26,6 +33,7 @@ export class StdioChildTransport implements Transport {
   private readonly splitter: LineSplitter;
   private started = false;
   private closed = false;
+  private readonly timed = new Map<string | number, { method: string; at: number }>();
 
   constructor(
     private readonly io: { readonly stdin: Writable; readonly stdout: Readable },
@@ -46,6 +54,11 @@ export class StdioChildTransport implements Transport {
 
   send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the MCP server process has exited'));
+    if (this.hooks.onAnswered && 'method' in message && 'id' in message) {
+      this.timed.set(message.id, { method: message.method, at: this.hooks.now?.() ?? Date.now() });
+      const oldest = this.timed.keys().next();
+      if (this.timed.size > MAX_TIMED && !oldest.done) this.timed.delete(oldest.value);
+    }
     return new Promise((resolve, reject) => {
       this.io.stdin.write(`${JSON.stringify(message)}\n`, (err) => (err ? reject(err) : resolve()));
     });
@@ -65,6 +78,7 @@ export class StdioChildTransport implements Transport {
   markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.timed.clear();
     this.io.stdout.off('data', this.onData);
     this.splitter.reset();
     this.onclose?.();
@@ -96,6 +110,15 @@ export class StdioChildTransport implements Transport {
       this.hooks.onGarbage(line);
       return;
     }
+    this.timeAnswer(parsed.data);
     this.onmessage?.(parsed.data);
+  }
+
+  private timeAnswer(message: JSONRPCMessage): void {
+    if (!('id' in message) || 'method' in message || message.id === undefined) return;
+    const sent = this.timed.get(message.id);
+    if (!sent) return;
+    this.timed.delete(message.id);
+    this.hooks.onAnswered?.(sent.method, (this.hooks.now?.() ?? Date.now()) - sent.at);
   }
 }

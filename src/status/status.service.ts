@@ -9,6 +9,7 @@ import { UpstreamManagerService } from '../discovery/upstream-manager.service.js
 import { ProcessManagerService } from '../process/process-manager.service.js';
 import { ANONYMOUS_CALLER, type CallerContext, canUse } from '../router/caller-context.js';
 import { BackendStatusService } from './backend-status.service.js';
+import { RecentErrorsService } from './recent-errors.service.js';
 import { StatusContributors } from './status-contributors.service.js';
 
 const started = Date.now();
@@ -25,6 +26,7 @@ export class StatusService {
     private readonly contributors: StatusContributors,
     private readonly backend: BackendStatusService,
     private readonly persisted: PersistedCatalogService,
+    private readonly recentErrors: RecentErrorsService,
   ) {}
 
   ready(): { ready: boolean; reason?: string } {
@@ -64,6 +66,7 @@ export class StatusService {
   /** Servers and tools grouped by team and transport, with status, process state and limits. */
   debug(caller: CallerContext = ANONYMOUS_CALLER) {
     const teams: Record<string, Record<string, unknown[]>> = {};
+    const shown = new Set<string>();
     for (const configured of this.configured()) {
       // A configured server without an upstream entry yet (its start is queued) is listed too.
       const info = this.upstreams.get(configured.id) ?? {
@@ -73,6 +76,7 @@ export class StatusService {
       };
       const { def } = info;
       if (!canUse(caller, def)) continue;
+      shown.add(def.slug);
       const byTransport = (teams[def.team] ??= {});
       const process = def.transport === 'stdio' ? this.processes.get(def.id) : undefined;
       const visible = this.upstreams.stateOf(def);
@@ -121,6 +125,10 @@ export class StatusService {
       sandbox: this.processes.sandboxReport(),
       configured_servers: this.registry.definitions().length,
       teams,
+      // Newest first; only of the caller's servers (and, without a server, config errors).
+      recent_errors: this.recentErrors
+        .list()
+        .filter((e) => e.server === undefined || shown.has(e.server)),
     };
   }
 

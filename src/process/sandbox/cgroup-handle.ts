@@ -58,6 +58,20 @@ export class CgroupHandle {
     return hits;
   }
 
+  /**
+   * What the whole tree uses now, from cgroup v2's `memory.current` (anonymous memory and page
+   * cache of every process in it) and `cpu.stat` `usage_usec` (kept for processes that exited).
+   * Undefined on v1 or when the files cannot be read: the caller falls back to /proc.
+   */
+  usage(): { memoryBytes: number; cpuSeconds: number } | undefined {
+    const dir = this.version === 'v2' ? this.dirs[0]?.dir : undefined;
+    if (!dir) return undefined;
+    const memory = Number((this.fs.read(join(dir, 'memory.current')) ?? '').trim() || NaN);
+    const usec = /^usage_usec (\d+)$/m.exec(this.fs.read(join(dir, 'cpu.stat')) ?? '');
+    if (!Number.isFinite(memory) || !usec) return undefined;
+    return { memoryBytes: memory, cpuSeconds: Number(usec[1]) / 1e6 };
+  }
+
   pids(): number[] {
     const all = new Set<number>();
     for (const file of this.procsFiles) {

@@ -45,6 +45,8 @@ export interface HarnessOptions {
   limits?: Partial<ResourceLimits>;
   tuning?: Partial<ProcessTuning>;
   dataDir?: string;
+  /** The health probe (DEPLOYSTACK_PROCESS_PING_*); default: the satellite's defaults. */
+  health?: { pingIntervalMs: number; pingTimeoutMs: number; after: number; restart: boolean };
 }
 
 export interface Harness {
@@ -74,6 +76,14 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     DEPLOYSTACK_LIMIT_CPU: String(limits.cpuCores),
     DEPLOYSTACK_LIMIT_PIDS: String(limits.maxProcesses),
     DEPLOYSTACK_LIMIT_CPU_SECONDS: String(limits.cpuSeconds),
+    ...(opts.health
+      ? {
+          DEPLOYSTACK_PROCESS_PING_INTERVAL_MS: String(opts.health.pingIntervalMs),
+          DEPLOYSTACK_PROCESS_PING_TIMEOUT_MS: String(opts.health.pingTimeoutMs),
+          DEPLOYSTACK_PROCESS_UNRESPONSIVE_PINGS: String(opts.health.after),
+          DEPLOYSTACK_PROCESS_RESTART_UNRESPONSIVE: String(opts.health.restart),
+        }
+      : {}),
   });
   const moduleRef = await Test.createTestingModule({
     imports: [TestGlobals.forRoot(config), ProcessModule],
