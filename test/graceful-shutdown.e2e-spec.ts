@@ -1,5 +1,6 @@
 // Invariant: SIGTERM during a burst of slow calls loses none of them: readiness turns false, new
-// sessions are refused, every call started before the signal completes, and the process exits 0.
+// sessions are refused, every call started before the signal (MCP or REST) completes, and the
+// process exits 0.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,12 @@ describe('graceful shutdown under load', () => {
           },
         }) as Promise<CallToolResult>,
     );
+    // A REST call (docs/rest.md) is waited for like the MCP ones.
+    const restCall = fetch(`${base}/api/tools/everything-trigger-long-running-operation/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ duration: 2, steps: 2 }),
+    });
     await new Promise((r) => setTimeout(r, 300)); // the calls are running upstream
     const t0 = Date.now();
     child.kill('SIGTERM');
@@ -63,6 +70,13 @@ describe('graceful shutdown under load', () => {
         { type: 'text', text: expect.stringContaining('Long running operation completed') },
       ]);
     }
+    const rest = await restCall;
+    expect(rest.status).toBe(200);
+    const restResult = (await rest.json()) as CallToolResult;
+    expect(restResult.isError).toBeFalsy();
+    expect(restResult.content).toEqual([
+      { type: 'text', text: expect.stringContaining('Long running operation completed') },
+    ]);
     const code = await exited;
     expect({ code, output: code === 0 ? '' : output() }).toEqual({ code: 0, output: '' });
     expect(Date.now() - t0).toBeLessThan(8000 + 3000);

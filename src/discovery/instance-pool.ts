@@ -142,10 +142,14 @@ export class InstancePool implements UpstreamConnection {
       url,
       upstream: new HttpUpstream({ ...this.def, url }, () => {
         const client = createClient();
-        // A broken stream or a failed send is a hint the instance died: check it now.
-        // With active checks off (interval 0), only the breakers take an instance out.
+        // A broken stream or a failed send is a hint the instance died: check it now, once the
+        // pool is up (before that, a failed or aborted discovery is the discovery retry's to
+        // repeat, on its backoff). With active checks off (interval 0), only the breakers take
+        // an instance out.
         if (this.settings.healthIntervalMs > 0)
-          client.onerror = () => void this.check(instance, true);
+          client.onerror = () => {
+            if (this.monitoring) void this.check(instance, true);
+          };
         return client;
       }),
       breaker: newBreaker(this.settings, isInstanceFailure),
@@ -164,11 +168,15 @@ export class InstancePool implements UpstreamConnection {
 
   /**
    * Connects every instance and resolves as soon as one is up; the others go on connecting, and
-   * those that fail are ejected until a health probe passes.
+   * those that fail are ejected until a health probe passes. `signal` (the discovery's timeout)
+   * stops every attempt: pending requests are aborted and their clients closed.
    */
-  async connect(): Promise<void> {
+  /** Whether health checks run: from the first successful connect on. */
+  private monitoring = false;
+
+  async connect(signal?: AbortSignal): Promise<void> {
     const attempts = this.instances.map((instance) =>
-      instance.upstream.connect().then(
+      instance.upstream.connect(signal).then(
         () => {
           if (!instance.isolation) return;
           instance.isolation.dispose(); // connected again (a discovery retry): back in rotation
@@ -301,6 +309,7 @@ export class InstancePool implements UpstreamConnection {
 
   private startChecks(): void {
     if (this.settings.healthIntervalMs <= 0) return;
+    this.monitoring = true;
     for (const instance of this.instances) this.schedule(instance);
   }
 

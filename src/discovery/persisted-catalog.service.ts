@@ -143,6 +143,11 @@ export class PersistedCatalogService implements OnApplicationShutdown {
     return this.states.get(id);
   }
 
+  /** Whether `tool` of server `id` is kept out under `hold` (changed or added since its pins). */
+  isHeld(id: string, tool: string): boolean {
+    return this.states.get(id)?.held_tools.includes(tool) ?? false;
+  }
+
   /** The server went away: its view goes (the stored rows stay, for when it comes back). */
   forget(id: string): void {
     this.states.delete(id);

@@ -10,6 +10,7 @@ import {
   LATEST_PROTOCOL_VERSION,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InFlightRequests } from '../events/in-flight-requests.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import type { CallerContext } from '../router/caller-context.js';
 import { DirectServerFactory } from '../router/direct-server.factory.js';
@@ -44,8 +45,6 @@ const RECONNECT_AFTER_MS = 1000;
 export class McpTransportService {
   private readonly logger = new Logger(McpTransportService.name);
   private accepting = true;
-  private inFlight = 0;
-  private idle?: () => void;
 
   constructor(
     private readonly sessions: SessionRegistryService,
@@ -55,6 +54,7 @@ export class McpTransportService {
     private readonly clock: Clock,
     private readonly events: EventBusService,
     private readonly ids: SessionIdCodec,
+    private readonly inFlight: InFlightRequests,
   ) {}
 
   /** Sessions being rebuilt from a signed id, so concurrent first requests share one rebuild. */
@@ -71,33 +71,16 @@ export class McpTransportService {
 
   /**
    * Waits until no client message is being answered (bounded), so a rolling update loses no
-   * in-flight call. GET streams don't count: they carry no call of their own.
+   * in-flight call: MCP POSTs and REST calls alike. GET streams don't count: they carry no call of
+   * their own.
    */
-  async drain(timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
-    if (this.inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = this.clock.after(timeoutMs, resolve);
-        this.idle = () => {
-          timer.cancel();
-          resolve();
-        };
-      });
-    }
-    return { drained: this.inFlight === 0, inFlight: this.inFlight };
+  drain(timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
+    return this.inFlight.drain(timeoutMs);
   }
 
   /** Counts a POST until its response has been written (or the client went away). */
   track(reply: FastifyReply): void {
-    this.inFlight++;
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      this.inFlight--;
-      if (this.inFlight === 0) this.idle?.();
-    };
-    reply.raw.once('finish', finish);
-    reply.raw.once('close', finish);
+    this.inFlight.track(reply.raw);
   }
 
   async handle(

@@ -21,6 +21,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientAccessService } from '../auth/client-access.service.js';
 import { ClientAuth, clientAccessOf } from '../auth/client-auth.guard.js';
+import { InFlightRequests } from '../events/in-flight-requests.js';
 import { DISCOVER_DEFAULT_LIMIT, DISCOVER_MAX_LIMIT } from '../router/meta-tools.js';
 import { InvalidToolRequestError } from './rest.errors.js';
 import {
@@ -52,6 +53,7 @@ export class RestToolsController {
     private readonly tools: RestToolsService,
     private readonly openApi: ToolsOpenApiService,
     private readonly access: ClientAccessService,
+    private readonly inFlight: InFlightRequests,
   ) {}
 
   @Get()
@@ -218,6 +220,8 @@ export class RestToolsController {
     @Param('tool_path') toolPath: string,
     @Body() body: unknown,
   ): Promise<void> {
+    // A graceful shutdown waits for this call as for one on /mcp.
+    this.inFlight.track(reply.raw);
     const args = argumentsOf(body, req.headers['content-type']);
     const signal = disconnectSignal(reply);
     const call = { toolPath, args, caller: clientAccessOf(req).caller, signal };

@@ -97,7 +97,17 @@ function failureProblem(f: ToolCallFailure): ProblemAnswer {
       });
     case 'unavailable': {
       const state = f.details.state;
-      // Switched off in the configuration: retrying does not help until an operator acts.
+      // Switched off in the configuration, or held by pinning: retrying does not help until an
+      // operator acts.
+      if (f.details.reason === 'held') {
+        return answer({
+          type: type('tool-held'),
+          title: 'The tool is held until its changed definition is approved',
+          status: 409,
+          ...common,
+          ...server,
+        });
+      }
       if (state === 'disabled') {
         return answer({
           type: type('server-disabled'),

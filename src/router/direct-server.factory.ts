@@ -17,6 +17,8 @@ import { UpstreamUnavailableError } from '../discovery/discovery.errors.js';
 import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
 import { CallContextRegistry, type DownstreamCall } from './call-context.registry.js';
 import { type CallerContext, canUse } from './caller-context.js';
+import { heldToolMessage } from './tool-call-failure.js';
+import { PersistedCatalogService } from '../discovery/persisted-catalog.service.js';
 import { peerOfRequest, peerOfSession } from './peers.js';
 import { ToolCallAuditService, type ToolCallOutcome } from './tool-call-audit.service.js';
 
@@ -44,6 +46,7 @@ export class DirectServerFactory {
     private readonly contexts: CallContextRegistry,
     private readonly quotas: ClientQuotaService,
     private readonly audit: ToolCallAuditService,
+    private readonly pinning: PersistedCatalogService,
   ) {}
 
   /** The server a direct endpoint names, among those the caller may use (own per-user instance first). */
@@ -75,7 +78,9 @@ export class DirectServerFactory {
     server.fallbackRequestHandler = (request, extra) =>
       request.method === 'tools/call'
         ? this.callTool(def, caller, server, request, extra)
-        : this.forward(def, server, request, extra);
+        : request.method === 'tools/list'
+          ? this.listTools(def, server, request, extra)
+          : this.forward(def, server, request, extra);
     server.fallbackNotificationHandler = (notification) =>
       this.upstreams
         .withClient(def.id, (c) => c.notification(notification as never))
@@ -94,6 +99,25 @@ export class DirectServerFactory {
           detach();
         };
       },
+    };
+  }
+
+  /** The upstream's tools/list, without the tools `hold` pinning keeps out (as on /mcp). */
+  private async listTools(
+    def: ServerDefinition,
+    server: Server,
+    request: JSONRPCRequest,
+    extra: Extra,
+  ): Promise<Result> {
+    const result = await this.forward(def, server, request, extra);
+    const tools = (result as { tools?: unknown }).tools;
+    if (!Array.isArray(tools)) return result;
+    return {
+      ...result,
+      tools: tools.filter(
+        (t: { name?: unknown }) =>
+          typeof t?.name !== 'string' || !this.pinning.isHeld(def.id, t.name),
+      ),
     };
   }
 
@@ -122,6 +146,10 @@ export class DirectServerFactory {
         startedAt: started,
         durationMs: Date.now() - started,
       });
+    if (this.pinning.isHeld(def.id, tool)) {
+      audit('refused', 'tool held by pinning');
+      return { content: [{ type: 'text', text: heldToolMessage(def.slug, tool) }], isError: true };
+    }
     let release: () => void;
     try {
       release = this.quotas.enterCall(caller);

@@ -47,6 +47,26 @@ export function unknownToolFailure(toolPath: string, suggestions: string[]): Too
   );
 }
 
+/**
+ * A tool kept out under `"toolPinning": "hold"` (docs/operations.md, "Pinned tool definitions"):
+ * its definition changed (or it appeared) since the server's tools were pinned.
+ */
+export function heldToolFailure(toolPath: string, server: string, tool: string): ToolCallFailure {
+  return new ToolCallFailure('unavailable', heldToolMessage(server, tool), {
+    toolPath,
+    server,
+    reason: 'held',
+  });
+}
+
+export function heldToolMessage(server: string, tool: string): string {
+  return (
+    `Tool "${tool}" of server "${server}" is held: its definition changed since it was pinned ` +
+    `(toolPinning "hold"), so it is not served until an operator approves the change ` +
+    `("approvedToolsHash" in the server file, or the approve_tool_changes command).`
+  );
+}
+
 /** What went wrong in the upstream call, worded for an agent (docs/protocol.md "`execute_mcp_tool`"). */
 export function upstreamFailure(
   entry: CatalogEntry,

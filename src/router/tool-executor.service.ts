@@ -15,7 +15,13 @@ import { CallContextRegistry } from './call-context.registry.js';
 import { type CallerContext, canUse } from './caller-context.js';
 import type { DownstreamPeer } from './downstream-peer.js';
 import { ToolCallAuditService, type ToolCallOutcome } from './tool-call-audit.service.js';
-import { ToolCallFailure, unknownToolFailure, upstreamFailure } from './tool-call-failure.js';
+import {
+  heldToolFailure,
+  ToolCallFailure,
+  unknownToolFailure,
+  upstreamFailure,
+} from './tool-call-failure.js';
+import { PersistedCatalogService } from '../discovery/persisted-catalog.service.js';
 import { ToolSearchService } from './tool-search.service.js';
 
 export interface ExecuteOptions {
@@ -60,7 +66,18 @@ export class ToolExecutorService {
     private readonly metrics: MetricsService,
     private readonly quotas: ClientQuotaService,
     private readonly audit: ToolCallAuditService,
+    private readonly pinning: PersistedCatalogService,
   ) {}
+
+  /** A path that names a tool the caller's server holds back under `hold` pinning. */
+  private heldTool(toolPath: string, caller: CallerContext) {
+    for (const { def } of this.upstreams.list()) {
+      if (!toolPath.startsWith(`${def.slug}-`) || !canUse(caller, def)) continue;
+      const tool = toolPath.slice(def.slug.length + 1);
+      if (this.pinning.isHeld(def.id, tool)) return { server: def.slug, tool };
+    }
+    return undefined;
+  }
 
   resolve(toolPath: string, caller: CallerContext): CatalogEntry | undefined {
     let entry = this.catalog.get(toolPath);
@@ -99,6 +116,11 @@ export class ToolExecutorService {
     const entry = this.resolve(toolPath, opts.caller);
     const started = Date.now();
     if (!entry) {
+      const held = this.heldTool(toolPath, opts.caller);
+      if (held) {
+        this.auditCall(undefined, toolPath, args, opts, started, 'refused', 'tool held by pinning');
+        throw heldToolFailure(toolPath, held.server, held.tool);
+      }
       const failure = unknownToolFailure(toolPath, this.search.suggest(toolPath, opts.caller));
       this.auditCall(undefined, toolPath, args, opts, started, 'error', 'unknown tool path');
       throw failure;

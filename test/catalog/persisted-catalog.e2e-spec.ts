@@ -205,8 +205,32 @@ describe('the persisted catalog across restarts', () => {
     expect(paths).not.toContain('cat-extra');
     const refused = await execute('cat-lookup', { word: 'pin' });
     expect(refused.isError).toBe(true);
-    expect(text(refused)).toContain('Unknown tool path "cat-lookup"');
+    expect(text(refused)).toContain('Tool "lookup" of server "cat" is held');
     expect(text(await execute('cat-echo', { message: 'still here' }))).toBe('echo: still here');
+    // The direct endpoint serves the same: held tools are neither listed nor callable there.
+    const direct = await connectClient(`${sat!.base}/i/cat/mcp`);
+    try {
+      const listed = (await direct.listTools()).tools.map((t) => t.name);
+      expect(listed).toContain('echo');
+      expect(listed).not.toContain('lookup');
+      expect(listed).not.toContain('extra');
+      const directRefused = (await direct.callTool({
+        name: 'lookup',
+        arguments: { word: 'pin' },
+      })) as CallToolResult;
+      expect(directRefused.isError).toBe(true);
+      expect(text(directRefused)).toContain('is held');
+    } finally {
+      await direct.close();
+    }
+    // And over REST: 409, an operator has to act.
+    const rest = await fetch(`${sat!.base}/api/tools/cat-lookup/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ word: 'pin' }),
+    });
+    expect(rest.status).toBe(409);
+    expect(((await rest.json()) as { type: string }).type).toContain('tool-held');
 
     // Approval: the server file names the tool set the debug route shows.
     writeConfig({ toolPinning: 'hold', approvedToolsHash: held.pinning!.current_set_hash });

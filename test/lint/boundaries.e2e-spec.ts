@@ -100,7 +100,7 @@ describe('module boundaries in lint', () => {
   });
 
   it('test support is for spec files only', async () => {
-    const support = '../../test/process/support/manual-clock.js';
+    const support = '../../test/process/support/fake-children.js';
     expect(await boundaryFindings('src/process/x.spec.ts', importOf(support))).toEqual([]);
     const findings = await boundaryFindings('src/process/x.ts', importOf(support));
     expect(findings).toEqual([expect.stringContaining('Only spec files may import test support')]);
