@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { untilAborted } from '../events/abort.js';
 import { SecretRedactor } from '../config/secret-redactor.js';
 import { Clock } from '../events/clock.js';
 import { BackendApiClient } from './backend-api.client.js';
@@ -128,17 +129,4 @@ export class CommandDispatcher {
       );
     }
   }
-}
-
-/**
- * `work`, or the signal's reason as soon as it aborts. The handler got the same signal and stops
- * its work on it; the dispatcher does not wait for a handler that does not.
- */
-function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

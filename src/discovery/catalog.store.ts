@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { openSqliteFile } from '../events/sqlite-file.js';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolChange, ToolPin } from './tool-pinning.js';
 
@@ -39,11 +38,9 @@ export class CatalogStore {
   private open = true;
 
   private constructor(path: string) {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    this.db = new DatabaseSync(path);
-    this.db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = NORMAL;
+    this.db = openSqliteFile(
+      path,
+      `
       CREATE TABLE IF NOT EXISTS server_tools (
         server_id TEXT PRIMARY KEY,
         fingerprint TEXT NOT NULL,
@@ -58,7 +55,8 @@ export class CatalogStore {
         changes TEXT NOT NULL,
         reported_set_hash TEXT
       );
-    `);
+    `,
+    );
     this.selectTools = this.db.prepare(
       'SELECT fingerprint, tools, saved_at FROM server_tools WHERE server_id = ?',
     );

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { untilAborted } from '../events/abort.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
@@ -492,14 +493,4 @@ function callOptions(upstream: Upstream, call: CallTarget): CallOptions {
     ...(call.affinity !== undefined ? { affinity: call.affinity } : {}),
     ...(call.signal ? { signal: call.signal } : {}),
   };
-}
-
-/** `work`, or a rejection as soon as `signal` aborts (the work itself is stopped by its owner). */
-function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { inTransaction, openSqliteFile } from './sqlite-file.js';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { SatelliteEvent } from './event-map.js';
 
 export interface QueuedEvent {
@@ -44,11 +43,9 @@ export class EventQueueStore {
   // stripping, which supports only erasable syntax.
   private constructor(options: EventQueueStoreOptions) {
     this.capacity = options.capacity;
-    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
-    this.db = new DatabaseSync(options.path);
-    this.db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = NORMAL;
+    this.db = openSqliteFile(
+      options.path,
+      `
       CREATE TABLE IF NOT EXISTS events (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         type TEXT NOT NULL,
@@ -57,7 +54,8 @@ export class EventQueueStore {
       );
       CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
       INSERT OR IGNORE INTO counters (name, value) VALUES ('overflow_dropped', 0);
-    `);
+    `,
+    );
     this.insert = this.db.prepare('INSERT INTO events (type, timestamp, data) VALUES (?, ?, ?)');
     this.selectOldest = this.db.prepare(
       'SELECT seq, type, timestamp, data FROM events ORDER BY seq LIMIT ?',
@@ -89,7 +87,7 @@ export class EventQueueStore {
   append(event: SatelliteEvent): number {
     this.assertOpen();
     const over = Math.max(0, this.count + 1 - this.capacity);
-    this.transaction(() => {
+    inTransaction(this.db, () => {
       this.insert.run(event.type, event.timestamp, JSON.stringify(event.data));
       if (over > 0) {
         this.trimOldest.run(over);
@@ -118,7 +116,7 @@ export class EventQueueStore {
     this.assertOpen();
     if (seqs.length === 0) return;
     let removed = 0;
-    this.transaction(() => {
+    inTransaction(this.db, () => {
       for (const seq of seqs) removed += Number(this.deleteOne.run(seq).changes);
     });
     this.count -= removed;
@@ -141,17 +139,6 @@ export class EventQueueStore {
     if (!this.open) return;
     this.open = false;
     this.db.close();
-  }
-
-  private transaction(work: () => void): void {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      work();
-      this.db.exec('COMMIT');
-    } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
-    }
   }
 
   private assertOpen(): void {

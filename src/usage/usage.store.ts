@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { inTransaction, openSqliteFile } from '../events/sqlite-file.js';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { type HistogramJson, LatencyHistogram } from './latency-histogram.js';
 
 export const HOUR_MS = 3_600_000;
@@ -72,11 +71,9 @@ export class UsageStore {
   private open = true;
 
   private constructor(options: UsageStoreOptions) {
-    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
-    this.db = new DatabaseSync(options.path);
-    this.db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = NORMAL;
+    this.db = openSqliteFile(
+      options.path,
+      `
       CREATE TABLE IF NOT EXISTS tool_usage (
         hour INTEGER NOT NULL,
         server TEXT NOT NULL,
@@ -95,7 +92,8 @@ export class UsageStore {
         sessions INTEGER NOT NULL,
         tokens INTEGER NOT NULL
       );
-    `);
+    `,
+    );
     this.selectLatency = this.db.prepare(
       'SELECT latency FROM tool_usage WHERE hour = ? AND server = ? AND team = ? AND tool = ? AND client = ?',
     );
@@ -126,7 +124,7 @@ export class UsageStore {
   /** Adds a batch of deltas to the stored rows, in one transaction (all or nothing). */
   add(usage: Iterable<UsageRow>, saved: Iterable<SavedRow>): void {
     this.assertOpen();
-    this.transaction(() => {
+    inTransaction(this.db, () => {
       for (const row of usage) {
         const key = [row.hour, row.server, row.team, row.tool, row.client] as const;
         const stored = this.selectLatency.get(...key) as { latency: string } | undefined;
@@ -203,7 +201,7 @@ export class UsageStore {
   prune(beforeHour: number): number {
     this.assertOpen();
     let removed = 0;
-    this.transaction(() => {
+    inTransaction(this.db, () => {
       removed += Number(this.deleteUsage.run(beforeHour).changes);
       removed += Number(this.deleteSaved.run(beforeHour).changes);
     });
@@ -218,17 +216,6 @@ export class UsageStore {
     if (!this.open) return;
     this.open = false;
     this.db.close();
-  }
-
-  private transaction(work: () => void): void {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      work();
-      this.db.exec('COMMIT');
-    } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
-    }
   }
 
   private assertOpen(): void {

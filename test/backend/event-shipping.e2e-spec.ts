@@ -124,6 +124,10 @@ describe('event shipping', () => {
     const child = spawn(
       process.execPath,
       [
+        // Node runs the store's TypeScript source (type stripping); this hook maps its './x.js'
+        // imports to the './x.ts' files.
+        '--import',
+        fileURLToPath(new URL('../../bench/search/ts-resolve.ts', import.meta.url)),
         fileURLToPath(new URL('./support/event-writer.child.mjs', import.meta.url)),
         join(first.dataDir, EVENT_QUEUE_FILE),
       ],
