@@ -62,6 +62,8 @@ describe('annotateEntities', () => {
     expect(annotateEntities('SELECT id FROM users')).toContain('sql query database');
     expect(annotateEntities('delete the job cleanup-42.')).toContain('"cleanup 42"');
     expect(annotateEntities('mappings of logs-2024, please')).toContain('"logs 2024"');
+    expect(annotateEntities('close #77 today')).toContain('#77 number');
+    expect(annotateEntities('get run 3f2b8c1e-9a4d-4e2b-8f00-1c2d3e4f5a6b')).toBe('get run  id ');
   });
 
   it('leaves plain words, fractions and abbreviations alone', () => {
