@@ -42,10 +42,10 @@ const TWO_STAGE_KEEP_SHARE = 0.1;
 const TWO_STAGE_MIN_KEEP = 20;
 /** Loose expansion terms held by more than this share of tools are skipped. */
 const COMMON_TERM_SHARE = 0.2;
-/** An expansion at least this close in weight to the word itself says the same (abbreviations). */
+/** An alternative at least this close in weight to the word itself says the same (a typo's fix). */
 const EXACT_TERM_WEIGHT = 0.75;
 
-/** A query word and the forms that say the same (its abbreviation or long form). */
+/** A query word and the forms that say the same (the word with two letters swapped back). */
 function exactTerms(concept: QueryConcept): string[] {
   const own = concept.terms.get(concept.stem) ?? 1;
   return [...concept.terms].filter(([, w]) => w >= EXACT_TERM_WEIGHT * own).map(([t]) => t);
@@ -212,9 +212,8 @@ export class ToolSearchIndex {
     const unknown = new Set(
       concepts.map((c) => c.stem).filter((stem) => !this.vocabulary.has(stem) && !/\d/.test(stem)),
     );
-    // A loose expansion (a synonym, a related word) that most tools hold (get, list, all) adds
-    // no ranking signal, only work. The words themselves and their long forms (org → organization)
-    // always stay: they say what the query says.
+    // A loose alternative (a CamelCase part) that most tools hold adds no ranking signal, only
+    // work. The words themselves always stay: they say what the query says.
     const common = this.tools.size * COMMON_TERM_SHARE;
     const exact = new Set(concepts.flatMap(exactTerms));
     for (const term of weights.keys()) {
@@ -386,7 +385,7 @@ export class ToolSearchIndex {
 
   /**
    * A word the catalog doesn't know, with the catalog's words that are it with two neighbouring
-   * letters swapped (`alrets` → alert) as alternatives at the weight of an abbreviation.
+   * letters swapped (`alrets` → alert) as alternatives, nearly at the word's own weight.
    */
   private withTranspositions(concept: QueryConcept): QueryConcept {
     const { stem } = concept;
