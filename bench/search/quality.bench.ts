@@ -107,25 +107,6 @@ console.log(
   `\nTuning servers: ${split.tuning.join(', ')}.\nHeld-out servers: ${split.heldOut.join(', ')}.`,
 );
 
-// How much rides on the hand-written vocabulary (tool-vocabulary.ts, tool-associations.ts):
-// written from the domains of MCP servers, but by people who had read these queries.
-console.log('\n## Without the hand-written vocabulary (MRR@10: all / tuning / held-out)\n');
-for (const [label, options] of [
-  ['no related words', { relatedWeight: 0 }],
-  ['no synonyms, no related words', { relatedWeight: 0, synonymWeight: 0 }],
-] as const) {
-  const rows = qualityTable(
-    measureQuality(catalog, { ...indexOptions, ...options }),
-    split.isHeldOut,
-  );
-  console.log(
-    `- ${label}: ${rows
-      .slice(0, 3)
-      .map(([, q]) => q.mrr.toFixed(3))
-      .join(' / ')}`,
-  );
-}
-
 if (args.misses) {
   // Only the tuning half: the held-out half is for checking that a change carries over.
   console.log('\n## Queries of the tuning servers whose expected tool is not first\n');

@@ -8,7 +8,7 @@
 /** Separates the fields of a tool's phrase text: a pair never spans two fields. */
 const FIELD_BREAK = ' | ';
 
-/** Two consecutive query words, each as the terms that say it (the word, its abbreviations). */
+/** Two consecutive query words, each as the terms that say it (the word, a typo's correction). */
 export interface QueryPair {
   readonly first: readonly string[];
   readonly second: readonly string[];

@@ -1,14 +1,12 @@
 import { type Action, queryAction, queryReadScope, type ReadScope } from './action-intent.js';
 import { annotateEntities } from './query-entities.js';
-import { RELATED_GROUPS, RELATED_PHRASES } from './tool-associations.js';
 import { isContentWord, splitWords, stemWord } from './text-normaliser.js';
-import { ABBREVIATIONS, PHRASES, SYNONYM_GROUPS } from './tool-vocabulary.js';
 
 /** One meaningful word of the query with the terms that stand for it, each with a weight. */
 export interface QueryConcept {
   /** The stemmed query word itself. */
   readonly stem: string;
-  /** stem → weight: the word itself at 1, its abbreviation forms and synonyms lower. */
+  /** stem → weight: the word itself at 1, its CamelCase parts (and typo forms) lower. */
   readonly terms: ReadonlyMap<string, number>;
   /**
    * Where the word first stands among the query's meaningful words (stop words skipped): words
@@ -28,17 +26,12 @@ export interface AnalysedQuery {
 }
 
 export interface QueryAnalyserOptions {
-  /** Weight of a synonym from the tool vocabulary (the word itself weighs 1). */
-  readonly synonymWeight?: number;
-  /** Weight of an abbreviation's long form, or a long form's abbreviation. */
-  readonly abbreviationWeight?: number;
-  /** Weight of a word of the same domain (commit → history, log). */
-  readonly relatedWeight?: number;
   /** Weight of a quoted word ('Old roadmap'), or a file or repository name: data, not intent. */
   readonly quotedWeight?: number;
+  /** Name things with a kind (URLs, files, repositories, SQL); false for ablation. */
+  readonly entities?: boolean;
 }
 
-const MAX_PHRASE_WORDS = 3;
 const CAMEL_WORD = /\b[\p{L}\p{N}]*\p{Ll}\p{Lu}[\p{L}\p{N}]*\b/gu;
 const CAMEL_PART_WEIGHT = 0.5;
 /** A short leading label before a colon names the product ("Sentry: which projects…"). */
@@ -49,40 +42,20 @@ const LABEL = /^\s*([\p{L}\p{N}][\p{L}\p{N} .-]{0,30}):\s/u;
  */
 const QUOTED = /(?<=^|[\s(])(['"‘“])(.+?)(?:['"’”])(?=[\s.,;:!?)]|$)/g;
 
-/** Turns a query into concepts: phrases joined, stop words dropped, words stemmed and expanded. */
+/**
+ * Turns a query into concepts: stop words dropped, words stemmed, things with a kind named. No
+ * word lists: synonyms, related words, abbreviations and idioms written by hand were fitted to
+ * the dev queries and removed (docs/search-tuning.md); WordNet synonyms were measured and lost.
+ */
 export class QueryAnalyser {
-  private readonly expansions = new Map<string, Map<string, number>>();
-  private readonly phrases = new Map<string, string>();
   private readonly quotedWeight: number;
+  private readonly entities: boolean;
   /** The parts of the CamelCase words of the query being analysed. */
   private camelParts = new Map<string, Map<string, number>>();
 
   constructor(options: QueryAnalyserOptions = {}) {
     this.quotedWeight = options.quotedWeight ?? 0.3;
-    const synonymWeight = options.synonymWeight ?? 0.5;
-    const abbreviationWeight = options.abbreviationWeight ?? 0.9;
-    const relatedWeight = options.relatedWeight ?? 0.3;
-    for (const [phrase, word] of Object.entries({ ...RELATED_PHRASES, ...PHRASES })) {
-      this.phrases.set(phrase, word);
-    }
-    for (const [groups, weight] of [
-      [SYNONYM_GROUPS, synonymWeight],
-      [RELATED_GROUPS, relatedWeight],
-    ] as const) {
-      for (const group of groups) {
-        const stems = [...new Set(group.map(stemWord))];
-        for (const stem of stems) {
-          for (const other of stems) if (other !== stem) this.relate(stem, other, weight);
-        }
-      }
-    }
-    for (const [short, long] of Object.entries(ABBREVIATIONS)) {
-      const shortStem = stemWord(short);
-      const longStems = splitWords(long).map(stemWord);
-      for (const longStem of longStems) this.relate(shortStem, longStem, abbreviationWeight);
-      // A one-word long form also finds its abbreviation (repository → repo).
-      if (longStems.length === 1) this.relate(longStems[0], shortStem, abbreviationWeight);
-    }
+    this.entities = options.entities ?? true;
   }
 
   analyse(query: string): AnalysedQuery {
@@ -90,7 +63,7 @@ export class QueryAnalyser {
     const quoted: string[] = [];
     // A CamelCase word is one word here (GitHub, CircleCI), its parts only a weak alternative.
     const parts = new Map<string, Map<string, number>>();
-    const annotated = annotateEntities(query);
+    const annotated = this.entities ? annotateEntities(query) : query;
     const plain = annotated
       .replace(QUOTED, (_m, _open, text: string) => {
         quoted.push(text);
@@ -105,21 +78,16 @@ export class QueryAnalyser {
     this.camelParts = parts;
     const label = LABEL.exec(plain);
     const unlabelled = label ? plain.slice(label[0].length) : plain;
-    const words = this.joinPhrases(splitWords(plain));
+    const words = splitWords(plain);
     const next = this.addConcepts(concepts, words, 1, 0);
     // Quoted text names a thing (a page title, a label, a button's text): it tells which tool
     // only a little, and never what the query asks to do.
-    this.addConcepts(
-      concepts,
-      this.joinPhrases(splitWords(quoted.join(' '))),
-      this.quotedWeight,
-      next + 1,
-    );
+    this.addConcepts(concepts, splitWords(quoted.join(' ')), this.quotedWeight, next + 1);
     return {
       concepts: [...concepts.values()],
-      action: queryAction(this.joinPhrases(splitWords(unlabelled)), unlabelled),
+      action: queryAction(splitWords(unlabelled), unlabelled),
       // Entities count as references: a file, a repository, a URL is one thing.
-      scope: queryReadScope(this.joinPhrases(splitWords(unlabelled)), annotated),
+      scope: queryReadScope(splitWords(unlabelled), annotated),
       label: label ? splitWords(label[1]) : [],
     };
   }
@@ -139,37 +107,11 @@ export class QueryAnalyser {
         continue;
       }
       const terms = new Map<string, number>([[stem, scale]]);
-      for (const [term, weight] of [
-        ...(this.expansions.get(stem) ?? []),
-        ...(this.camelParts.get(stem) ?? []),
-      ]) {
+      for (const [term, weight] of this.camelParts.get(stem) ?? []) {
         if (!terms.has(term)) terms.set(term, weight * scale);
       }
       into.set(stem, { stem, terms, position: position++ });
     }
     return position;
-  }
-
-  private joinPhrases(words: string[]): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < words.length;) {
-      let matched = false;
-      for (let n = Math.min(MAX_PHRASE_WORDS, words.length - i); n >= 2 && !matched; n--) {
-        const joined = this.phrases.get(words.slice(i, i + n).join(' '));
-        if (joined) {
-          out.push(joined);
-          i += n;
-          matched = true;
-        }
-      }
-      if (!matched) out.push(words[i++]);
-    }
-    return out;
-  }
-
-  private relate(from: string, to: string, weight: number): void {
-    let related = this.expansions.get(from);
-    if (!related) this.expansions.set(from, (related = new Map<string, number>()));
-    related.set(to, Math.max(weight, related.get(to) ?? 0));
   }
 }

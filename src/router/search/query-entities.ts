@@ -84,6 +84,13 @@ const RULES: readonly EntityRule[] = [
     replace: (m) => ` repository ${named(m)} `,
   },
   { pattern: /(^|\s)#[a-z][\w-]*/gi, replace: (m) => ` channel ${words(m)} ` },
+  // `#123`: how trackers and code hosts number issues and pull requests; APIs take it as a number.
+  { pattern: /(?<=^|[\s(])#\d+\b/g, replace: (m) => ` ${m} number ` },
+  // A UUID is an id, whatever it names.
+  {
+    pattern: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
+    replace: () => ' id ',
+  },
   // A name with a number in it (`cleanup-42`, `logs-2024`, `web_v2`): the name of a thing.
   {
     pattern:

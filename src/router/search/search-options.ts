@@ -25,8 +25,6 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
   readonly actionBoost?: number;
   /** Cut for a tool that reads when the query writes, or the other way round. */
   readonly actionPenalty?: number;
-  /** Lift for a tool by the share of its name's words the query holds: × (1 + nameBoost × share). */
-  readonly nameBoost?: number;
   /**
    * Lift for a tool whose name, lead or parameters hold consecutive query words together ("two
    * numbers", "base branch"): score × (1 + phraseBoost × share of the query's word pairs, by IDF).
@@ -42,6 +40,8 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
    * score × share^serverCoveragePower (0 turns it off).
    */
   readonly serverCoveragePower?: number;
+  /** Whether a query word can name a server ("Sentry: …"); false for ablation. */
+  readonly mentions?: boolean;
   /** BM25+ parameters (MiniSearch's defaults: k 1.2, b 0.7, d 0.5). */
   readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
 }

@@ -125,8 +125,8 @@ export class ServerProfileIndex {
   }
 
   /**
-   * Servers the query names: by a query word (or its abbreviation or long form: mem → memory)
-   * that is a word of a server's slug and that the other servers' tools rarely use ("Sentry: …",
+   * Servers the query names: by a query word (or a form that says the same, such as the word
+   * with two letters swapped) that is a word of a server's slug and that the other servers' tools rarely use ("Sentry: …",
    * "use Brave to …", "in our Postgres database"; the topic word "search" of `brave-search`
    * names nothing), or by a leading label that holds a word of its slug as written
    * ("everything server: …", even though "everything" is no term).

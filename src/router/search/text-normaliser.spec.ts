@@ -18,6 +18,22 @@ describe('splitWords', () => {
   });
 });
 
+describe('splitWords on Chinese and Japanese text', () => {
+  it('splits a run without spaces into dictionary words', () => {
+    const words = splitWords('创建一个新的存储库');
+    expect(words.length).toBeGreaterThan(1);
+    expect(words.join('')).toBe('创建一个新的存储库');
+    expect(words).toContain('创建');
+  });
+
+  it('drops Japanese particles and endings, keeps the words and the Latin ones around them', () => {
+    const words = splitWords('ファイルを削除します on GitHub');
+    expect(words).toEqual(expect.arrayContaining(['ファイル', '削除', 'on', 'git', 'hub']));
+    expect(words).not.toContain('を');
+    expect(words).not.toContain('ます');
+  });
+});
+
 describe('analyse', () => {
   it('drops stop words and numbers, keeps words with letters, stems', () => {
     expect(analyse('What are the 3 newest issues in k8s?')).toEqual(['newest', 'issu', 'k8']);

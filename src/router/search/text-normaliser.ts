@@ -20,8 +20,29 @@ export function splitWords(text: string): string[] {
     // one word (PRs, URLs, IDs).
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z]{2,})/g, '$1 $2');
-  const words = spaced.toLowerCase().match(/[\p{L}\p{N}]+/gu);
-  return words ?? [];
+  const words = spaced.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return CJK.test(spaced) ? words.flatMap(segmentCjk) : words;
+}
+
+/** Chinese and Japanese script: written without spaces between words. */
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+/** Hiragana alone: Japanese particles and endings (を, し, ます), not content words. */
+const HIRAGANA_ONLY = /^\p{Script=Hiragana}+$/u;
+let wordSegmenter: Intl.Segmenter | undefined;
+
+/**
+ * A run of Chinese or Japanese text split into words by the runtime's dictionary-based word
+ * segmentation (ICU, through `Intl.Segmenter`): `创建新的存储库` → 创建, 新的, 存储, 库. Other words
+ * are left whole; particles and endings written in hiragana alone are dropped.
+ */
+function segmentCjk(word: string): string[] {
+  if (!CJK.test(word)) return [word];
+  wordSegmenter ??= new Intl.Segmenter('und', { granularity: 'word' });
+  const out: string[] = [];
+  for (const { segment, isWordLike } of wordSegmenter.segment(word)) {
+    if (isWordLike && !HIRAGANA_ONLY.test(segment)) out.push(segment);
+  }
+  return out;
 }
 
 /** A word written in CamelCase: GitHub, CircleCI, PostgreSQL, getUserProfile. */

@@ -235,6 +235,16 @@ describe('ToolSearchIndex ranking behaviours (small made-up indexes)', () => {
     expect(small.search({ query: 'abc124', limit: 5 }).totalFound).toBe(1);
     expect(small.search({ query: 'abc123', limit: 5 }).totalFound).toBe(0);
   });
+
+  it('finds tools described in Chinese or Japanese by a word of their description', () => {
+    const small = new ToolSearchIndex();
+    small.replaceServer('cn', [
+      smallTool('cn', 'create_repo', '创建一个新的存储库'),
+      smallTool('cn', 'delete_file', 'ファイルを削除します'),
+    ]);
+    expect(top(small, '如何创建存储库')[0]).toBe('cn-create_repo');
+    expect(top(small, '古いファイルを削除したい')[0]).toBe('cn-delete_file');
+  });
 });
 
 describe('ToolSearchIndex contract', () => {

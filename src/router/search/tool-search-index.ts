@@ -18,12 +18,7 @@ import type {
   ToolFieldWeights,
   ToolSearchIndexOptions,
 } from './search-options.js';
-import {
-  buildToolDocument,
-  sharedNamePrefix,
-  type ToolDocument,
-  toolNameTerms,
-} from './tool-document.js';
+import { buildToolDocument, sharedNamePrefix, type ToolDocument } from './tool-document.js';
 import { TopHits } from './top-hits.js';
 
 interface ServerEntry {
@@ -47,10 +42,10 @@ const TWO_STAGE_KEEP_SHARE = 0.1;
 const TWO_STAGE_MIN_KEEP = 20;
 /** Loose expansion terms held by more than this share of tools are skipped. */
 const COMMON_TERM_SHARE = 0.2;
-/** An expansion at least this close in weight to the word itself says the same (abbreviations). */
+/** An alternative at least this close in weight to the word itself says the same (a typo's fix). */
 const EXACT_TERM_WEIGHT = 0.75;
 
-/** A query word and the forms that say the same (its abbreviation or long form). */
+/** A query word and the forms that say the same (the word with two letters swapped back). */
 function exactTerms(concept: QueryConcept): string[] {
   const own = concept.terms.get(concept.stem) ?? 1;
   return [...concept.terms].filter(([, w]) => w >= EXACT_TERM_WEIGHT * own).map(([t]) => t);
@@ -77,8 +72,6 @@ export class ToolSearchIndex {
   private readonly tools = new Map<string, IndexedTool>();
   private readonly actions = new Map<string, Action | undefined>();
   private readonly scopes = new Map<string, ReadScope | undefined>();
-  /** path → the distinct terms of the tool's name (without server prefixes). */
-  private readonly nameTerms = new Map<string, readonly string[]>();
   /** path → the tool's name, lead and parameter terms in order, for phrases (`phraseText`). */
   private readonly phraseTexts = new Map<string, string>();
   private readonly servers = new Map<string, ServerEntry>();
@@ -93,10 +86,10 @@ export class ToolSearchIndex {
   private readonly fuzzy: number;
   private readonly actionBoost: number;
   private readonly actionPenalty: number;
-  private readonly nameBoost: number;
   private readonly phraseBoost: number;
   private readonly scopeBoost: number;
   private readonly serverCoveragePower: number;
+  private readonly mentions: boolean;
   private readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
 
   constructor(options: ToolSearchIndexOptions = {}) {
@@ -106,10 +99,10 @@ export class ToolSearchIndex {
     this.fuzzy = options.fuzzy ?? 0.25;
     this.actionBoost = options.actionBoost ?? 0.3;
     this.actionPenalty = options.actionPenalty ?? 0.4;
-    this.nameBoost = options.nameBoost ?? 1;
     this.phraseBoost = options.phraseBoost ?? 2;
     this.scopeBoost = options.scopeBoost ?? 0.3;
     this.serverCoveragePower = options.serverCoveragePower ?? 0.5;
+    this.mentions = options.mentions ?? true;
     if (options.bm25) this.bm25 = options.bm25;
     this.analyser = new QueryAnalyser(options);
     this.serverProfiles = new ServerProfileIndex({
@@ -140,7 +133,6 @@ export class ToolSearchIndex {
       const action = toolAction(tool.name, tool.description);
       this.actions.set(tool.path, action);
       this.scopes.set(tool.path, action === 'read' ? toolReadScope(tool.name) : undefined);
-      this.nameTerms.set(tool.path, [...new Set(toolNameTerms(tool, prefix))]);
       this.phraseTexts.set(tool.path, phraseText([doc.name, doc.lead, doc.params]));
       const distinct = [
         ...new Set(`${doc.name} ${doc.lead} ${doc.body} ${doc.params}`.split(SPACE)),
@@ -161,7 +153,6 @@ export class ToolSearchIndex {
       this.tools.delete(tool.path);
       this.actions.delete(tool.path);
       this.scopes.delete(tool.path);
-      this.nameTerms.delete(tool.path);
       this.phraseTexts.delete(tool.path);
     }
     for (const term of entry.terms) {
@@ -191,10 +182,12 @@ export class ToolSearchIndex {
     if (query === '*') return this.list(this.admission(opts), opts.limit);
     const analysed = this.analyser.analyse(query);
     const { action } = analysed;
-    const mentions = this.serverProfiles.mentioned(
-      analysed.concepts.map((c) => ({ stem: c.stem, forms: exactTerms(c) })),
-      analysed.label,
-    );
+    const mentions = this.mentions
+      ? this.serverProfiles.mentioned(
+          analysed.concepts.map((c) => ({ stem: c.stem, forms: exactTerms(c) })),
+          analysed.label,
+        )
+      : { servers: new Set<string>(), stems: new Set<string>() };
     const named = mentions.servers;
     // A word that names a server picks the server (below); within it, it would only favour the
     // tools that happen to repeat the product's name, so tools are ranked on the other words.
@@ -219,9 +212,8 @@ export class ToolSearchIndex {
     const unknown = new Set(
       concepts.map((c) => c.stem).filter((stem) => !this.vocabulary.has(stem) && !/\d/.test(stem)),
     );
-    // A loose expansion (a synonym, a related word) that most tools hold (get, list, all) adds
-    // no ranking signal, only work. The words themselves and their long forms (org → organization)
-    // always stay: they say what the query says.
+    // A loose alternative (a CamelCase part) that most tools hold adds no ranking signal, only
+    // work. The words themselves always stay: they say what the query says.
     const common = this.tools.size * COMMON_TERM_SHARE;
     const exact = new Set(concepts.flatMap(exactTerms));
     for (const term of weights.keys()) {
@@ -317,9 +309,7 @@ export class ToolSearchIndex {
           : 1;
       const server = 1 + this.serverBoost * (serverScores.get(tool.serverId) ?? 0);
       const mention = named.has(tool.serverId) ? 1 + this.mentionBoost : 1;
-      const name = 1 + this.nameBoost * this.nameShare(tool.path, weights);
-      const unphrased =
-        lexical * coverage * serverCoverage * intent * scope * server * mention * name;
+      const unphrased = lexical * coverage * serverCoverage * intent * scope * server * mention;
       // Phrases are looked up only where they could still lift the tool into the answer.
       const phrase =
         pairs.length > 0 &&
@@ -341,7 +331,6 @@ export class ToolSearchIndex {
                 scope,
                 server,
                 mention,
-                name,
                 phrase,
               },
             }
@@ -396,7 +385,7 @@ export class ToolSearchIndex {
 
   /**
    * A word the catalog doesn't know, with the catalog's words that are it with two neighbouring
-   * letters swapped (`alrets` → alert) as alternatives at the weight of an abbreviation.
+   * letters swapped (`alrets` → alert) as alternatives, nearly at the word's own weight.
    */
   private withTranspositions(concept: QueryConcept): QueryConcept {
     const { stem } = concept;
@@ -421,19 +410,6 @@ export class ToolSearchIndex {
     let tools = 0;
     for (const id of named) tools += this.servers.get(id)?.tools.length ?? 0;
     return Math.log(1 + this.tools.size / Math.max(1, tools));
-  }
-
-  /**
-   * The share of a tool's name words that the query holds (itself or by expansion): of two tools
-   * that match the same words, the one whose name says no more than the query asks is the one
-   * meant (`run_pipeline` over `run_rollback_pipeline` for "run the pipeline").
-   */
-  private nameShare(path: string, weights: ReadonlyMap<string, number>): number {
-    const terms = this.nameTerms.get(path) ?? [];
-    if (terms.length === 0) return 0;
-    let held = 0;
-    for (const term of terms) if (weights.has(term)) held++;
-    return held / terms.length;
   }
 
   /**
