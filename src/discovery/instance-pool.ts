@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { Clock, type TimerHandle } from '../events/clock.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   BrokenCircuitError,
@@ -81,7 +82,7 @@ interface Instance {
   lastCheckAt?: string;
   lastError?: string;
   checking?: Promise<void>;
-  timer?: NodeJS.Timeout;
+  timer?: TimerHandle;
 }
 
 const AFFINITY_MAX = 10_000;
@@ -119,12 +120,13 @@ export class InstancePool implements UpstreamConnection {
     private readonly settings: ResilienceSettings,
     createClient: () => Client,
     private readonly hooks: PoolHooks,
+    private readonly clock: Clock = new Clock(),
   ) {
     const urls = def.urls?.length ? def.urls : [def.url];
     this.instances = urls.map((url) => this.newInstance(url, createClient));
     this.breaker = newBreaker(settings, isInstanceFailure);
     this.breaker.onBreak(() => {
-      this.openedAt = Date.now();
+      this.openedAt = this.clock.now();
       this.logger.warn(`server ${def.slug}: circuit breaker open, calls fail fast`);
     });
     this.breaker.onReset(() => {
@@ -224,7 +226,7 @@ export class InstancePool implements UpstreamConnection {
 
   private retryIn(): string {
     if (this.openedAt === undefined) return 'failing fast';
-    const left = this.openedAt + this.settings.breakerHalfOpenAfterMs - Date.now();
+    const left = this.openedAt + this.settings.breakerHalfOpenAfterMs - this.clock.now();
     return left > 0
       ? `failing fast; next probe in ${Math.ceil(left / 1000)} s`
       : 'failing fast; the next call probes';
@@ -317,11 +319,10 @@ export class InstancePool implements UpstreamConnection {
     if (this.closed || instance.timer) return;
     // ±20 % jitter, so checks of many instances (and replicas) do not line up.
     const delay = this.settings.healthIntervalMs * (0.8 + Math.random() * 0.4);
-    instance.timer = setTimeout(() => {
+    instance.timer = this.clock.after(delay, () => {
       instance.timer = undefined;
       void this.check(instance, false).finally(() => this.schedule(instance));
-    }, delay);
-    instance.timer.unref();
+    });
   }
 
   /**
@@ -434,7 +435,7 @@ export class InstancePool implements UpstreamConnection {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const i of this.instances) clearTimeout(i.timer);
+    for (const i of this.instances) i.timer?.cancel();
     await Promise.all(this.instances.map((i) => i.upstream.close()));
   }
 }

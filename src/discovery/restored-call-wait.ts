@@ -1,3 +1,4 @@
+import type { Clock, TimerHandle } from '../events/clock.js';
 import { UpstreamUnavailableError } from './discovery.errors.js';
 
 /**
@@ -8,20 +9,19 @@ export function boundedStart(opts: {
   pending: Promise<unknown>;
   ms: number;
   slug: string;
+  clock: Clock;
 }): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new UpstreamUnavailableError(
-            opts.slug,
-            `the server is still starting (its tools were restored from the persisted catalog); waited ${opts.ms} ms, try again shortly`,
-            'starting',
-          ),
+    timer = opts.clock.after(opts.ms, () =>
+      reject(
+        new UpstreamUnavailableError(
+          opts.slug,
+          `the server is still starting (its tools were restored from the persisted catalog); waited ${opts.ms} ms, try again shortly`,
+          'starting',
         ),
-      opts.ms,
+      ),
     );
   });
-  return Promise.race([opts.pending, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([opts.pending, timeout]).finally(() => timer?.cancel());
 }

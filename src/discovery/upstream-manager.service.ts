@@ -135,6 +135,7 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
             this.config.resilience,
             createClient,
             this.poolMetrics.hooksFor(def),
+            this.clock,
           );
     const upstream: Upstream = { def, connection, status: 'connecting', toolCount: 0 };
     this.upstreams.set(def.id, upstream);
@@ -232,7 +233,12 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
   }
 
   private untilStarted(upstream: Upstream, pending: Promise<unknown>): Promise<unknown> {
-    return boundedStart({ pending, ms: this.config.catalog.callWaitMs, slug: upstream.def.slug });
+    return boundedStart({
+      pending,
+      ms: this.config.catalog.callWaitMs,
+      slug: upstream.def.slug,
+      clock: this.clock,
+    });
   }
 
   /** The server's visible state (server-state.ts): the status routes and call errors show it. */

@@ -103,13 +103,7 @@ export class EventShipperService implements OnModuleInit, OnApplicationShutdown 
   async onApplicationShutdown(): Promise<void> {
     this.unsubscribe?.();
     if (this.store.size() > 0 && this.clock.now() >= this.retryAtMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.options.shutdownFlushMs);
-        timer.unref();
-      });
-      await Promise.race([this.flush(), deadline]);
-      clearTimeout(timer);
+      await this.clock.within(this.flush(), this.options.shutdownFlushMs);
     }
     this.closed = true;
     if (this.store.size() > 0)
