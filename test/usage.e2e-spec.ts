@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { countJsonTokens, countTokens } from '../src/discovery/token-counter.js';
+import { countJsonTokens } from '../src/discovery/token-counter.js';
 import { META_TOOLS } from '../src/router/meta-tools.js';
 import type { UsageReport } from '../src/usage/usage-call.js';
 import { waitFor } from './support/satellite.js';
@@ -177,7 +177,9 @@ describe('usage figures (the built satellite, restarted on its data directory)',
     ]);
 
     // Tokens saved by the one meta-tool session: every tool it may use, less the two meta-tool
-    // definitions and the discover answer it received (docs/usage.md "Tokens saved").
+    // definitions and the definitions of the tools its discover answer returned (docs/usage.md
+    // "Tokens saved"). Both servers are server-everything: the direct endpoint lists the same
+    // definitions the catalog counted.
     const debug = (await get('/api/status/debug')).body as {
       teams: Record<string, Record<string, Array<{ total_tokens: number }>>>;
     };
@@ -185,10 +187,16 @@ describe('usage figures (the built satellite, restarted on its data directory)',
       .flatMap((byTransport) => Object.values(byTransport).flat())
       .reduce((n, s) => n + s.total_tokens, 0);
     const metaTools = META_TOOLS.reduce((n, t) => n + countJsonTokens(t), 0);
-    const answer = found.content[0].type === 'text' ? found.content[0].text : '';
+    const definitions = (await direct.listTools()).tools;
+    const hits = (found.structuredContent as { tools: Array<{ tool_path: string }> }).tools;
+    expect(hits.length).toBeGreaterThan(0);
+    const answerTokens = hits.reduce((n, hit) => {
+      const name = hit.tool_path.replace(/^(red|blue)-/, '');
+      return n + countJsonTokens(definitions.find((d) => d.name === name));
+    }, 0);
     expect(report.tokens_saved).toEqual({
       sessions: 1,
-      tokens: allTools - metaTools - countTokens(answer),
+      tokens: allTools - metaTools - answerTokens,
     });
     expect(report.tokens_saved.tokens).toBeGreaterThan(0);
     before = report;

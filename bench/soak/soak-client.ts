@@ -133,21 +133,26 @@ async function cancel(): Promise<void> {
   }
 }
 
+/** The raw `initialize` a client's first POST carries. */
+function initializeBody(clientName: string): string {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: {
+      protocolVersion: '2025-11-25',
+      capabilities: {},
+      clientInfo: { name: clientName, version: '1' },
+    },
+  });
+}
+
 /** Raw Streamable HTTP: a session, GET streams opened, read and dropped, then DELETE. */
 async function streams(): Promise<void> {
   const init = await http('/mcp', {
     method: 'POST',
     headers: JSON_HEADERS,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-11-25',
-        capabilities: {},
-        clientInfo: { name: 'soak-raw', version: '1' },
-      },
-    }),
+    body: initializeBody('soak-raw'),
   });
   const id = init.headers.get('mcp-session-id');
   await init.text();
@@ -206,16 +211,7 @@ async function abandon(): Promise<void> {
   const res = await http('/mcp', {
     method: 'POST',
     headers: JSON_HEADERS,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-11-25',
-        capabilities: {},
-        clientInfo: { name: 'soak-abandon', version: '1' },
-      },
-    }),
+    body: initializeBody('soak-abandon'),
   });
   await res.text();
 }

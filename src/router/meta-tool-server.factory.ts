@@ -11,7 +11,7 @@ import {
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
-import { countJsonTokens, countTokens } from '../discovery/token-counter.js';
+import { countJsonTokens } from '../discovery/token-counter.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UsageService } from '../usage/usage.service.js';
 import { type CallerContext, canUse } from './caller-context.js';
@@ -64,8 +64,7 @@ export class MetaToolServerFactory {
         switch (request.params.name) {
           case DISCOVER_TOOL: {
             const answer = await this.discover.discover(args, caller);
-            const text = answer.content[0]?.type === 'text' ? answer.content[0].text : '';
-            this.usage.discoverAnswered(countTokens(text));
+            this.usage.discoverAnswered(this.answerTokens(answer));
             return answer;
           }
           case EXECUTE_TOOL: {
@@ -102,6 +101,21 @@ export class MetaToolServerFactory {
       },
     );
     return server;
+  }
+
+  /**
+   * What a discover answer cost the agent, in tokens: the definitions of the tools it returned,
+   * counted once when each was discovered (`tokenCount`), so nothing is tokenized per search.
+   */
+  private answerTokens(answer: CallToolResult): number {
+    const hits = (
+      answer.structuredContent as { tools?: Array<{ tool_path?: unknown }> } | undefined
+    )?.tools;
+    let tokens = 0;
+    for (const hit of hits ?? [])
+      if (typeof hit.tool_path === 'string')
+        tokens += this.catalog.get(hit.tool_path)?.tokenCount ?? 0;
+    return tokens;
   }
 
   /**
