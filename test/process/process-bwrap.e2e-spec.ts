@@ -1,6 +1,7 @@
 // Invariant: under the bwrap driver a team's server sees only its own files, only the environment
 // its config gave, none of the host's loopback ports, and the limits the machine can enforce kill
 // or refuse what exceeds them (each part skips, with the probe's reason, where this machine can't).
+import { checkoutUnreachableByTeams } from '../support/checkout-access.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -30,6 +31,8 @@ const RUNNER_KEYS = [
 ];
 
 function probeBwrap(): { ok: boolean; reason?: string } {
+  const unreachable = checkoutUnreachableByTeams();
+  if (unreachable) return { ok: false, reason: unreachable };
   const which = spawnSync('sh', ['-c', 'command -v bwrap'], { encoding: 'utf8' });
   if (which.status !== 0)
     return { ok: false, reason: 'bwrap is not installed (apt-get install bubblewrap)' };

@@ -4,6 +4,7 @@
 // the internet (the npm registry) but never the host: not its loopback, not the satellite's port,
 // not the host's own address. `"network": "none"` takes the internet away too. Skips, with the
 // probe's reason, where bwrap or the network tools (pasta, nft, root) are missing.
+import { checkoutUnreachableByTeams } from '../support/checkout-access.js';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, createServer, type Server } from 'node:net';
@@ -245,72 +246,77 @@ for (const driver of ['bwrap', 'nsjail'] as const) {
         });
       });
 
-      describe('the network of a sandboxed server', () => {
-        let loopback: Server;
-        let anyAddress: Server;
-        const tiny = (network?: unknown) => ({
-          command: 'node',
-          args: [fixture('tiny-server.mjs')],
-          ...(network === undefined ? {} : { network }),
-        });
-
-        beforeAll(async () => {
-          loopback = createServer((s) => s.end());
-          await new Promise<void>((r) => loopback.listen(0, '127.0.0.1', r));
-          anyAddress = createServer((s) => s.end());
-          await new Promise<void>((r) => anyAddress.listen(0, '0.0.0.0', r));
-        });
-        const ctx = satelliteFor(driver, () => ({
-          egress: tiny(),
-          offline: tiny('none'),
-          registry: tiny({ allow: ['registry.npmjs.org:443'] }),
-        }));
-        beforeAll(async () => {
-          await waitFor('all three online', async () => {
-            const states = await Promise.all(
-              ['egress', 'offline', 'registry'].map(
-                async (s) => (await debugServer(ctx.sat, s)).state,
-              ),
-            );
-            return states.every((s) => s === 'online');
+      // These servers are fixtures of the checkout itself (the others are copied to a temp dir).
+      const unreachable = checkoutUnreachableByTeams();
+      (unreachable ? describe.skip : describe)(
+        `the network of a sandboxed server${unreachable ? ` [${unreachable}]` : ''}`,
+        () => {
+          let loopback: Server;
+          let anyAddress: Server;
+          const tiny = (network?: unknown) => ({
+            command: 'node',
+            args: [fixture('tiny-server.mjs')],
+            ...(network === undefined ? {} : { network }),
           });
-        }, 60_000);
 
-        afterAll(() => {
-          loopback?.close();
-          anyAddress?.close();
-        });
+          beforeAll(async () => {
+            loopback = createServer((s) => s.end());
+            await new Promise<void>((r) => loopback.listen(0, '127.0.0.1', r));
+            anyAddress = createServer((s) => s.end());
+            await new Promise<void>((r) => anyAddress.listen(0, '0.0.0.0', r));
+          });
+          const ctx = satelliteFor(driver, () => ({
+            egress: tiny(),
+            offline: tiny('none'),
+            registry: tiny({ allow: ['registry.npmjs.org:443'] }),
+          }));
+          beforeAll(async () => {
+            await waitFor('all three online', async () => {
+              const states = await Promise.all(
+                ['egress', 'offline', 'registry'].map(
+                  async (s) => (await debugServer(ctx.sat, s)).state,
+                ),
+              );
+              return states.every((s) => s === 'online');
+            });
+          }, 60_000);
 
-        const connect = async (slug: string, host: string, port: number) =>
-          (await execute(ctx.client, `${slug}-connect`, { host, port })).text;
-        const port = (s: Server) => (s.address() as { port: number }).port;
+          afterAll(() => {
+            loopback?.close();
+            anyAddress?.close();
+          });
 
-        it('the default ("egress") reaches the npm registry', async () => {
-          expect(await connect('egress', 'registry.npmjs.org', 443)).toBe('connected');
-        });
+          const connect = async (slug: string, host: string, port: number) =>
+            (await execute(ctx.client, `${slug}-connect`, { host, port })).text;
+          const port = (s: Server) => (s.address() as { port: number }).port;
 
-        it('never the host: its loopback, the satellite port, its own address', async () => {
-          const satellitePort = Number(new URL(ctx.sat.baseUrl).port);
-          // Controls: the same listeners answer from outside the sandbox.
-          expect(await connectOutside('127.0.0.1', port(loopback))).toBe('connected');
-          expect(await connect('egress', '127.0.0.1', port(loopback))).toMatch(/^error /);
-          expect(await connect('egress', '127.0.0.1', satellitePort)).toMatch(/^error /);
-          const own = hostAddress();
-          expect(own).toBeDefined();
-          expect(await connectOutside(own!, port(anyAddress))).toBe('connected');
-          expect(await connect('egress', own!, port(anyAddress))).toMatch(/^error /);
-        });
+          it('the default ("egress") reaches the npm registry', async () => {
+            expect(await connect('egress', 'registry.npmjs.org', 443)).toBe('connected');
+          });
 
-        it('"network": "none" has no registry either', async () => {
-          expect(await connect('offline', 'registry.npmjs.org', 443)).toMatch(/^error /);
-        });
+          it('never the host: its loopback, the satellite port, its own address', async () => {
+            const satellitePort = Number(new URL(ctx.sat.baseUrl).port);
+            // Controls: the same listeners answer from outside the sandbox.
+            expect(await connectOutside('127.0.0.1', port(loopback))).toBe('connected');
+            expect(await connect('egress', '127.0.0.1', port(loopback))).toMatch(/^error /);
+            expect(await connect('egress', '127.0.0.1', satellitePort)).toMatch(/^error /);
+            const own = hostAddress();
+            expect(own).toBeDefined();
+            expect(await connectOutside(own!, port(anyAddress))).toBe('connected');
+            expect(await connect('egress', own!, port(anyAddress))).toMatch(/^error /);
+          });
 
-        it('an allow-list reaches what it lists and nothing else', async () => {
-          expect(await connect('registry', 'registry.npmjs.org', 443)).toBe('connected');
-          expect(await connect('registry', 'registry.npmjs.org', 80)).toMatch(/^error /);
-          expect(await connect('registry', '127.0.0.1', port(loopback))).toMatch(/^error /);
-        });
-      });
+          it('"network": "none" has no registry either', async () => {
+            expect(await connect('offline', 'registry.npmjs.org', 443)).toMatch(/^error /);
+          });
+
+          it('an allow-list reaches what it lists and nothing else', async () => {
+            expect(await connect('registry', 'registry.npmjs.org', 443)).toBe('connected');
+            expect(await connect('registry', 'registry.npmjs.org', 80)).toMatch(/^error /);
+            expect(await connect('registry', '127.0.0.1', port(loopback))).toMatch(/^error /);
+          });
+        },
+      );
     },
   );
 }
