@@ -1,5 +1,8 @@
-import { describe, expect, it } from '@jest/globals';
-import { sandboxHint } from './exit-description.js';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { closedFolder, sandboxHint } from './exit-description.js';
 
 describe('sandboxHint', () => {
   it('names the network setting for an address the policy refuses, not for a public one', () => {
@@ -15,5 +18,36 @@ describe('sandboxHint', () => {
       sandboxHint(["Error: ENOENT: no such file or directory, open '/srv/data/models.json'"]),
     ).toMatch(/\/srv\/data\/models\.json .*"mounts"/);
     expect(sandboxHint(['all fine'])).toBeUndefined();
+  });
+});
+
+describe('a path the host has but the team user cannot reach', () => {
+  const root = mkdtempSync(join(tmpdir(), 'closed-folder-'));
+  chmodSync(root, 0o755);
+  const closed = join(root, 'checkout');
+  mkdirSync(join(closed, 'server'), { recursive: true });
+  const script = join(closed, 'server', 'index.js');
+  writeFileSync(script, '');
+  chmodSync(closed, 0o700);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('names the folder that lets no other user through, for ENOENT and EACCES alike', () => {
+    expect(closedFolder(script)).toEqual({ folder: closed, mode: '0700' });
+    for (const line of [
+      `Error: Cannot find module '${script}'`,
+      `Error: EACCES: permission denied, open '${script}'`,
+    ]) {
+      const hint = sandboxHint([line]);
+      expect(hint).toContain(`its folder ${closed} (mode 0700)`);
+      expect(hint).toContain(`chmod o+x ${closed}`);
+      expect(hint).not.toContain('"mounts"');
+    }
+  });
+
+  it('keeps the "mounts" hint when every folder on the way is open', () => {
+    chmodSync(closed, 0o755);
+    expect(closedFolder(script)).toBeUndefined();
+    expect(sandboxHint([`Error: Cannot find module '${script}'`])).toMatch(/"mounts"/);
+    chmodSync(closed, 0o700);
   });
 });

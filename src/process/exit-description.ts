@@ -1,5 +1,7 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { statSync } from 'node:fs';
 import { BlockList } from 'node:net';
+import { dirname } from 'node:path';
 import type { ExitInfo } from './child-run.js';
 import { BLOCKED_V4 } from './sandbox/network-rules.js';
 
@@ -56,9 +58,46 @@ export function sandboxHint(lines: readonly string[]): string | undefined {
     return `The sandbox's network refuses ${refused[1]} (host, private or link-local range): to allow it, set "network": {"allow": ["${refused[1]}:${refused[2]}"], "egress": true} on the server`;
   if (/getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|Temporary failure in name resolution/.test(text))
     return 'A host name did not resolve: a server with "network": "none" (or DEPLOYSTACK_SANDBOX_NETWORK=none) has no network; an allow-list resolves only the hosts it lists';
+  const denied = /EACCES[^']*'(\/[^']+)'/.exec(text);
   const missing =
     /ENOENT[^']*'(\/[^']+)'/.exec(text) ?? /Cannot find (?:module|package) '(\/[^']+)'/.exec(text);
+  const path = (denied ?? missing)?.[1];
+  if (!path) return undefined;
+  const closed = closedFolder(path);
+  if (closed)
+    return `${path} is on the host, but its folder ${closed.folder} (mode ${closed.mode}) lets no other user through, and a sandboxed server runs as its team's user: open it (chmod o+x ${closed.folder}) or move the server's files to a folder others can enter`;
   if (missing)
-    return `If ${missing[1]} exists on the host, the sandbox does not show it: add it (or its folder) to the server's "mounts"`;
+    return `If ${path} exists on the host, the sandbox does not show it: add it (or its folder) to the server's "mounts"`;
   return undefined;
+}
+
+/**
+ * The first folder on the way to `path` (from `/`) that other users cannot enter, when `path` is
+ * there on the host: the reason a sandboxed server (which runs under its team's uid) is refused a
+ * file the satellite's own user sees, e.g. a checkout inside a 0700 home or temp folder.
+ */
+export function closedFolder(
+  path: string,
+  stat: (p: string) => { mode: number; isDirectory(): boolean } | undefined = statOrUndefined,
+): { folder: string; mode: string } | undefined {
+  if (!stat(path)) return undefined;
+  const folders: string[] = [];
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    folders.unshift(dir);
+    if (dir === dirname(dir)) break;
+  }
+  for (const folder of folders) {
+    const info = stat(folder);
+    if (info?.isDirectory() && (info.mode & 0o001) === 0)
+      return { folder, mode: `0${(info.mode & 0o777).toString(8)}` };
+  }
+  return undefined;
+}
+
+function statOrUndefined(p: string): { mode: number; isDirectory(): boolean } | undefined {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
 }
