@@ -40,6 +40,21 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
    * score × share^serverCoveragePower (0 turns it off).
    */
   readonly serverCoveragePower?: number;
+  /**
+   * Lift for the tools of the server the query's words belong to (`ServerProfileIndex.ownership`):
+   * score × (1 + ownershipBoost × ownership 0..1).
+   */
+  readonly ownershipBoost?: number;
+  /**
+   * Lift for the tools of the servers a leading label describes ("weather service: …"):
+   * score × (1 + labelBoost × the label's server relevance 0..1).
+   */
+  readonly labelBoost?: number;
+  /**
+   * Weight of the catalog's own neighbour words of a query word (`CatalogNeighbours`): words that
+   * the tools using the query word use far more often than the catalog at large. 0 turns it off.
+   */
+  readonly neighbourWeight?: number;
   /** Whether a query word can name a server ("Sentry: …"); false for ablation. */
   readonly mentions?: boolean;
   /** BM25+ parameters (MiniSearch's defaults: k 1.2, b 0.7, d 0.5). */
