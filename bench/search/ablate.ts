@@ -40,8 +40,15 @@ interface BenchSet {
   readonly foldOf: (q: BenchQuery) => number;
 }
 
-function benchSet(label: string, catalogFile: string, queriesFile: string): BenchSet {
-  const catalog = loadCatalog(catalogFile);
+function benchSet(
+  label: string,
+  catalogFile: string | readonly string[],
+  queriesFile: string,
+): BenchSet {
+  const catalog: Catalog = Object.assign(
+    {},
+    ...(typeof catalogFile === 'string' ? [catalogFile] : catalogFile).map((f) => loadCatalog(f)),
+  );
   const queries = loadQueries(queriesFile);
   const slugs = Object.keys(catalog);
   const folds = serverFolds(queries, slugs, FOLDS);
@@ -57,6 +64,12 @@ const sets: BenchSet[] = [
   benchSet('dev', CATALOG_FILE, QUERIES_FILE),
   benchSet('extra', EXTRA_CATALOG_FILE, EXTRA_QUERIES_FILE),
 ];
+// Another query set over both catalogs at once (the agent-style queries), when given.
+if (process.env.ABLATE_BOTH_QUERIES) {
+  sets.push(
+    benchSet('both', [CATALOG_FILE, EXTRA_CATALOG_FILE], process.env.ABLATE_BOTH_QUERIES),
+  );
+}
 
 function ranks(
   set: BenchSet,

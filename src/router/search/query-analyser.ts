@@ -13,8 +13,6 @@ export interface QueryConcept {
    * one apart stand together (phrases). Quoted words come after a gap.
    */
   readonly position: number;
-  /** From the leading label ("weather service: …"): it says which server, not which tool. */
-  readonly label?: boolean;
 }
 
 export interface AnalysedQuery {
@@ -32,11 +30,7 @@ export interface QueryAnalyserOptions {
   readonly quotedWeight?: number;
   /** Name things with a kind (URLs, files, repositories, SQL); false for ablation. */
   readonly entities?: boolean;
-  /**
-   * Weight of a word of the leading label in matching tools ("spreadsheet or office documents:
-   * append rows"): the label describes the server, the rest the tool.
-   */
-  readonly labelWeight?: number;
+
 }
 
 const CAMEL_WORD = /\b[\p{L}\p{N}]*\p{Ll}\p{Lu}[\p{L}\p{N}]*\b/gu;
@@ -65,14 +59,12 @@ const QUOTED = /(?<=^|[\s(])(['"‘“])(.+?)(?:['"’”])(?=[\s.,;:!?)]|$)/g;
 export class QueryAnalyser {
   private readonly quotedWeight: number;
   private readonly entities: boolean;
-  private readonly labelWeight: number;
   /** The parts of the CamelCase words of the query being analysed. */
   private camelParts = new Map<string, Map<string, number>>();
 
   constructor(options: QueryAnalyserOptions = {}) {
     this.quotedWeight = options.quotedWeight ?? 0.3;
     this.entities = options.entities ?? true;
-    this.labelWeight = options.labelWeight ?? 1;
   }
 
   analyse(query: string): AnalysedQuery {
@@ -99,7 +91,7 @@ export class QueryAnalyser {
     // in both counts at full weight.
     const labelCount = labelWords.filter(isContentWord).length;
     const next = this.addConcepts(concepts, splitWords(unlabelled), 1, labelCount);
-    this.addConcepts(concepts, labelWords, this.labelWeight, 0, true);
+    this.addConcepts(concepts, labelWords, 1, 0);
     // Quoted text names a thing (a page title, a label, a button's text): it tells which tool
     // only a little, and never what the query asks to do.
     this.addConcepts(concepts, splitWords(quoted.join(' ')), this.quotedWeight, next + 1);
@@ -118,7 +110,6 @@ export class QueryAnalyser {
     words: string[],
     scale: number,
     position: number,
-    label = false,
   ): number {
     for (const word of words) {
       if (!isContentWord(word)) continue;
@@ -131,7 +122,7 @@ export class QueryAnalyser {
       for (const [term, weight] of this.camelParts.get(stem) ?? []) {
         if (!terms.has(term)) terms.set(term, weight * scale);
       }
-      into.set(stem, { stem, terms, position: position++, ...(label ? { label } : {}) });
+      into.set(stem, { stem, terms, position: position++ });
     }
     return position;
   }

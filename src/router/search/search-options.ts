@@ -46,15 +46,15 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
    */
   readonly ownershipBoost?: number;
   /**
-   * Lift for the tools of the servers a leading label describes ("weather service: …"):
-   * score × (1 + labelBoost × the label's server relevance 0..1).
+   * Weight of the words of a catalog phrase whose initials a short query word spells ("PR" →
+   * pull request; `CatalogAcronyms`). 0 turns it off.
    */
-  readonly labelBoost?: number;
+  readonly acronymWeight?: number;
   /**
-   * Weight of the catalog's own neighbour words of a query word (`CatalogNeighbours`): words that
-   * the tools using the query word use far more often than the catalog at large. 0 turns it off.
+   * Lift for the tools of a server a leading label names ("memory: …"), in place of
+   * `mentionBoost`: the caller said which server before saying what to do.
    */
-  readonly neighbourWeight?: number;
+  readonly labelMentionBoost?: number;
   /** Whether a query word can name a server ("Sentry: …"); false for ablation. */
   readonly mentions?: boolean;
   /** BM25+ parameters (MiniSearch's defaults: k 1.2, b 0.7, d 0.5). */

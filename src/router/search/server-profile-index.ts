@@ -45,6 +45,8 @@ export interface Mentions {
   readonly servers: Set<string>;
   /** The query stems that name them. */
   readonly stems: Set<string>;
+  /** Of `servers`, those a leading label names ("memory: …", "server: github tool: …"). */
+  readonly byLabel: Set<string>;
 }
 
 /**
@@ -146,6 +148,7 @@ export class ServerProfileIndex {
     label: readonly string[] = [],
   ): Mentions {
     const servers = new Set<string>();
+    const byLabel = new Set<string>();
     const named = new Set<string>();
     for (const word of words) {
       for (const form of word.forms) if (this.names(form, servers)) named.add(word.stem);
@@ -153,10 +156,13 @@ export class ServerProfileIndex {
     for (const word of label) {
       const owners = this.slugWordOwners.get(word);
       if (!owners || LABEL_FILLERS.has(word)) continue;
-      for (const id of owners) servers.add(id);
+      for (const id of owners) {
+        servers.add(id);
+        byLabel.add(id);
+      }
       named.add(stemWord(word));
     }
-    return { servers, stems: named };
+    return { servers, stems: named, byLabel };
   }
 
   /** Whether a term names servers by their slug (adding them to `into`). */

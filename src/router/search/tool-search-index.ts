@@ -8,7 +8,7 @@ import {
   toolReadScope,
 } from './action-intent.js';
 import type { IndexedTool } from './indexed-tool.js';
-import { CatalogNeighbours } from './catalog-neighbours.js';
+import { CatalogAcronyms } from './catalog-acronyms.js';
 import { phraseShare, phraseText, queryPairs } from './phrase-match.js';
 import { QueryAnalyser, type QueryConcept } from './query-analyser.js';
 import { stemWord } from './text-normaliser.js';
@@ -91,9 +91,9 @@ export class ToolSearchIndex {
   private readonly scopeBoost: number;
   private readonly serverCoveragePower: number;
   private readonly ownershipBoost: number;
-  private readonly labelBoost: number;
-  private readonly neighbourWeight: number;
-  private readonly neighbours = new CatalogNeighbours();
+  private readonly labelMentionBoost: number;
+  private readonly acronymWeight: number;
+  private readonly acronyms = new CatalogAcronyms();
   private readonly mentions: boolean;
   private readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
 
@@ -108,8 +108,8 @@ export class ToolSearchIndex {
     this.scopeBoost = options.scopeBoost ?? 0.3;
     this.serverCoveragePower = options.serverCoveragePower ?? 0.5;
     this.ownershipBoost = options.ownershipBoost ?? 0;
-    this.labelBoost = options.labelBoost ?? 0;
-    this.neighbourWeight = options.neighbourWeight ?? 0;
+    this.labelMentionBoost = options.labelMentionBoost ?? 100;
+    this.acronymWeight = options.acronymWeight ?? 0;
     this.mentions = options.mentions ?? true;
     if (options.bm25) this.bm25 = options.bm25;
     this.analyser = new QueryAnalyser(options);
@@ -146,7 +146,7 @@ export class ToolSearchIndex {
         ...new Set(`${doc.name} ${doc.lead} ${doc.body} ${doc.params}`.split(SPACE)),
       ].filter(Boolean);
       perTool.push(distinct);
-      this.neighbours.add(tool.path, distinct);
+      this.acronyms.add(tool.path, [doc.name, doc.lead]);
       terms.push(...distinct);
     }
     for (const term of terms) this.vocabulary.set(term, (this.vocabulary.get(term) ?? 0) + 1);
@@ -163,7 +163,7 @@ export class ToolSearchIndex {
       this.actions.delete(tool.path);
       this.scopes.delete(tool.path);
       this.phraseTexts.delete(tool.path);
-      this.neighbours.remove(tool.path);
+      this.acronyms.remove(tool.path);
     }
     for (const term of entry.terms) {
       const left = (this.vocabulary.get(term) ?? 1) - 1;
@@ -197,7 +197,7 @@ export class ToolSearchIndex {
           analysed.concepts.map((c) => ({ stem: c.stem, forms: exactTerms(c) })),
           analysed.label,
         )
-      : { servers: new Set<string>(), stems: new Set<string>() };
+      : { servers: new Set<string>(), stems: new Set<string>(), byLabel: new Set<string>() };
     const named = mentions.servers;
     // A word that names a server picks the server (below); within it, it would only favour the
     // tools that happen to repeat the product's name, so tools are ranked on the other words.
@@ -207,8 +207,8 @@ export class ToolSearchIndex {
 
     // Two letters swapped is the commonest typo ("alrets"), and two edits to typo tolerance.
     concepts = concepts.map((c) => this.withTranspositions(c));
-    // Expansion: each query word may bring weighted neighbour terms (below its own weight).
-    if (this.neighbourWeight > 0) concepts = concepts.map((c) => this.withNeighbours(c));
+    // A short word that is the initials of a phrase the catalog uses ("PR" → pull request).
+    if (this.acronymWeight > 0) concepts = concepts.map((c) => this.withAcronyms(c));
 
     // Every term of every concept; a term that stands for several query words counts for each
     // (as if each word were searched on its own). `conceptsOf`: term → bit mask of its concepts.
@@ -231,7 +231,6 @@ export class ToolSearchIndex {
     for (const term of weights.keys()) {
       if (!exact.has(term) && (this.vocabulary.get(term) ?? 0) > common) weights.delete(term);
     }
-    const labelled = this.labelServers(concepts);
     const serverScores = this.serverProfiles.score(
       new Map([...weights, ...analysed.concepts.map((c) => [c.stem, 1] as const)]),
     );
@@ -327,11 +326,14 @@ export class ToolSearchIndex {
           ? 1 + this.scopeBoost
           : 1;
       const server = 1 + this.serverBoost * (serverScores.get(tool.serverId) ?? 0);
-      const mention = named.has(tool.serverId) ? 1 + this.mentionBoost : 1;
+      const mention = mentions.byLabel.has(tool.serverId)
+        ? 1 + this.labelMentionBoost
+        : named.has(tool.serverId)
+          ? 1 + this.mentionBoost
+          : 1;
       const owner = 1 + this.ownershipBoost * (ownership.get(tool.serverId) ?? 0);
-      const labelFit = 1 + this.labelBoost * (labelled.get(tool.serverId) ?? 0);
       const unphrased =
-        lexical * coverage * serverCoverage * intent * scope * server * mention * owner * labelFit;
+        lexical * coverage * serverCoverage * intent * scope * server * mention * owner;
       // Phrases are looked up only where they could still lift the tool into the answer.
       const phrase =
         pairs.length > 0 &&
@@ -354,7 +356,6 @@ export class ToolSearchIndex {
                 server,
                 mention,
                 owner,
-                label: labelFit,
                 phrase,
               },
             }
@@ -362,32 +363,6 @@ export class ToolSearchIndex {
       });
     }
     return { hits: top.sorted(), totalFound: found.length };
-  }
-
-  /**
-   * How well each server fits the words of the query's leading label ("weather service: …",
-   * "spreadsheet or office documents: …"), 0..1: the mean of the server stage's relevance and of
-   * the label words' ownership (`ServerProfileIndex.ownership`), each relative to the best server.
-   * Empty without a label (or with only words that name a server, which `mentioned` handles).
-   */
-  private labelServers(concepts: readonly QueryConcept[]): Map<string, number> {
-    const fits = new Map<string, number>();
-    if (this.labelBoost <= 0) return fits;
-    const words = concepts.filter((c) => c.label);
-    if (words.length === 0) return fits;
-    const n = this.tools.size;
-    const idf = (terms: readonly string[]) =>
-      Math.max(0, ...terms.map((t) => Math.log(1 + n / (this.vocabulary.get(t) ?? n * 1e9))));
-    const owned = this.serverProfiles.ownership(
-      words.map((c) => ({ terms: exactTerms(c), weight: idf(exactTerms(c)) })),
-    );
-    const stage = this.serverProfiles.score(new Map(words.flatMap((c) => [...c.terms])));
-    const bestOwned = Math.max(0, ...owned.values());
-    for (const id of new Set([...owned.keys(), ...stage.keys()])) {
-      const own = bestOwned > 0 ? (owned.get(id) ?? 0) / bestOwned : 0;
-      fits.set(id, (own + (stage.get(id) ?? 0)) / 2);
-    }
-    return fits;
   }
 
   /**
@@ -454,15 +429,13 @@ export class ToolSearchIndex {
     return terms.size === concept.terms.size ? concept : { ...concept, terms };
   }
 
-  /** A query word with the catalog's neighbour words of it (`CatalogNeighbours`) as alternatives. */
-  private withNeighbours(concept: QueryConcept): QueryConcept {
+  /** A short query word with the words of the catalog phrases it abbreviates as alternatives. */
+  private withAcronyms(concept: QueryConcept): QueryConcept {
     const own = concept.terms.get(concept.stem) ?? 1;
-    const found = this.neighbours.of(concept.stem);
-    if (found.length === 0) return concept;
+    const phrase = this.acronyms.expand(concept.stem, this.vocabulary.get(concept.stem) ?? 0);
+    if (!phrase) return concept;
     const terms = new Map(concept.terms);
-    for (const { term, share } of found) {
-      if (!terms.has(term)) terms.set(term, this.neighbourWeight * share * own);
-    }
+    for (const term of phrase) if (!terms.has(term)) terms.set(term, this.acronymWeight * own);
     return { ...concept, terms };
   }
 
