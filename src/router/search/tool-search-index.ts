@@ -107,7 +107,7 @@ export class ToolSearchIndex {
     this.phraseBoost = options.phraseBoost ?? 2;
     this.scopeBoost = options.scopeBoost ?? 0.3;
     this.serverCoveragePower = options.serverCoveragePower ?? 0.5;
-    this.ownershipBoost = options.ownershipBoost ?? 0;
+    this.ownershipBoost = options.ownershipBoost ?? 1;
     this.labelMentionBoost = options.labelMentionBoost ?? 100;
     this.acronymWeight = options.acronymWeight ?? 0;
     this.mentions = options.mentions ?? true;
