@@ -46,11 +46,6 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
    */
   readonly ownershipBoost?: number;
   /**
-   * Weight of the words of a catalog phrase whose initials a short query word spells ("PR" →
-   * pull request; `CatalogAcronyms`). 0 turns it off.
-   */
-  readonly acronymWeight?: number;
-  /**
    * Lift for the tools of a server a leading label names ("memory: …"), in place of
    * `mentionBoost`: the caller said which server before saying what to do.
    */

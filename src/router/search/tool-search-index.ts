@@ -8,7 +8,6 @@ import {
   toolReadScope,
 } from './action-intent.js';
 import type { IndexedTool } from './indexed-tool.js';
-import { CatalogAcronyms } from './catalog-acronyms.js';
 import { phraseShare, phraseText, queryPairs } from './phrase-match.js';
 import { QueryAnalyser, type QueryConcept } from './query-analyser.js';
 import { stemWord } from './text-normaliser.js';
@@ -92,8 +91,6 @@ export class ToolSearchIndex {
   private readonly serverCoveragePower: number;
   private readonly ownershipBoost: number;
   private readonly labelMentionBoost: number;
-  private readonly acronymWeight: number;
-  private readonly acronyms = new CatalogAcronyms();
   private readonly mentions: boolean;
   private readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
 
@@ -109,7 +106,6 @@ export class ToolSearchIndex {
     this.serverCoveragePower = options.serverCoveragePower ?? 0.5;
     this.ownershipBoost = options.ownershipBoost ?? 1;
     this.labelMentionBoost = options.labelMentionBoost ?? 100;
-    this.acronymWeight = options.acronymWeight ?? 0;
     this.mentions = options.mentions ?? true;
     if (options.bm25) this.bm25 = options.bm25;
     this.analyser = new QueryAnalyser(options);
@@ -146,7 +142,6 @@ export class ToolSearchIndex {
         ...new Set(`${doc.name} ${doc.lead} ${doc.body} ${doc.params}`.split(SPACE)),
       ].filter(Boolean);
       perTool.push(distinct);
-      this.acronyms.add(tool.path, [doc.name, doc.lead]);
       terms.push(...distinct);
     }
     for (const term of terms) this.vocabulary.set(term, (this.vocabulary.get(term) ?? 0) + 1);
@@ -163,7 +158,6 @@ export class ToolSearchIndex {
       this.actions.delete(tool.path);
       this.scopes.delete(tool.path);
       this.phraseTexts.delete(tool.path);
-      this.acronyms.remove(tool.path);
     }
     for (const term of entry.terms) {
       const left = (this.vocabulary.get(term) ?? 1) - 1;
@@ -207,8 +201,8 @@ export class ToolSearchIndex {
 
     // Two letters swapped is the commonest typo ("alrets"), and two edits to typo tolerance.
     concepts = concepts.map((c) => this.withTranspositions(c));
-    // A short word that is the initials of a phrase the catalog uses ("PR" → pull request).
-    if (this.acronymWeight > 0) concepts = concepts.map((c) => this.withAcronyms(c));
+    // Expansion hook: a concept may carry further weighted terms that say the same (its
+    // `terms`), as the swapped-letter forms above do; coverage counts a concept once.
 
     // Every term of every concept; a term that stands for several query words counts for each
     // (as if each word were searched on its own). `conceptsOf`: term → bit mask of its concepts.
@@ -427,16 +421,6 @@ export class ToolSearchIndex {
       }
     }
     return terms.size === concept.terms.size ? concept : { ...concept, terms };
-  }
-
-  /** A short query word with the words of the catalog phrases it abbreviates as alternatives. */
-  private withAcronyms(concept: QueryConcept): QueryConcept {
-    const own = concept.terms.get(concept.stem) ?? 1;
-    const phrase = this.acronyms.expand(concept.stem, this.vocabulary.get(concept.stem) ?? 0);
-    if (!phrase) return concept;
-    const terms = new Map(concept.terms);
-    for (const term of phrase) if (!terms.has(term)) terms.set(term, this.acronymWeight * own);
-    return { ...concept, terms };
   }
 
   /** How telling the naming of servers is: the IDF of "is a tool of one of these servers". */
