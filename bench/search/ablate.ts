@@ -26,11 +26,13 @@ import { quality, rankOf } from './metrics.js';
 
 const FOLDS = 3;
 const missesArg = process.argv.find((a) => a.startsWith('--misses='));
-const missesFold = missesArg === undefined ? undefined : Number(missesArg.slice('--misses='.length));
+const missesFold =
+  missesArg === undefined ? undefined : Number(missesArg.slice('--misses='.length));
 const variants = Object.entries(
-  JSON.parse(
-    process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '{"base":{}}',
-  ) as Record<string, ToolSearchIndexOptions>,
+  JSON.parse(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '{"base":{}}') as Record<
+    string,
+    ToolSearchIndexOptions
+  >,
 );
 
 interface BenchSet {
@@ -66,9 +68,7 @@ const sets: BenchSet[] = [
 ];
 // Another query set over both catalogs at once (the agent-style queries), when given.
 if (process.env.ABLATE_BOTH_QUERIES) {
-  sets.push(
-    benchSet('both', [CATALOG_FILE, EXTRA_CATALOG_FILE], process.env.ABLATE_BOTH_QUERIES),
-  );
+  sets.push(benchSet('both', [CATALOG_FILE, EXTRA_CATALOG_FILE], process.env.ABLATE_BOTH_QUERIES));
 }
 
 function ranks(

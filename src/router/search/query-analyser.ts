@@ -30,7 +30,6 @@ export interface QueryAnalyserOptions {
   readonly quotedWeight?: number;
   /** Name things with a kind (URLs, files, repositories, SQL); false for ablation. */
   readonly entities?: boolean;
-
 }
 
 const CAMEL_WORD = /\b[\p{L}\p{N}]*\p{Ll}\p{Lu}[\p{L}\p{N}]*\b/gu;

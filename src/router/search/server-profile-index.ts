@@ -112,7 +112,7 @@ export class ServerProfileIndex {
     for (const [term, n] of terms) {
       this.toolsUsing.set(term, (this.toolsUsing.get(term) ?? 0) + n);
       let owners = this.termServers.get(term);
-      if (!owners) this.termServers.set(term, (owners = new Map()));
+      if (!owners) this.termServers.set(term, (owners = new Map<string, number>()));
       owners.set(serverId, n / tools.length);
     }
     this.toolCount += entry.tools;
@@ -207,7 +207,8 @@ export class ServerProfileIndex {
       let sum = 0;
       for (const share of best.values()) sum += share;
       if (sum <= 0) continue;
-      for (const [id, share] of best) scores.set(id, (scores.get(id) ?? 0) + (weight * share) / sum);
+      for (const [id, share] of best)
+        scores.set(id, (scores.get(id) ?? 0) + (weight * share) / sum);
     }
     if (total > 0) for (const [id, v] of scores) scores.set(id, v / total);
     return scores;
