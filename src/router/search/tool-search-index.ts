@@ -97,7 +97,7 @@ export class ToolSearchIndex {
   constructor(options: ToolSearchIndexOptions = {}) {
     this.fieldWeights = { ...DEFAULT_FIELDS, ...options.fieldWeights };
     this.serverBoost = options.serverBoost ?? 0.5;
-    this.mentionBoost = options.mentionBoost ?? 3;
+    this.mentionBoost = options.mentionBoost ?? 10;
     this.fuzzy = options.fuzzy ?? 0.25;
     this.actionBoost = options.actionBoost ?? 0.3;
     this.actionPenalty = options.actionPenalty ?? 0.4;
