@@ -231,7 +231,8 @@ describe('ToolSearchIndex ranking behaviours (small made-up indexes)', () => {
 
   it("lifts the tools of the server a query word belongs to, whatever the server's size", () => {
     const small = new ToolSearchIndex();
-    // "pod" belongs to the cluster server (all its tools use it); "events" is everyone's.
+    // "pod" is rare and the small cluster server's own; "events" is spread over most tools of the
+    // larger store server, so it tells less.
     small.replaceServer('cluster', [
       smallTool('cluster', 'describe_pod', 'Describes a pod.'),
       smallTool('cluster', 'pod_logs', 'Reads the logs of a pod.'),
