@@ -5,6 +5,8 @@
 // set and the unseen set, each split into 3 folds by server, as `tune.ts` does) it prints
 // recall@1, recall@5 and MRR@10 over all queries, and MRR per fold, so a change that only holds
 // for some servers shows up as such.
+// With `--misses=<fold>` it also lists, for the first entry, the queries of that fold only whose
+// expected tool is not first (look at one fold's misses; judge a change on the other folds).
 import type { ToolSearchIndexOptions } from '../../src/router/search/search-options.js';
 import { ToolSearchIndex } from '../../src/router/search/tool-search-index.js';
 import {
@@ -23,8 +25,14 @@ import {
 import { quality, rankOf } from './metrics.js';
 
 const FOLDS = 3;
+const missesArg = process.argv.find((a) => a.startsWith('--misses='));
+const missesFold =
+  missesArg === undefined ? undefined : Number(missesArg.slice('--misses='.length));
 const variants = Object.entries(
-  JSON.parse(process.argv[2] ?? '{"base":{}}') as Record<string, ToolSearchIndexOptions>,
+  JSON.parse(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '{"base":{}}') as Record<
+    string,
+    ToolSearchIndexOptions
+  >,
 );
 
 interface BenchSet {
@@ -34,8 +42,15 @@ interface BenchSet {
   readonly foldOf: (q: BenchQuery) => number;
 }
 
-function benchSet(label: string, catalogFile: string, queriesFile: string): BenchSet {
-  const catalog = loadCatalog(catalogFile);
+function benchSet(
+  label: string,
+  catalogFile: string | readonly string[],
+  queriesFile: string,
+): BenchSet {
+  const catalog: Catalog = Object.assign(
+    {},
+    ...(typeof catalogFile === 'string' ? [catalogFile] : catalogFile).map((f) => loadCatalog(f)),
+  );
   const queries = loadQueries(queriesFile);
   const slugs = Object.keys(catalog);
   const folds = serverFolds(queries, slugs, FOLDS);
@@ -47,23 +62,41 @@ function benchSet(label: string, catalogFile: string, queriesFile: string): Benc
   };
 }
 
-const sets = [
+const sets: BenchSet[] = [
   benchSet('dev', CATALOG_FILE, QUERIES_FILE),
   benchSet('extra', EXTRA_CATALOG_FILE, EXTRA_QUERIES_FILE),
 ];
+// Another query set over both catalogs at once (the agent-style queries), when given.
+if (process.env.ABLATE_BOTH_QUERIES) {
+  sets.push(benchSet('both', [CATALOG_FILE, EXTRA_CATALOG_FILE], process.env.ABLATE_BOTH_QUERIES));
+}
 
-function ranks(set: BenchSet, options: ToolSearchIndexOptions): Array<number | undefined> {
+function ranks(
+  set: BenchSet,
+  options: ToolSearchIndexOptions,
+  misses = false,
+): Array<number | undefined> {
   const index = new ToolSearchIndex(options);
   for (const [slug, tools] of Object.entries(set.catalog))
     index.replaceServer(slug, indexedTools(slug, tools));
-  return set.queries.map((q) =>
-    rankOf(
-      index.search({ query: q.query, limit: 10 }).hits.map((h) => h.tool.path),
-      q.expected,
-    ),
-  );
+  return set.queries.map((q) => {
+    const returned = index.search({ query: q.query, limit: 10 }).hits.map((h) => h.tool.path);
+    const rank = rankOf(returned, q.expected);
+    if (misses && rank !== 1 && set.foldOf(q) === missesFold) {
+      console.log(`${q.id} [${q.kind}] rank=${rank ?? '-'} "${q.query}"`);
+      console.log(`   expected ${q.expected.join(', ')}; got ${returned.slice(0, 3).join(', ')}`);
+    }
+    return rank;
+  });
 }
 
+if (missesFold !== undefined) {
+  for (const set of sets) {
+    console.log(`\n## ${set.label}, fold ${missesFold}: expected tool not first\n`);
+    ranks(set, variants[0]?.[1] ?? {}, true);
+  }
+  console.log();
+}
 console.log(
   `| variant | ${sets.map((s) => `${s.label} R@1 | ${s.label} R@5 | ${s.label} MRR | ${s.label} MRR by fold`).join(' | ')} |`,
 );

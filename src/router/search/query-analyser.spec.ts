@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { QueryAnalyser } from './query-analyser.js';
+import { QueryAnalyser, splitLabel } from './query-analyser.js';
 import { annotateEntities } from './query-entities.js';
 
 const analyser = new QueryAnalyser();
@@ -33,6 +33,29 @@ describe('QueryAnalyser', () => {
     expect(analyser.analyse('pull up PR #77: its title').label).toEqual([]);
   });
 
+  it('reads chained labels as one ("server: github tool: …"), and no label without a rest', () => {
+    expect(splitLabel('server: github tool: create_issue')).toEqual({
+      label: 'server github tool',
+      rest: 'create_issue',
+    });
+    expect(splitLabel('weather service: 5-day forecast for a city')).toEqual({
+      label: 'weather service',
+      rest: '5-day forecast for a city',
+    });
+    expect(analyser.analyse('spreadsheet or office documents: append rows').label).toEqual([
+      'spreadsheet',
+      'or',
+      'office',
+      'documents',
+    ]);
+    expect(splitLabel('github:').label).toBe('');
+    expect(splitLabel('one two three four five six seven eight nine: ten').label).toBe('');
+    // The label's words still count as words of the query.
+    expect(stems('knowledge graph: forget the entity')).toEqual(
+      expect.arrayContaining(['knowledg', 'graph', 'entiti']),
+    );
+  });
+
   it('reads what the query asks to do', () => {
     expect(analyser.analyse('which issues are open?').action).toBe('read');
     expect(analyser.analyse('remove the old branch').action).toBe('delete');
@@ -55,6 +78,12 @@ describe('annotateEntities', () => {
       'directory path "src components ui"',
     );
     expect(annotateEntities('files under docs/ please')).toContain('directory path "docs"');
+    expect(annotateEntities('texts sent to +15551234567')).toContain('phone number');
+    expect(annotateEntities('call (555) 123-4567 now')).toContain('phone number');
+    expect(annotateEntities('forward localhost:8080')).toContain('host port');
+    expect(annotateEntities('ping 10.0.0.12')).toContain('ip address');
+    expect(annotateEntities('ssh to 10.0.0.12:22')).toContain('ip address port');
+    expect(annotateEntities('errors since 2026-01-31T10:00:00Z')).toContain('since  date ');
     expect(annotateEntities('issues of octocat/hello-world?')).toContain(
       'repository "octocat hello world"',
     );

@@ -34,8 +34,16 @@ export interface QueryAnalyserOptions {
 
 const CAMEL_WORD = /\b[\p{L}\p{N}]*\p{Ll}\p{Lu}[\p{L}\p{N}]*\b/gu;
 const CAMEL_PART_WEIGHT = 0.5;
-/** A short leading label before a colon names the product ("Sentry: which projects…"). */
-const LABEL = /^\s*([\p{L}\p{N}][\p{L}\p{N} .-]{0,30}):\s/u;
+/**
+ * A short leading label before a colon names or describes the product ("Sentry: which
+ * projects…", "weather service: 5-day forecast", "spreadsheet or office documents: append rows");
+ * agents also chain them ("server: github tool: create_issue"), so up to three are read, and all
+ * but the text after the last colon is the label.
+ */
+const LABEL = /^\s*([\p{L}\p{N}][\p{L}\p{N} .,&/'()_-]{0,60}?):\s/u;
+const MAX_LABELS = 3;
+/** A label holds at most this many words; a longer run before a colon is a sentence. */
+const LABEL_MAX_WORDS = 8;
 /**
  * Text in quotes: 'Old roadmap', "Payment successful", “Bugs”. A quote opens after a space or
  * bracket and closes before one, so apostrophes (it's, Jenny's, users') never open one.
@@ -76,10 +84,13 @@ export class QueryAnalyser {
         return word.toLowerCase();
       });
     this.camelParts = parts;
-    const label = LABEL.exec(plain);
-    const unlabelled = label ? plain.slice(label[0].length) : plain;
-    const words = splitWords(plain);
-    const next = this.addConcepts(concepts, words, 1, 0);
+    const { label, rest: unlabelled } = splitLabel(plain);
+    const labelWords = splitWords(label);
+    // The label's words come first in the query; they are added after the rest so that a word
+    // in both counts at full weight.
+    const labelCount = labelWords.filter(isContentWord).length;
+    const next = this.addConcepts(concepts, splitWords(unlabelled), 1, labelCount);
+    this.addConcepts(concepts, labelWords, 1, 0);
     // Quoted text names a thing (a page title, a label, a button's text): it tells which tool
     // only a little, and never what the query asks to do.
     this.addConcepts(concepts, splitWords(quoted.join(' ')), this.quotedWeight, next + 1);
@@ -88,7 +99,7 @@ export class QueryAnalyser {
       action: queryAction(splitWords(unlabelled), unlabelled),
       // Entities count as references: a file, a repository, a URL is one thing.
       scope: queryReadScope(splitWords(unlabelled), annotated),
-      label: label ? splitWords(label[1]) : [],
+      label: labelWords,
     };
   }
 
@@ -114,4 +125,19 @@ export class QueryAnalyser {
     }
     return position;
   }
+}
+
+/** The leading label(s) of a query and the rest; no label when the rest would be empty. */
+export function splitLabel(query: string): { label: string; rest: string } {
+  let rest = query;
+  const labels: string[] = [];
+  for (let i = 0; i < MAX_LABELS; i++) {
+    const match = LABEL.exec(rest);
+    if (!match || splitWords(match[1]).length > LABEL_MAX_WORDS) break;
+    const after = rest.slice(match[0].length);
+    if (splitWords(after).length === 0) break;
+    labels.push(match[1]);
+    rest = after;
+  }
+  return { label: labels.join(' '), rest };
 }

@@ -55,6 +55,19 @@ const RULES: readonly EntityRule[] = [
     replace: (m) => ` url page ${words(m.replace(/^https?:\/\//i, ''))} `,
   },
   { pattern: /\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g, replace: () => ' email address ' },
+  // An IPv4 address (with its port, if any), then a host with a port (`localhost:8080`).
+  {
+    pattern: /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g,
+    replace: (m) => (m.includes(':') ? ' ip address port ' : ' ip address '),
+  },
+  { pattern: /\b[a-z][\w-]*(?:\.[\w-]+)*:\d{2,5}\b/gi, replace: () => ' host port ' },
+  // A phone number as APIs take it (E.164, `+15551234567`) or as people write it.
+  {
+    pattern: /(?<=^|[\s(])\+\d[\d\s().-]{6,}\d\b|\(\d{3}\)\s?\d{3}-\d{4}\b/g,
+    replace: () => ' phone number ',
+  },
+  // An ISO date (`2026-01-31`, with a time after it, if any).
+  { pattern: /\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?\b/g, replace: () => ' date ' },
   {
     pattern: new RegExp(`(?:[\\w-]+/)*[\\w-]+\\.(?:${IMAGE_EXTENSIONS})\\b`, 'gi'),
     replace: (m) => ` image file ${named(withoutExtension(m))} `,

@@ -40,6 +40,16 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
    * score × share^serverCoveragePower (0 turns it off).
    */
   readonly serverCoveragePower?: number;
+  /**
+   * Lift for the tools of the server the query's words belong to (`ServerProfileIndex.ownership`):
+   * score × (1 + ownershipBoost × ownership 0..1).
+   */
+  readonly ownershipBoost?: number;
+  /**
+   * Lift for the tools of a server a leading label names ("memory: …"), in place of
+   * `mentionBoost`: the caller said which server before saying what to do.
+   */
+  readonly labelMentionBoost?: number;
   /** Whether a query word can name a server ("Sentry: …"); false for ablation. */
   readonly mentions?: boolean;
   /** BM25+ parameters (MiniSearch's defaults: k 1.2, b 0.7, d 0.5). */

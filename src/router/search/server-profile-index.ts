@@ -45,6 +45,8 @@ export interface Mentions {
   readonly servers: Set<string>;
   /** The query stems that name them. */
   readonly stems: Set<string>;
+  /** Of `servers`, those a leading label names ("memory: …", "server: github tool: …"). */
+  readonly byLabel: Set<string>;
 }
 
 /**
@@ -64,6 +66,8 @@ export class ServerProfileIndex {
   private readonly slugWordOwners = new Map<string, Set<string>>();
   /** term → number of tools, over all servers, whose document holds it. */
   private readonly toolsUsing = new Map<string, number>();
+  /** term → serverId → the share of that server's tools whose document holds it. */
+  private readonly termServers = new Map<string, Map<string, number>>();
   private toolCount = 0;
   private readonly weights: ServerProfileWeights;
 
@@ -105,7 +109,12 @@ export class ServerProfileIndex {
     this.servers.set(serverId, entry);
     for (const term of entry.slugTerms) addTo(this.slugOwners, term, serverId);
     for (const word of entry.slugWords) addTo(this.slugWordOwners, word, serverId);
-    for (const [term, n] of terms) this.toolsUsing.set(term, (this.toolsUsing.get(term) ?? 0) + n);
+    for (const [term, n] of terms) {
+      this.toolsUsing.set(term, (this.toolsUsing.get(term) ?? 0) + n);
+      let owners = this.termServers.get(term);
+      if (!owners) this.termServers.set(term, (owners = new Map<string, number>()));
+      owners.set(serverId, n / tools.length);
+    }
     this.toolCount += entry.tools;
   }
 
@@ -119,6 +128,9 @@ export class ServerProfileIndex {
       const left = (this.toolsUsing.get(term) ?? n) - n;
       if (left > 0) this.toolsUsing.set(term, left);
       else this.toolsUsing.delete(term);
+      const owners = this.termServers.get(term);
+      owners?.delete(serverId);
+      if (owners?.size === 0) this.termServers.delete(term);
     }
     this.toolCount -= entry.tools;
     this.servers.delete(serverId);
@@ -136,6 +148,7 @@ export class ServerProfileIndex {
     label: readonly string[] = [],
   ): Mentions {
     const servers = new Set<string>();
+    const byLabel = new Set<string>();
     const named = new Set<string>();
     for (const word of words) {
       for (const form of word.forms) if (this.names(form, servers)) named.add(word.stem);
@@ -143,10 +156,13 @@ export class ServerProfileIndex {
     for (const word of label) {
       const owners = this.slugWordOwners.get(word);
       if (!owners || LABEL_FILLERS.has(word)) continue;
-      for (const id of owners) servers.add(id);
+      for (const id of owners) {
+        servers.add(id);
+        byLabel.add(id);
+      }
       named.add(stemWord(word));
     }
-    return { servers, stems: named };
+    return { servers, stems: named, byLabel };
   }
 
   /** Whether a term names servers by their slug (adding them to `into`). */
@@ -164,6 +180,38 @@ export class ServerProfileIndex {
     if (elsewhere > MENTION_MAX_SHARE * (this.toolCount - insideTools)) return false;
     for (const id of owners) into.add(id);
     return true;
+  }
+
+  /**
+   * Which servers a query's words belong to, from the catalog's own text: for each word, the
+   * chance that a tool using it is of server s if every server were equally likely (the share of
+   * s's tools using the word, over the sum of those shares over all servers), so a word only one
+   * product uses ("pod", "knowledge graph") points at it whatever its size, and a word every
+   * server uses points nowhere. Each word counts by `weight` (its IDF); answers serverId → 0..1.
+   */
+  ownership(
+    words: ReadonlyArray<{ readonly terms: readonly string[]; readonly weight: number }>,
+  ): Map<string, number> {
+    const scores = new Map<string, number>();
+    let total = 0;
+    for (const { terms, weight } of words) {
+      if (weight <= 0) continue;
+      total += weight;
+      // A word's forms: for each server, the best share any of them has.
+      const best = new Map<string, number>();
+      for (const term of terms) {
+        for (const [id, share] of this.termServers.get(term) ?? []) {
+          best.set(id, Math.max(best.get(id) ?? 0, share));
+        }
+      }
+      let sum = 0;
+      for (const share of best.values()) sum += share;
+      if (sum <= 0) continue;
+      for (const [id, share] of best)
+        scores.set(id, (scores.get(id) ?? 0) + (weight * share) / sum);
+    }
+    if (total > 0) for (const [id, v] of scores) scores.set(id, v / total);
+    return scores;
   }
 
   /** serverId → score relative to the best server for these weighted terms (0..1]. */

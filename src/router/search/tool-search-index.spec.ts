@@ -229,6 +229,44 @@ describe('ToolSearchIndex ranking behaviours (small made-up indexes)', () => {
     expect(courier.factors?.['serverCoverage']).toBeLessThan(1);
   });
 
+  it("lifts the tools of the server a query word belongs to, whatever the server's size", () => {
+    const small = new ToolSearchIndex();
+    // "pod" is rare and the small cluster server's own; "events" is spread over most tools of the
+    // larger store server, so it tells less.
+    small.replaceServer('cluster', [
+      smallTool('cluster', 'describe_pod', 'Describes a pod.'),
+      smallTool('cluster', 'pod_logs', 'Reads the logs of a pod.'),
+    ]);
+    small.replaceServer('store', [
+      smallTool('store', 'list_events', 'Lists the events of the store.'),
+      ...['orders', 'refunds', 'carts', 'payments', 'coupons'].map((thing) =>
+        smallTool('store', `list_${thing}`, `Lists the ${thing} and their events.`),
+      ),
+    ]);
+    const hits = small.search({ query: 'pod events', limit: 8, explain: true }).hits;
+    const factor = (path: string) => hits.find((h) => h.tool.path === path)?.factors?.['owner'];
+    expect(factor('cluster-describe_pod')).toBeGreaterThan(factor('store-list_events')!);
+    const off = new ToolSearchIndex({ ownershipBoost: 0 });
+    off.replaceServer('cluster', [smallTool('cluster', 'describe_pod', 'Describes a pod.')]);
+    expect(off.search({ query: 'pod', limit: 1, explain: true }).hits[0].factors?.['owner']).toBe(
+      1,
+    );
+  });
+
+  it('ranks the tools of a server a leading label names first, even below other matches', () => {
+    const small = new ToolSearchIndex();
+    small.replaceServer('memory', [
+      smallTool('memory', 'add_observations', 'Adds observations to stored entities.'),
+    ]);
+    small.replaceServer('crm', [
+      smallTool('crm', 'update_contact', 'Updates a contact: their meetings and preferences.'),
+    ]);
+    const query = 'note that contact John prefers morning meetings';
+    expect(top(small, query, 1)).toEqual(['crm-update_contact']);
+    expect(top(small, `memory: ${query}`, 1)).toEqual(['memory-add_observations']);
+    expect(top(small, `server: memory tool: ${query}`, 1)).toEqual(['memory-add_observations']);
+  });
+
   it('gives ids no typo tolerance: abc123 is not a misspelt abc124', () => {
     const small = new ToolSearchIndex();
     small.replaceServer('s', [smallTool('s', 'get_item', 'Fetches item abc124 or any other.')]);

@@ -89,19 +89,23 @@ export class ToolSearchIndex {
   private readonly phraseBoost: number;
   private readonly scopeBoost: number;
   private readonly serverCoveragePower: number;
+  private readonly ownershipBoost: number;
+  private readonly labelMentionBoost: number;
   private readonly mentions: boolean;
   private readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
 
   constructor(options: ToolSearchIndexOptions = {}) {
     this.fieldWeights = { ...DEFAULT_FIELDS, ...options.fieldWeights };
     this.serverBoost = options.serverBoost ?? 0.5;
-    this.mentionBoost = options.mentionBoost ?? 3;
+    this.mentionBoost = options.mentionBoost ?? 10;
     this.fuzzy = options.fuzzy ?? 0.25;
     this.actionBoost = options.actionBoost ?? 0.3;
     this.actionPenalty = options.actionPenalty ?? 0.4;
     this.phraseBoost = options.phraseBoost ?? 2;
     this.scopeBoost = options.scopeBoost ?? 0.3;
     this.serverCoveragePower = options.serverCoveragePower ?? 0.5;
+    this.ownershipBoost = options.ownershipBoost ?? 1;
+    this.labelMentionBoost = options.labelMentionBoost ?? 100;
     this.mentions = options.mentions ?? true;
     if (options.bm25) this.bm25 = options.bm25;
     this.analyser = new QueryAnalyser(options);
@@ -187,7 +191,7 @@ export class ToolSearchIndex {
           analysed.concepts.map((c) => ({ stem: c.stem, forms: exactTerms(c) })),
           analysed.label,
         )
-      : { servers: new Set<string>(), stems: new Set<string>() };
+      : { servers: new Set<string>(), stems: new Set<string>(), byLabel: new Set<string>() };
     const named = mentions.servers;
     // A word that names a server picks the server (below); within it, it would only favour the
     // tools that happen to repeat the product's name, so tools are ranked on the other words.
@@ -197,6 +201,8 @@ export class ToolSearchIndex {
 
     // Two letters swapped is the commonest typo ("alrets"), and two edits to typo tolerance.
     concepts = concepts.map((c) => this.withTranspositions(c));
+    // Expansion hook: a concept may carry further weighted terms that say the same (its
+    // `terms`), as the swapped-letter forms above do; coverage counts a concept once.
 
     // Every term of every concept; a term that stands for several query words counts for each
     // (as if each word were searched on its own). `conceptsOf`: term → bit mask of its concepts.
@@ -257,6 +263,12 @@ export class ToolSearchIndex {
     const namedByWords = concepts !== analysed.concepts;
     const mentionWeight = namedByWords ? this.mentionWeight(named) : 0;
     const coverable = conceptWeights.reduce((sum, w) => sum + w, mentionWeight);
+    const ownership =
+      this.ownershipBoost > 0
+        ? this.serverProfiles.ownership(
+            concepts.map((c, i) => ({ terms: exactTerms(c), weight: conceptWeights[i] })),
+          )
+        : new Map<string, number>();
 
     // Phrases: consecutive query words (not quoted names) that the tool's text also has together.
     const n = this.tools.size;
@@ -308,8 +320,14 @@ export class ToolSearchIndex {
           ? 1 + this.scopeBoost
           : 1;
       const server = 1 + this.serverBoost * (serverScores.get(tool.serverId) ?? 0);
-      const mention = named.has(tool.serverId) ? 1 + this.mentionBoost : 1;
-      const unphrased = lexical * coverage * serverCoverage * intent * scope * server * mention;
+      const mention = mentions.byLabel.has(tool.serverId)
+        ? 1 + this.labelMentionBoost
+        : named.has(tool.serverId)
+          ? 1 + this.mentionBoost
+          : 1;
+      const owner = 1 + this.ownershipBoost * (ownership.get(tool.serverId) ?? 0);
+      const unphrased =
+        lexical * coverage * serverCoverage * intent * scope * server * mention * owner;
       // Phrases are looked up only where they could still lift the tool into the answer.
       const phrase =
         pairs.length > 0 &&
@@ -331,6 +349,7 @@ export class ToolSearchIndex {
                 scope,
                 server,
                 mention,
+                owner,
                 phrase,
               },
             }
