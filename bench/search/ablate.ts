@@ -4,7 +4,8 @@
 // The first entry is the reference; every other entry is scored against it. For each set (the dev
 // set and the unseen set, each split into 3 folds by server, as `tune.ts` does) it prints
 // recall@1, recall@5 and MRR@10 over all queries, and MRR per fold, so a change that only holds
-// for some servers shows up as such.
+// for some servers shows up as such. TOOL_SEARCH_BOTH_QUERIES=queries.jsonl adds a set of queries
+// over the two catalogs together. `"wordVectors": true` loads word vectors (word-vectors.ts).
 import type { ToolSearchIndexOptions } from '../../src/router/search/search-options.js';
 import { ToolSearchIndex } from '../../src/router/search/tool-search-index.js';
 import {
@@ -21,6 +22,7 @@ import {
   serverOfQuery,
 } from './bench-data.js';
 import { quality, rankOf } from './metrics.js';
+import { withWordVectors } from './word-vectors.js';
 
 const FOLDS = 3;
 const variants = Object.entries(
@@ -51,9 +53,22 @@ const sets = [
   benchSet('dev', CATALOG_FILE, QUERIES_FILE),
   benchSet('extra', EXTRA_CATALOG_FILE, EXTRA_QUERIES_FILE),
 ];
+// Another query set over both catalogs together (e.g. agent-style queries), when given.
+if (process.env.TOOL_SEARCH_BOTH_QUERIES) {
+  const both = { ...loadCatalog(CATALOG_FILE), ...loadCatalog(EXTRA_CATALOG_FILE) };
+  const queries = loadQueries(process.env.TOOL_SEARCH_BOTH_QUERIES);
+  const slugs = Object.keys(both);
+  const folds = serverFolds(queries, slugs, FOLDS);
+  sets.push({
+    label: 'both',
+    catalog: both,
+    queries,
+    foldOf: (q) => folds.findIndex((f) => f.includes(serverOfQuery(q, slugs))),
+  });
+}
 
 function ranks(set: BenchSet, options: ToolSearchIndexOptions): Array<number | undefined> {
-  const index = new ToolSearchIndex(options);
+  const index = new ToolSearchIndex(withWordVectors(options));
   for (const [slug, tools] of Object.entries(set.catalog))
     index.replaceServer(slug, indexedTools(slug, tools));
   return set.queries.map((q) =>
