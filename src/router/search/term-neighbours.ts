@@ -217,6 +217,7 @@ export class TermNeighbours {
   /** The concept with its nearest catalog terms added as alternatives (or as it is). */
   expand(concept: QueryConcept, vocabulary: ReadonlyMap<string, number>): QueryConcept {
     const { stem } = concept;
+    if (this.weight <= 0 || this.count <= 0) return concept;
     const df = vocabulary.get(stem) ?? 0;
     if (this.scope === 'unknown' && df > 0) return concept;
     if (this.scope === 'rare' && df > 1) return concept;
