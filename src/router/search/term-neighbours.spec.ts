@@ -120,6 +120,14 @@ describe('TermNeighbours', () => {
     expect(neighbours.expand(c, catalog)).toBe(c);
   });
 
+  it('weight 0 or no neighbours leave every word as it is', () => {
+    const c = concept('customer');
+    for (const options of [{ weight: 0 }, { count: 0 }]) {
+      const neighbours = new TermNeighbours(vectors, { minSimilarity: 0.3, ...options });
+      expect(neighbours.expand(c, catalog)).toBe(c);
+    }
+  });
+
   it('adds neighbours lighter than the word itself, scaled by similarity', () => {
     const neighbours = new TermNeighbours(vectors, {
       count: 2,
