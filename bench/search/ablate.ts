@@ -7,6 +7,8 @@
 // for some servers shows up as such.
 // With `--misses=<fold>` it also lists, for the first entry, the queries of that fold only whose
 // expected tool is not first (look at one fold's misses; judge a change on the other folds).
+// ABLATE_BOTH_QUERIES=queries.jsonl adds a set of queries over the two catalogs together.
+// `"wordVectors": true` loads word vectors (word-vectors.ts).
 import type { ToolSearchIndexOptions } from '../../src/router/search/search-options.js';
 import { ToolSearchIndex } from '../../src/router/search/tool-search-index.js';
 import {
@@ -23,6 +25,7 @@ import {
   serverOfQuery,
 } from './bench-data.js';
 import { quality, rankOf } from './metrics.js';
+import { withWordVectors } from './word-vectors.js';
 
 const FOLDS = 3;
 const missesArg = process.argv.find((a) => a.startsWith('--misses='));
@@ -76,7 +79,7 @@ function ranks(
   options: ToolSearchIndexOptions,
   misses = false,
 ): Array<number | undefined> {
-  const index = new ToolSearchIndex(options);
+  const index = new ToolSearchIndex(withWordVectors(options));
   for (const [slug, tools] of Object.entries(set.catalog))
     index.replaceServer(slug, indexedTools(slug, tools));
   return set.queries.map((q) => {

@@ -29,6 +29,7 @@ import {
   rankOf,
   type Ranked,
 } from './metrics.js';
+import { withWordVectors } from './word-vectors.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,7 +38,10 @@ const { values: args } = parseArgs({
     'quality-only': { type: 'boolean', default: false },
   },
 });
-const indexOptions = (args.options ? JSON.parse(args.options) : {}) as ToolSearchIndexOptions;
+// `"wordVectors": true` in --options loads the word vectors (bench/search/word-vectors.ts).
+const indexOptions = withWordVectors(
+  (args.options ? JSON.parse(args.options) : {}) as ToolSearchIndexOptions,
+);
 
 const catalog = loadCatalog();
 const queries = loadQueries();

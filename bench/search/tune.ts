@@ -18,6 +18,7 @@ import {
   splitByServer,
 } from './bench-data.js';
 import { type Quality, quality, rankOf } from './metrics.js';
+import { withWordVectors } from './word-vectors.js';
 
 const FOLDS = 3;
 const catalog = loadCatalog();
@@ -31,7 +32,7 @@ const sweeps = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown[]>;
 
 /** Rank of the expected tool for every query, under these options. */
 function ranks(options: ToolSearchIndexOptions): Array<number | undefined> {
-  const index = new ToolSearchIndex(options);
+  const index = new ToolSearchIndex(withWordVectors(options));
   for (const [slug, tools] of Object.entries(catalog))
     index.replaceServer(slug, indexedTools(slug, tools));
   return queries.map((q) =>

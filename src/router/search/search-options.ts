@@ -2,6 +2,7 @@
 import type { IndexedTool } from './indexed-tool.js';
 import type { QueryAnalyserOptions } from './query-analyser.js';
 import type { ServerProfileWeights } from './server-profile-index.js';
+import type { TermNeighbourOptions, WordVectors } from './term-neighbours.js';
 
 export interface ToolFieldWeights {
   readonly name: number;
@@ -52,6 +53,13 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
   readonly labelMentionBoost?: number;
   /** Whether a query word can name a server ("Sentry: …"); false for ablation. */
   readonly mentions?: boolean;
+  /**
+   * Word vectors for soft term matching: a query word gets the catalog terms nearest in meaning
+   * as weighted alternatives (`term-neighbours.ts`). Without them, off.
+   */
+  readonly wordVectors?: WordVectors;
+  /** How many neighbours, how near, how heavy, for which query words (with `wordVectors`). */
+  readonly termNeighbours?: TermNeighbourOptions;
   /** BM25+ parameters (MiniSearch's defaults: k 1.2, b 0.7, d 0.5). */
   readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
 }

@@ -18,6 +18,7 @@ import type {
   ToolFieldWeights,
   ToolSearchIndexOptions,
 } from './search-options.js';
+import { TermNeighbours } from './term-neighbours.js';
 import { buildToolDocument, sharedNamePrefix, type ToolDocument } from './tool-document.js';
 import { TopHits } from './top-hits.js';
 
@@ -93,6 +94,7 @@ export class ToolSearchIndex {
   private readonly labelMentionBoost: number;
   private readonly mentions: boolean;
   private readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
+  private readonly neighbours?: TermNeighbours;
 
   constructor(options: ToolSearchIndexOptions = {}) {
     this.fieldWeights = { ...DEFAULT_FIELDS, ...options.fieldWeights };
@@ -108,6 +110,8 @@ export class ToolSearchIndex {
     this.labelMentionBoost = options.labelMentionBoost ?? 100;
     this.mentions = options.mentions ?? true;
     if (options.bm25) this.bm25 = options.bm25;
+    if (options.wordVectors)
+      this.neighbours = new TermNeighbours(options.wordVectors, options.termNeighbours);
     this.analyser = new QueryAnalyser(options);
     this.serverProfiles = new ServerProfileIndex({
       ...DEFAULT_SERVER_FIELDS,
@@ -147,6 +151,7 @@ export class ToolSearchIndex {
     for (const term of terms) this.vocabulary.set(term, (this.vocabulary.get(term) ?? 0) + 1);
     this.servers.set(serverId, { tools: accepted, terms });
     this.serverProfiles.upsert(serverId, accepted, perTool);
+    this.neighbours?.invalidate();
   }
 
   removeServer(serverId: string): void {
@@ -166,6 +171,7 @@ export class ToolSearchIndex {
     }
     this.servers.delete(serverId);
     this.serverProfiles.remove(serverId);
+    this.neighbours?.invalidate();
   }
 
   size(): number {
@@ -203,6 +209,9 @@ export class ToolSearchIndex {
     concepts = concepts.map((c) => this.withTranspositions(c));
     // Expansion hook: a concept may carry further weighted terms that say the same (its
     // `terms`), as the swapped-letter forms above do; coverage counts a concept once.
+    // Words near in meaning, from word vectors (`term-neighbours.ts`), when configured.
+    if (this.neighbours)
+      concepts = concepts.map((c) => this.neighbours!.expand(c, this.vocabulary));
 
     // Every term of every concept; a term that stands for several query words counts for each
     // (as if each word were searched on its own). `conceptsOf`: term → bit mask of its concepts.
