@@ -6,7 +6,8 @@
 //   2026-07-28  the SDK v2 client (versionNegotiation auto): a fresh SDK v2 server per request
 // Prints calls/s, p50, p99 and the satellite's CPU time per call (user + system, from /proc),
 // the figure a busy neighbour moves least; then what the era decision alone costs an old-era
-// POST, in process (isLegacyRequest on a parsed body, as ModernEraService runs it).
+// POST in process: the SDK's isLegacyRequest, and the pre-check (src/mcp/era.ts) that spares
+// old-era POSTs the SDK call.
 // The machines are shared and noisy: read the ratios, not the absolute figures.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -209,7 +210,17 @@ async function main() {
     await isLegacyRequest(new Request('http://x/mcp', { method: 'POST', headers }), body);
   const us = ((performance.now() - t0) * 1000) / n;
   console.log(
-    `\nera decision on an old-era POST (new Request + isLegacyRequest): ${us.toFixed(1)} µs`,
+    `\nera decision on an old-era POST, the SDK's own (new Request + isLegacyRequest): ${us.toFixed(1)} µs`,
+  );
+  // What the satellite runs first (src/mcp/era.ts): the SDK is asked only when this says maybe.
+  const { mayBeModern } = await import(resolve(ROOT, 'dist', 'mcp', 'era.js'));
+  let maybe = 0;
+  const m = 1_000_000;
+  const t1 = performance.now();
+  for (let i = 0; i < m; i++) if (mayBeModern(headers, body)) maybe++;
+  const ns = ((performance.now() - t1) * 1e6) / m;
+  console.log(
+    `the satellite's pre-check (mayBeModern) on the same POST: ${ns.toFixed(0)} ns (said maybe: ${maybe})`,
   );
 }
 

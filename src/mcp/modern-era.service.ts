@@ -20,6 +20,7 @@ import {
 } from '../router/modern-server.factory.js';
 import { TASKS_API, type TasksApi, type TraceContext } from '../tasks/task-api.js';
 import { checkMediaTypes, rpcError, SERVER_ERROR } from './http-replies.js';
+import { mayBeModern } from './era.js';
 import { MalformedJsonBody } from './json-body.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
 import { McpTransportService } from './mcp-transport.service.js';
@@ -166,6 +167,7 @@ export class ModernEraService implements OnModuleDestroy {
     if (typeof sessionId === 'string' && sessionId !== '') return false;
     const body: unknown = req.body;
     if (body === undefined || body === null || body instanceof MalformedJsonBody) return false;
+    if (!mayBeModern(req.headers, body)) return false;
     const probe = new Request(`http://satellite.internal${req.url}`, {
       method: 'POST',
       headers: webHeaders(req.headers),
