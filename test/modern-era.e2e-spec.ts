@@ -3,6 +3,8 @@
 // an SDK v1 client on the same satellite still gets 2025-11-25 with a session. A 2025-11-25
 // upstream's elicitation and sampling requests reach a 2026-07-28 client as input_required and
 // complete on its retry (docs/protocol.md "Two protocol eras").
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   Client as ModernClient,
@@ -10,12 +12,43 @@ import {
 } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { SessionRegistryService } from '../src/mcp/session-registry.service.js';
 import { type Satellite, startSatellite } from './support/satellite.js';
-import { EVERYTHING, type HttpPeer, startEverythingHttp, stdioEntry } from './support/upstreams.js';
+import {
+  EVERYTHING,
+  type HttpPeer,
+  LOOPBACK_ONLY,
+  ROOT,
+  startEverythingHttp,
+  stdioEntry,
+} from './support/upstreams.js';
 
 const MODERN = '2026-07-28';
+
+/** test/fixtures/modern-http-server.mjs: an SDK v2 server over HTTP; resolves with its URL. */
+async function startModernUpstream(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', LOOPBACK_ONLY, resolve(ROOT, 'test', 'fixtures', 'modern-http-server.mjs')],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const port = await new Promise<number>((res, rej) => {
+    let out = '';
+    const timer = setTimeout(() => rej(new Error(`modern upstream did not start: ${out}`)), 45_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        res(Number(m[1]));
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => rej(new Error(`modern upstream exited with ${code}: ${out}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/mcp`, child };
+}
 
 /** What the client saw on the wire: every JSON or SSE response body of its POSTs. */
 function recordingFetch(bodies: string[]): typeof fetch {
@@ -55,18 +88,28 @@ const text = (r: { content?: unknown }) =>
 describe('2026-07-28 beside 2025-11-25 on /mcp and direct endpoints (real SDK v1 and v2 clients)', () => {
   let sat: Satellite;
   let http: HttpPeer;
+  let modern: Awaited<ReturnType<typeof startModernUpstream>>;
 
   beforeAll(async () => {
-    http = await startEverythingHttp('streamableHttp');
+    [http, modern] = await Promise.all([
+      startEverythingHttp('streamableHttp'),
+      startModernUpstream(),
+    ]);
     sat = await startSatellite({
       everything: stdioEntry(EVERYTHING, ['stdio']),
       remote: { type: 'http', url: http.url },
+      modern: { type: 'http', url: modern.url },
     });
   }, 120_000);
 
   afterAll(async () => {
     await sat?.stop();
     await http?.stop();
+    if (modern && modern.child.exitCode === null) {
+      const exited = new Promise((r) => modern.child.once('exit', r));
+      modern.child.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('negotiates 2026-07-28 on /mcp without a session, and lists with a TTL', async () => {
@@ -204,4 +247,48 @@ describe('2026-07-28 beside 2025-11-25 on /mcp and direct endpoints (real SDK v1
       await client.close();
     }
   });
+
+  it('reaches a 2026-07-28 upstream from both eras; its input_required fails with a clear error', async () => {
+    // The satellite reaches upstreams over 2025-11-25; an SDK v2 upstream serves that era
+    // statelessly, where it cannot send the client a request: its input_required comes back as
+    // a tool error that says so, in either era (docs/protocol.md "Two protocol eras").
+    const url = `${sat.baseUrl}/i/modern/mcp`;
+    const unbridged = /per-request legacy serving cannot receive server-to-client requests/;
+    const legacy = new Client(
+      { name: 'legacy-e2e', version: '1.0.0' },
+      { capabilities: { elicitation: {} } },
+    );
+    legacy.setRequestHandler(ElicitRequestSchema, () => ({
+      action: 'accept',
+      content: { confirm: true },
+    }));
+    await legacy.connect(new StreamableHTTPClientTransport(new URL(url)));
+    try {
+      const shout = (await legacy.callTool({
+        name: 'shout',
+        arguments: { message: 'old era' },
+      })) as CallToolResult;
+      expect(text(shout)).toBe('OLD ERA');
+      const confirm = (await legacy.callTool({ name: 'confirm', arguments: {} })) as CallToolResult;
+      expect(confirm.isError).toBe(true);
+      expect(text(confirm)).toMatch(unbridged);
+    } finally {
+      await legacy.close();
+    }
+    const client = await modernClient(url, { capabilities: { elicitation: { form: {} } } });
+    client.setRequestHandler('elicitation/create', () => ({
+      action: 'accept',
+      content: { confirm: false },
+    }));
+    try {
+      expect(
+        text(await client.callTool({ name: 'shout', arguments: { message: 'new era' } })),
+      ).toBe('NEW ERA');
+      const confirm = await client.callTool({ name: 'confirm', arguments: {} });
+      expect(confirm.isError).toBe(true);
+      expect(text(confirm)).toMatch(unbridged);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 });
