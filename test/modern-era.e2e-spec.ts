@@ -234,6 +234,37 @@ describe('2026-07-28 beside 2025-11-25 on /mcp and direct endpoints (real SDK v1
     }
   }, 60_000);
 
+  it.each([
+    ['/mcp', 'execute_mcp_tool'],
+    ['/i/everything/mcp', 'trigger-long-running-operation'],
+  ])(
+    "relays the upstream's progress on %s to a 2026-07-28 client that asked for it",
+    async (path, tool) => {
+      const client = await modernClient(`${sat.baseUrl}${path}`);
+      const seen: number[] = [];
+      const args = { duration: 0.3, steps: 3 };
+      try {
+        const result = await client.callTool(
+          tool === 'execute_mcp_tool'
+            ? {
+                name: tool,
+                arguments: {
+                  tool_path: 'everything-trigger-long-running-operation',
+                  arguments: args,
+                },
+              }
+            : { name: tool, arguments: args },
+          { onprogress: (p) => seen.push(p.progress) },
+        );
+        expect(result.isError).toBeFalsy();
+        expect(seen).toEqual([1, 2, 3]);
+      } finally {
+        await client.close();
+      }
+    },
+    30_000,
+  );
+
   it('answers a retry whose requestState this replica does not hold with a clear error', async () => {
     const client = await modernClient(`${sat.baseUrl}/i/everything/mcp`);
     try {
