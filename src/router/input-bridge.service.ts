@@ -76,11 +76,6 @@ export class InputBridgeService implements OnModuleDestroy {
     for (const call of this.pending.values()) call.abort.abort(new Error('shutting down'));
   }
 
-  /** Calls whose client has been asked for input and has not answered yet. */
-  waitingCount(): number {
-    return this.pending.size;
-  }
-
   /**
    * Starts `run` (an upstream call) for a 2026-07-28 client: `run` gets the peer that upstream
    * requests of the call reach, and the call's signal. Answers the first round.
