@@ -1,11 +1,13 @@
 // Invariant: 2026-07-28 requests need no affinity and no session secret (two replicas behind a
 // plain round-robin proxy answer every one of them), and they pass the same guards as the old era:
 // with DEPLOYSTACK_AUTH=tokens no token is 401, a call without mcp:tools:execute is 403, and a
-// server's team decides who finds and reaches its tools (docs/protocol.md "Two protocol eras").
+// server's team decides who finds and reaches its tools; and no 2026-07-28-shaped input (envelope,
+// headers, retry fields) makes either endpoint answer 5xx (docs/protocol.md "Two protocol eras").
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { EXECUTE, type TokenGrant, writeTokensFile } from './security/support.js';
 import { roundRobin } from './support/round-robin.js';
@@ -169,4 +171,87 @@ describe('2026-07-28 under DEPLOYSTACK_AUTH=tokens: the same guards as 2025-11-2
       await client.close();
     }
   });
+});
+
+describe('2026-07-28-shaped input to /mcp and a direct endpoint', () => {
+  let sat: Satellite;
+
+  beforeAll(async () => {
+    sat = await startSatellite({ everything: stdioEntry(EVERYTHING, ['stdio']) });
+  }, 120_000);
+
+  afterAll(async () => {
+    await sat?.stop();
+  });
+
+  const CLAIM = 'io.modelcontextprotocol/protocolVersion';
+  const version = fc.oneof(
+    fc.constantFrom('2026-07-28', '2025-11-25', '2099-01-01', ''),
+    fc.string({ maxLength: 12 }),
+  );
+  const envelope = fc.record(
+    {
+      [CLAIM]: fc.oneof(version, fc.jsonValue()),
+      'io.modelcontextprotocol/clientInfo': fc.oneof(
+        fc.constant({ name: 'fuzz', version: '1' }),
+        fc.jsonValue(),
+      ),
+      'io.modelcontextprotocol/clientCapabilities': fc.oneof(
+        fc.constant({}),
+        fc.constant({ elicitation: { form: {} } }),
+        fc.jsonValue(),
+      ),
+    },
+    { requiredKeys: [CLAIM] },
+  );
+  const method = fc.oneof(
+    fc.constantFrom('server/discover', 'tools/list', 'tools/call', 'ping', 'tasks/get'),
+    fc.string({ maxLength: 20 }),
+  );
+  const request = fc.record({
+    jsonrpc: fc.constant('2.0'),
+    id: fc.oneof(fc.integer(), fc.string({ maxLength: 8 })),
+    method,
+    params: fc.record(
+      {
+        _meta: envelope,
+        name: fc.oneof(fc.constantFrom('execute_mcp_tool', 'echo'), fc.string({ maxLength: 10 })),
+        arguments: fc.oneof(fc.constant({ message: 'x' }), fc.jsonValue()),
+        requestState: fc.string({ maxLength: 20 }),
+        inputResponses: fc.jsonValue(),
+      },
+      { requiredKeys: ['_meta'] },
+    ),
+  });
+
+  it('never answers 5xx, whatever the envelope, headers and retry fields say', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/mcp', '/i/everything/mcp'),
+        fc.oneof(request, fc.array(request, { minLength: 1, maxLength: 2 })),
+        fc.option(version, { nil: undefined }),
+        fc.option(method, { nil: undefined }),
+        fc.option(fc.string({ maxLength: 12 }), { nil: undefined }),
+        async (path, body, protocolHeader, methodHeader, nameHeader) => {
+          const headers: Record<string, string> = {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          };
+          const clean = (v: string) => v.replace(/[^\x21-\x7e]/g, 'x') || 'x';
+          if (protocolHeader !== undefined) headers['mcp-protocol-version'] = clean(protocolHeader);
+          if (methodHeader !== undefined) headers['mcp-method'] = clean(methodHeader);
+          if (nameHeader !== undefined) headers['mcp-name'] = clean(nameHeader);
+          const res = await fetch(`${sat.baseUrl}${path}`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify(body),
+          });
+          await res.text();
+          expect(res.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    expect((await fetch(`${sat.baseUrl}/health/live`)).status).toBe(200);
+  }, 120_000);
 });
