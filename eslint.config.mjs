@@ -23,8 +23,9 @@ const ALLOWED = {
   router: ['discovery', 'auth', 'status', 'usage', ...SHARED],
   status: ['discovery', 'process', 'backend', 'auth', 'router', 'usage', ...SHARED],
   jobs: ['process', 'discovery', 'backend', 'auth', 'usage', ...SHARED],
-  mcp: ['router', 'auth', 'status', ...SHARED],
+  mcp: ['router', 'auth', 'status', 'tasks', ...SHARED],
   rest: ['router', 'discovery', 'auth', 'usage', 'status', ...SHARED],
+  tasks: ['router', 'usage', ...SHARED],
 };
 // Pairs that refer to each other only through leaf files: `importer>imported` → the files of the
 // imported module the importer may use; the rest of that module stays out of its reach.

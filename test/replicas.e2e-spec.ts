@@ -3,8 +3,6 @@
 // replica that has not seen the session rebuilds it from the signed id (with the client's
 // capabilities, so sampling still reaches the client). Forged ids, ids signed with another
 // secret and ids the client deleted get 404.
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -14,46 +12,12 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { SessionRegistryService } from '../src/mcp/session-registry.service.js';
 import { postMcp } from './support/mcp-http.js';
+import { roundRobin } from './support/round-robin.js';
 import { type Satellite, startSatellite } from './support/satellite.js';
 import { EVERYTHING, stdioEntry } from './support/upstreams.js';
 
 const SECRET = 'replica-test-secret-0123456789-abcdefghij';
 const SERVERS = { everything: stdioEntry(EVERYTHING) };
-
-/** A round-robin HTTP proxy: each request goes to the next replica, streams passed through. */
-async function roundRobin(targets: string[]): Promise<{
-  url: string;
-  served: number[];
-  close(): Promise<void>;
-}> {
-  const served = targets.map(() => 0);
-  let next = 0;
-  const server: Server = createServer((req, res) => {
-    const i = next++ % targets.length;
-    served[i]++;
-    const target = new URL(req.url ?? '/', targets[i]);
-    const upstream = request(
-      target,
-      { method: req.method, headers: { ...req.headers, host: target.host } },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    served,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const text = (r: CallToolResult) =>
   r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');

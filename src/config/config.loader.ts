@@ -102,6 +102,7 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
         : LOOPBACK_ORIGINS,
       sessionIdleTimeoutMs: dto.DEPLOYSTACK_SESSION_IDLE_TIMEOUT_MS ?? 30 * 60_000,
       maxSessions: dto.DEPLOYSTACK_MAX_SESSIONS ?? 1000,
+      toolsListTtlMs: dto.DEPLOYSTACK_TOOLS_LIST_TTL_MS ?? 300_000,
       ...(dto.DEPLOYSTACK_SESSION_SECRET ? { sessionSecret: dto.DEPLOYSTACK_SESSION_SECRET } : {}),
     },
     discovery: {

@@ -58,6 +58,8 @@ export class EnvDto {
   @Min(1000)
   DEPLOYSTACK_SESSION_IDLE_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_MAX_SESSIONS?: number;
+  /** How long a 2026-07-28 client may cache tools/list (ttlMs), on /mcp and direct endpoints. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) DEPLOYSTACK_TOOLS_LIST_TTL_MS?: number;
   /** Shared by every replica: signs session ids so any replica can serve any session (docs/operations.md). */
   @IsOptional()
   @IsString()

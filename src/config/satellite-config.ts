@@ -105,6 +105,8 @@ export class SatelliteConfig {
     readonly allowedOrigins: readonly string[];
     readonly sessionIdleTimeoutMs: number;
     readonly maxSessions: number;
+    /** `ttlMs` of tools/list for 2026-07-28 clients (the same for every caller of one identity). */
+    readonly toolsListTtlMs: number;
     /**
      * Set when several replicas share sessions: session ids are signed with it and carry what a
      * replica needs to rebuild the session on first sight.

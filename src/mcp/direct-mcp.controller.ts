@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientAuth } from '../auth/client-auth.guard.js';
 import { McpQuotaGuard } from './mcp-quota.guard.js';
 import { McpTransportService } from './mcp-transport.service.js';
+import { ModernEraService } from './modern-era.service.js';
 
 /** `/i/{server_slug}/mcp`: the same transport, bound to one upstream server, passing everything through. */
 @ApiTags('mcp')
@@ -11,17 +12,22 @@ import { McpTransportService } from './mcp-transport.service.js';
 @ClientAuth('mcp', McpQuotaGuard)
 @Controller('i/:slug/mcp')
 export class DirectMcpController {
-  constructor(private readonly transport: McpTransportService) {}
+  constructor(
+    private readonly transport: McpTransportService,
+    private readonly modern: ModernEraService,
+  ) {}
 
   @Post()
   @ApiOperation({
     summary: "One server's raw MCP (tools, resources, prompts, …) over Streamable HTTP",
   })
-  post(
+  async post(
     @Param('slug') slug: string,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
+    // 2026-07-28 requests statelessly, the rest through sessions (docs/protocol.md "Two protocol eras").
+    if (await this.modern.handle(req, reply, { kind: 'direct', slug })) return;
     return this.transport.handle(req, reply, { kind: 'direct', slug });
   }
 

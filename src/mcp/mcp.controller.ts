@@ -2,8 +2,10 @@ import { Controller, Delete, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientAuth } from '../auth/client-auth.guard.js';
+import { META_ENDPOINT } from './mcp-endpoint.js';
 import { McpQuotaGuard } from './mcp-quota.guard.js';
 import { McpTransportService } from './mcp-transport.service.js';
+import { ModernEraService } from './modern-era.service.js';
 
 /**
  * `/mcp`: the only route that touches raw Fastify objects, because the SDK transport streams
@@ -13,13 +15,20 @@ import { McpTransportService } from './mcp-transport.service.js';
 @ClientAuth('mcp', McpQuotaGuard)
 @Controller('mcp')
 export class McpController {
-  constructor(private readonly transport: McpTransportService) {}
+  constructor(
+    private readonly transport: McpTransportService,
+    private readonly modern: ModernEraService,
+  ) {}
 
   @Post()
   @ApiOperation({
-    summary: 'MCP Streamable HTTP: send JSON-RPC messages (initialize without Mcp-Session-Id)',
+    summary:
+      'MCP Streamable HTTP: a 2026-07-28 request (stateless), or a 2025-11-25 message (initialize without Mcp-Session-Id)',
   })
-  post(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async post(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    // The era is chosen per request: the 2026-07-28 envelope is answered statelessly, the rest
+    // goes to the session transport (docs/protocol.md "Two protocol eras").
+    if (await this.modern.handle(req, reply, META_ENDPOINT)) return;
     return this.transport.handle(req, reply);
   }
 

@@ -7,6 +7,7 @@ import { DirectMcpController } from './direct-mcp.controller.js';
 import { LegacySseController } from './legacy-sse.controller.js';
 import { LegacySseService } from './legacy-sse.service.js';
 import { McpController } from './mcp.controller.js';
+import { ModernEraService } from './modern-era.service.js';
 import { OriginPolicyService } from './origin-policy.service.js';
 import { SessionIdCodec } from './session-id.codec.js';
 import { SessionRegistryService } from './session-registry.service.js';
@@ -19,6 +20,7 @@ import { SessionRegistryService } from './session-registry.service.js';
     SessionRegistryService,
     OriginPolicyService,
     McpTransportService,
+    ModernEraService,
     LegacySseService,
   ],
   exports: [SessionRegistryService, McpTransportService],

@@ -1,14 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   ErrorCode,
-  type JSONRPCRequest,
+  type Implementation,
+  type Notification,
   McpError,
   type Result,
   ResultSchema,
-  type ServerNotification,
-  type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import { ClientQuotaService } from '../auth/client-quota.service.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
@@ -17,12 +15,32 @@ import { UpstreamUnavailableError } from '../discovery/discovery.errors.js';
 import { UpstreamManagerService } from '../discovery/upstream-manager.service.js';
 import { CallContextRegistry, type DownstreamCall } from './call-context.registry.js';
 import { type CallerContext, canUse } from './caller-context.js';
+import type { DownstreamPeer } from './downstream-peer.js';
 import { heldToolMessage } from './tool-call-failure.js';
 import { PersistedCatalogService } from '../discovery/persisted-catalog.service.js';
 import { peerOfRequest, peerOfSession } from './peers.js';
 import { ToolCallAuditService, type ToolCallOutcome } from './tool-call-audit.service.js';
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/**
+ * One client request relayed to the upstream, whichever protocol era it came in: who the client
+ * is (its upstream messages reach it through `peer`), the request's signal, and the stream its
+ * progress goes on.
+ */
+export interface RelayContext {
+  readonly signal: AbortSignal;
+  /** The downstream session (2025-11-25); absent for the stateless 2026-07-28 era. */
+  readonly sessionId?: string;
+  readonly peer: DownstreamPeer;
+  /** The MCP client's `clientInfo` (audit records). */
+  readonly client?: Implementation;
+  readonly sendNotification: (notification: Notification) => Promise<void>;
+}
+
+/** A relayed client request: method and params, as the client sent them. */
+export interface RelayedRequest {
+  readonly method: string;
+  readonly params?: Record<string, unknown> & { _meta?: Record<string, unknown> };
+}
 
 export interface DirectSession {
   readonly server: Server;
@@ -76,11 +94,13 @@ export class DirectServerFactory {
     // The SDK answers logging/setLevel itself when logging is offered; it must reach the upstream.
     server.removeRequestHandler('logging/setLevel');
     server.fallbackRequestHandler = (request, extra) =>
-      request.method === 'tools/call'
-        ? this.callTool(def, caller, server, request, extra)
-        : request.method === 'tools/list'
-          ? this.listTools(def, server, request, extra)
-          : this.forward(def, server, request, extra);
+      this.relay(def, caller, request, {
+        signal: extra.signal,
+        ...(extra.sessionId ? { sessionId: extra.sessionId } : {}),
+        peer: peerOfRequest(server, extra),
+        ...(server.getClientVersion() ? { client: server.getClientVersion() } : {}),
+        sendNotification: (notification) => extra.sendNotification(notification),
+      });
     server.fallbackNotificationHandler = (notification) =>
       this.upstreams
         .withClient(def.id, (c) => c.notification(notification as never))
@@ -102,14 +122,45 @@ export class DirectServerFactory {
     };
   }
 
+  /**
+   * A client request to the server of a direct endpoint, relayed unchanged (tools/call limited
+   * and audited, tools/list without held tools). Both protocol eras come through here.
+   */
+  relay(
+    def: ServerDefinition,
+    caller: CallerContext,
+    request: RelayedRequest,
+    rc: RelayContext,
+  ): Promise<Result> {
+    return request.method === 'tools/call'
+      ? this.callTool(def, caller, request, rc)
+      : request.method === 'tools/list'
+        ? this.listTools(def, request, rc)
+        : this.forward(def, request, rc);
+  }
+
+  /** What a 2026-07-28 server of this endpoint announces: the upstream's own. */
+  async describe(def: ServerDefinition): Promise<{
+    capabilities: Record<string, unknown>;
+    info?: Implementation;
+    instructions?: string;
+  }> {
+    return this.upstreams.withClient(def.id, (c) =>
+      Promise.resolve({
+        capabilities: c.getServerCapabilities() ?? {},
+        ...(c.getServerVersion() ? { info: c.getServerVersion() } : {}),
+        ...(c.getInstructions() ? { instructions: c.getInstructions() } : {}),
+      }),
+    );
+  }
+
   /** The upstream's tools/list, without the tools `hold` pinning keeps out (as on /mcp). */
   private async listTools(
     def: ServerDefinition,
-    server: Server,
-    request: JSONRPCRequest,
-    extra: Extra,
+    request: RelayedRequest,
+    rc: RelayContext,
   ): Promise<Result> {
-    const result = await this.forward(def, server, request, extra);
+    const result = await this.forward(def, request, rc);
     const tools = (result as { tools?: unknown }).tools;
     if (!Array.isArray(tools)) return result;
     return {
@@ -125,9 +176,8 @@ export class DirectServerFactory {
   private async callTool(
     def: ServerDefinition,
     caller: CallerContext,
-    server: Server,
-    request: JSONRPCRequest,
-    extra: Extra,
+    request: RelayedRequest,
+    rc: RelayContext,
   ): Promise<Result> {
     const started = Date.now();
     const tool = typeof request.params?.name === 'string' ? request.params.name : '';
@@ -138,8 +188,8 @@ export class DirectServerFactory {
         server: { id: def.id, slug: def.slug, team: def.team },
         tool,
         args: request.params?.arguments,
-        ...(server.getClientVersion() ? { client: server.getClientVersion() } : {}),
-        ...(extra.sessionId ? { sessionId: extra.sessionId } : {}),
+        ...(rc.client ? { client: rc.client } : {}),
+        sessionId: rc.sessionId ?? rc.peer.sessionId,
         outcome,
         ...(error ? { error } : {}),
         ...(result ? { result } : {}),
@@ -158,7 +208,7 @@ export class DirectServerFactory {
       throw err;
     }
     try {
-      const result = await this.forward(def, server, request, extra);
+      const result = await this.forward(def, request, rc);
       audit(
         result.isError === true ? 'error' : 'ok',
         result.isError ? 'tool returned isError' : undefined,
@@ -166,7 +216,7 @@ export class DirectServerFactory {
       );
       return result;
     } catch (err) {
-      audit(extra.signal.aborted ? 'cancelled' : 'error', (err as Error).message);
+      audit(rc.signal.aborted ? 'cancelled' : 'error', (err as Error).message);
       // Busy, breaker open, no instance: a tool error the agent can read, as on /mcp.
       if (err instanceof UpstreamUnavailableError) {
         return {
@@ -182,20 +232,19 @@ export class DirectServerFactory {
 
   private async forward(
     def: ServerDefinition,
-    server: Server,
-    request: JSONRPCRequest,
-    extra: Extra,
+    request: RelayedRequest,
+    rc: RelayContext,
   ): Promise<Result> {
     const params = request.params;
-    const sessionId = extra.sessionId ?? 'stdio';
+    const sessionId = rc.sessionId ?? rc.peer.sessionId;
     const uri = typeof params?.uri === 'string' ? params.uri : '';
     if (request.method === 'resources/unsubscribe') {
       // Other sessions still subscribed keep the upstream subscription alive.
       if (!this.contexts.unsubscribe(def.id, sessionId, uri)) return {};
     }
-    const call = this.contexts.begin(def.id, peerOfRequest(server, extra));
+    const call = this.contexts.begin(def.id, rc.peer);
     try {
-      const result = await this.callUpstream(def, request.method, params, extra, call);
+      const result = await this.callUpstream(def, request.method, params, rc, call);
       if (request.method === 'resources/subscribe') this.contexts.subscribe(def.id, sessionId, uri);
       return result;
     } finally {
@@ -206,8 +255,8 @@ export class DirectServerFactory {
   private async callUpstream(
     def: ServerDefinition,
     method: string,
-    params: (Record<string, unknown> & { _meta?: Record<string, unknown> }) | undefined,
-    extra: Extra,
+    params: RelayedRequest['params'],
+    rc: RelayContext,
     call: DownstreamCall,
   ): Promise<Result> {
     // The client's progress token stays here: upstream, the SDK client uses a token of its own
@@ -220,14 +269,14 @@ export class DirectServerFactory {
     const target = {
       method,
       ...(method === 'tools/call' && typeof params?.name === 'string' ? { tool: params.name } : {}),
-      signal: extra.signal,
-      ...(extra.sessionId ? { affinity: extra.sessionId } : {}),
+      signal: rc.signal,
+      ...(rc.sessionId ? { affinity: rc.sessionId } : {}),
     };
     try {
       const result = await this.upstreams.withCall(def.id, target, (client) =>
         this.contexts.within(call, () =>
           client.request({ method, ...(forwarded ? { params: forwarded } : {}) }, ResultSchema, {
-            signal: extra.signal,
+            signal: rc.signal,
             timeout: def.timeoutMs ?? this.config.discovery.callTimeoutMs,
             resetTimeoutOnProgress: true,
             ...(progressToken !== undefined
@@ -235,7 +284,7 @@ export class DirectServerFactory {
                   onprogress: (p) =>
                     void this.contexts
                       .sendFor(call, call.peer!, () =>
-                        extra.sendNotification({
+                        rc.sendNotification({
                           method: 'notifications/progress',
                           params: { ...p, progressToken: progressToken as string | number },
                         }),

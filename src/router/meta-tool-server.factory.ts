@@ -20,7 +20,7 @@ import { DISCOVER_TOOL, EXECUTE_TOOL, META_TOOLS } from './meta-tools.js';
 import { peerOfRequest } from './peers.js';
 import { ToolExecutorService } from './tool-executor.service.js';
 
-const INSTRUCTIONS =
+export const META_INSTRUCTIONS =
   'This gateway exposes the tools of many MCP servers through two meta-tools. ' +
   'First call discover_mcp_tools with a short description of what you want to do; ' +
   'then call execute_mcp_tool with the tool_path of the best hit and arguments matching its input_schema.';
@@ -46,7 +46,7 @@ export class MetaToolServerFactory {
       // logging: upstream log messages of an execute_mcp_tool call are relayed to its caller.
       {
         capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} },
-        instructions: INSTRUCTIONS,
+        instructions: META_INSTRUCTIONS,
       },
     );
     server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
@@ -107,7 +107,7 @@ export class MetaToolServerFactory {
    * What a discover answer cost the agent, in tokens: the definitions of the tools it returned,
    * counted once when each was discovered (`tokenCount`), so nothing is tokenized per search.
    */
-  private answerTokens(answer: CallToolResult): number {
+  answerTokens(answer: CallToolResult): number {
     const hits = (
       answer.structuredContent as { tools?: Array<{ tool_path?: unknown }> } | undefined
     )?.tools;
