@@ -182,7 +182,7 @@ export class McpTransportService {
       return undefined;
     }
     try {
-      return await this.directServers.create(def, caller);
+      return await this.directServers.create(def, caller, access.owner);
     } catch (err) {
       rpcError(
         reply,

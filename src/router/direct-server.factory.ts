@@ -3,6 +3,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   ErrorCode,
+  RELATED_TASK_META_KEY,
   type JSONRPCRequest,
   McpError,
   type Result,
@@ -21,6 +22,8 @@ import { heldToolMessage } from './tool-call-failure.js';
 import { PersistedCatalogService } from '../discovery/persisted-catalog.service.js';
 import { peerOfRequest, peerOfSession } from './peers.js';
 import { ToolCallAuditService, type ToolCallOutcome } from './tool-call-audit.service.js';
+import { DirectTaskIds } from './direct-task-ids.js';
+import { traceContextOf, traceMeta } from './trace-context.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -39,6 +42,7 @@ export interface DirectSession {
 @Injectable()
 export class DirectServerFactory {
   private readonly logger = new Logger(DirectServerFactory.name);
+  private readonly taskIds = new DirectTaskIds();
 
   constructor(
     private readonly config: SatelliteConfig,
@@ -60,8 +64,15 @@ export class DirectServerFactory {
     );
   }
 
-  /** `caller` is who opened the session: tool calls count against its quota and audit records. */
-  async create(def: ServerDefinition, caller: CallerContext): Promise<DirectSession> {
+  /**
+   * `caller` is who opened the session: tool calls count against its quota and audit records;
+   * `owner` (ClientAccess.owner) owns the tasks its calls create upstream.
+   */
+  async create(
+    def: ServerDefinition,
+    caller: CallerContext,
+    owner = 'anonymous',
+  ): Promise<DirectSession> {
     const upstream = await this.upstreams.withClient(def.id, (c) =>
       Promise.resolve({
         capabilities: c.getServerCapabilities() ?? {},
@@ -75,12 +86,22 @@ export class DirectServerFactory {
     });
     // The SDK answers logging/setLevel itself when logging is offered; it must reach the upstream.
     server.removeRequestHandler('logging/setLevel');
-    server.fallbackRequestHandler = (request, extra) =>
-      request.method === 'tools/call'
-        ? this.callTool(def, caller, server, request, extra)
-        : request.method === 'tools/list'
-          ? this.listTools(def, server, request, extra)
-          : this.forward(def, server, request, extra);
+    server.fallbackRequestHandler = (request, extra) => {
+      switch (request.method) {
+        case 'tools/call':
+          return this.callTool(def, { caller, owner }, server, request, extra);
+        case 'tools/list':
+          return this.listTools(def, server, request, extra);
+        case 'tasks/get':
+        case 'tasks/result':
+        case 'tasks/cancel':
+          return this.taskRequest(def, owner, server, request, extra);
+        case 'tasks/list':
+          return this.listTasks(def, owner, server, request, extra);
+        default:
+          return this.forward(def, server, request, extra);
+      }
+    };
     server.fallbackNotificationHandler = (notification) =>
       this.upstreams
         .withClient(def.id, (c) => c.notification(notification as never))
@@ -121,15 +142,31 @@ export class DirectServerFactory {
     };
   }
 
-  /** A tools/call: limited per caller like execute_mcp_tool, and audited. */
+  /**
+   * A tools/call: limited per caller like execute_mcp_tool, and audited; its trace context (from
+   * `_meta` or the `traceparent` header, validated) goes upstream in `_meta`; a task it creates
+   * upstream gets an id of this endpoint (direct-task-ids.ts).
+   */
   private async callTool(
     def: ServerDefinition,
-    caller: CallerContext,
+    who: { caller: CallerContext; owner: string },
     server: Server,
-    request: JSONRPCRequest,
+    incoming: JSONRPCRequest,
     extra: Extra,
   ): Promise<Result> {
+    const { caller, owner } = who;
     const started = Date.now();
+    const trace = traceContextOf(incoming.params?._meta, extra.requestInfo?.headers);
+    const {
+      traceparent: _tp,
+      tracestate: _ts,
+      baggage: _bg,
+      ...meta
+    } = (incoming.params?._meta ?? {}) as Record<string, unknown>;
+    const request: JSONRPCRequest = {
+      ...incoming,
+      params: { ...incoming.params, _meta: { ...meta, ...traceMeta(trace) } },
+    };
     const tool = typeof request.params?.name === 'string' ? request.params.name : '';
     const audit = (outcome: ToolCallOutcome, error?: string, result?: Result) =>
       this.audit.record({
@@ -140,6 +177,7 @@ export class DirectServerFactory {
         args: request.params?.arguments,
         ...(server.getClientVersion() ? { client: server.getClientVersion() } : {}),
         ...(extra.sessionId ? { sessionId: extra.sessionId } : {}),
+        ...(trace ? { trace } : {}),
         outcome,
         ...(error ? { error } : {}),
         ...(result ? { result } : {}),
@@ -159,6 +197,15 @@ export class DirectServerFactory {
     }
     try {
       const result = await this.forward(def, server, request, extra);
+      const task = (result as { task?: { taskId?: unknown } }).task;
+      if (request.params?.task !== undefined && typeof task?.taskId === 'string') {
+        // The call goes on upstream as a task; its end is the upstream's to tell.
+        audit('ok', undefined);
+        return {
+          ...result,
+          task: { ...task, taskId: this.taskIds.register(owner, def.slug, task.taskId) },
+        };
+      }
       audit(
         result.isError === true ? 'error' : 'ok',
         result.isError ? 'tool returned isError' : undefined,
@@ -178,6 +225,64 @@ export class DirectServerFactory {
     } finally {
       release();
     }
+  }
+
+  /** tasks/get, tasks/result, tasks/cancel of a task this owner created through this endpoint. */
+  private async taskRequest(
+    def: ServerDefinition,
+    owner: string,
+    server: Server,
+    request: JSONRPCRequest,
+    extra: Extra,
+  ): Promise<Result> {
+    const taskId = request.params?.taskId;
+    const upstreamId = this.taskIds.upstreamId(owner, def.slug, taskId);
+    if (upstreamId === undefined)
+      throw new McpError(ErrorCode.InvalidParams, `Task not found: ${String(taskId)}`);
+    const result = await this.forward(
+      def,
+      server,
+      { ...request, params: { ...request.params, taskId: upstreamId } },
+      extra,
+    );
+    const clientId = taskId as string;
+    const own = (id: unknown) => (id === upstreamId ? clientId : String(id));
+    const related = result._meta?.[RELATED_TASK_META_KEY] as { taskId?: unknown } | undefined;
+    return {
+      ...result,
+      ...('taskId' in result ? { taskId: own(result.taskId) } : {}),
+      ...(related
+        ? {
+            _meta: {
+              ...result._meta,
+              [RELATED_TASK_META_KEY]: { ...related, taskId: own(related.taskId) },
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** The upstream's tasks/list, only the tasks this owner created through this endpoint. */
+  private async listTasks(
+    def: ServerDefinition,
+    owner: string,
+    server: Server,
+    request: JSONRPCRequest,
+    extra: Extra,
+  ): Promise<Result> {
+    const result = await this.forward(def, server, request, extra);
+    const tasks = (result as { tasks?: unknown }).tasks;
+    if (!Array.isArray(tasks)) return result;
+    return {
+      ...result,
+      tasks: tasks.flatMap((t: { taskId?: unknown }) => {
+        const id =
+          typeof t?.taskId === 'string'
+            ? this.taskIds.clientId(owner, def.slug, t.taskId)
+            : undefined;
+        return id ? [{ ...t, taskId: id }] : [];
+      }),
+    };
   }
 
   private async forward(
