@@ -91,7 +91,7 @@ export class TasksService implements BeforeApplicationShutdown, OnApplicationShu
       controller.abort(new Error(`task ${task.id} expired after ${ttlMs} ms`)),
     );
     this.running.set(task.id, { controller, expiry });
-    this.logger.log(`task ${task.id} started: ${work.label} for ${owner}`);
+    this.logger.debug(`task ${task.id} started: ${work.label} for ${owner}`);
     void this.run(task, work, controller.signal);
     return task;
   }
