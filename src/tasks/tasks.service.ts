@@ -71,7 +71,9 @@ export class TasksService implements BeforeApplicationShutdown, OnApplicationShu
           'Let some expire, then try again.',
       );
     const now = this.clock.now();
-    const ttlMs = Math.min(Math.max(requestedTtlMs ?? limits.ttlMs, 1000), limits.maxTtlMs);
+    // null: "unlimited" (2025-11-25), which is the longest lifetime allowed here.
+    const asked = requestedTtlMs === null ? limits.maxTtlMs : (requestedTtlMs ?? limits.ttlMs);
+    const ttlMs = Math.min(Math.max(asked, 1000), limits.maxTtlMs);
     const task: TaskRecord = {
       id: randomUUID(),
       owner,
