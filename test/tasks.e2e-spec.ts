@@ -265,5 +265,21 @@ describe('tool calls as tasks on /mcp (2025-11-25)', () => {
       CallToolResultSchema,
     );
     expect(JSON.parse(textOf(result))).toMatchObject({ traceparent: TRACEPARENT });
+    // REST calls take it from the headers.
+    const rest = await fetch(`${sat.baseUrl}/api/tools/slow-echo_meta/call`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${ALICE.token}`,
+        'content-type': 'application/json',
+        traceparent: TRACEPARENT,
+        tracestate: 'vendor=rest',
+      },
+      body: '{}',
+    });
+    expect(rest.status).toBe(200);
+    expect(JSON.parse(textOf((await rest.json()) as CallToolResult))).toMatchObject({
+      traceparent: TRACEPARENT,
+      tracestate: 'vendor=rest',
+    });
   }, 30_000);
 });

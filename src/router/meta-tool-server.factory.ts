@@ -9,6 +9,7 @@ import {
   ListToolsRequestSchema,
   McpError,
   type CallToolResult,
+  type CreateTaskResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import { countJsonTokens } from '../discovery/token-counter.js';
@@ -68,7 +69,7 @@ export class MetaToolServerFactory {
     server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [] }));
     server.setRequestHandler(
       CallToolRequestSchema,
-      async (request, extra): Promise<CallToolResult> => {
+      async (request, extra): Promise<CallToolResult | CreateTaskResult> => {
         const args = request.params.arguments ?? {};
         this.sessionSeen(extra.sessionId, caller);
         switch (request.params.name) {
@@ -121,7 +122,7 @@ export class MetaToolServerFactory {
                     }),
                 },
                 request.params.task.ttl,
-              ) as unknown as CallToolResult;
+              );
             }
             return this.executor.execute(path, toolArgs as Record<string, unknown>, {
               ...common,
