@@ -75,6 +75,7 @@ export class TaskStore {
         expires_at INTEGER NOT NULL,
         poll_ms INTEGER NOT NULL,
         result TEXT,
+        result_bytes INTEGER NOT NULL DEFAULT 0,
         error TEXT,
         traceparent TEXT
       );
@@ -88,10 +89,11 @@ export class TaskStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.getStmt = this.db.prepare('SELECT * FROM tasks WHERE id = ? AND owner = ?');
     this.finishStmt = this.db.prepare(`
-      UPDATE tasks SET status = ?, status_message = ?, updated_at = ?, result = ?, error = ?
+      UPDATE tasks SET status = ?, status_message = ?, updated_at = ?, result = ?, result_bytes = ?,
+        error = ?
       WHERE id = ? AND status NOT IN ('completed', 'failed', 'cancelled')`);
     this.usageStmt = this.db.prepare(
-      'SELECT count(*) AS tasks, coalesce(sum(length(CAST(result AS BLOB))), 0) AS bytes FROM tasks WHERE owner = ?',
+      'SELECT count(*) AS tasks, coalesce(sum(result_bytes), 0) AS bytes FROM tasks WHERE owner = ?',
     );
     this.listStmt = this.db.prepare(
       'SELECT * FROM tasks WHERE owner = ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?',
@@ -140,6 +142,7 @@ export class TaskStore {
       end.statusMessage ?? null,
       end.at,
       end.result ?? null,
+      end.result === undefined ? 0 : Buffer.byteLength(end.result),
       end.error ? JSON.stringify(end.error) : null,
       id,
     ).changes;
