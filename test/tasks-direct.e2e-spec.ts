@@ -87,6 +87,14 @@ describe('tasks through a direct endpoint (server-everything)', () => {
   });
 
   it('passes the task through under a prefixed id; get, result and list map it back', async () => {
+    // Another owner's session on the same endpoint: the upstream's task status notifications
+    // (sent as the research task moves through its stages) must not reach it.
+    const bystander = await connect('one', BOB.token);
+    const seen: string[] = [];
+    bystander.fallbackNotificationHandler = (n) => {
+      seen.push(n.method);
+      return Promise.resolve();
+    };
     const alice = await connect('one', ALICE.token);
     expect(alice.getServerCapabilities()?.tasks).toBeDefined();
     const created = await research(alice, 'tidal energy');
@@ -117,6 +125,7 @@ describe('tasks through a direct endpoint (server-everything)', () => {
     expect(result._meta?.['io.modelcontextprotocol/related-task']).toEqual({ taskId: id });
     const listed = await alice.request({ method: 'tasks/list', params: {} }, ListTasksResultSchema);
     expect(listed.tasks.map((t) => t.taskId)).toEqual([id]);
+    expect(seen.filter((m) => m.startsWith('notifications/tasks'))).toEqual([]);
   }, 90_000);
 
   it('another endpoint and another owner do not find the task', async () => {
