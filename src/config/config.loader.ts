@@ -79,6 +79,10 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
   }
   const host = dto.HOST ?? '127.0.0.1';
   const clientAuth = loadClientAuth(dto, cwd, host, problems);
+  if ((dto.DEPLOYSTACK_TASK_TTL_MS ?? 0) > (dto.DEPLOYSTACK_TASK_MAX_TTL_MS ?? 86_400_000))
+    problems.push(
+      'DEPLOYSTACK_TASK_TTL_MS must not exceed DEPLOYSTACK_TASK_MAX_TTL_MS (default 86400000)',
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const runEnv = (dto.NODE_ENV ?? 'development') as RunEnvironment;
