@@ -109,6 +109,35 @@ describe('loadSatelliteConfig', () => {
     );
   });
 
+  it('reads the task settings, and refuses a default lifetime past the maximum', () => {
+    const path = configFile({ mcpServers: {} });
+    expect(loadSatelliteConfig({ DEPLOYSTACK_MCP_CONFIG: path }).tasks).toEqual({
+      maxPerOwner: 100,
+      maxBytesPerOwner: 16 * 1024 * 1024,
+      ttlMs: 3_600_000,
+      maxTtlMs: 86_400_000,
+      pollIntervalMs: 2_000,
+      runTimeoutMs: 3_600_000,
+    });
+    expect(
+      loadSatelliteConfig({
+        DEPLOYSTACK_MCP_CONFIG: path,
+        DEPLOYSTACK_TASK_MAX_PER_OWNER: '5',
+        DEPLOYSTACK_TASK_POLL_INTERVAL_MS: '500',
+      }).tasks,
+    ).toMatchObject({ maxPerOwner: 5, pollIntervalMs: 500 });
+    expect(() =>
+      loadSatelliteConfig({
+        DEPLOYSTACK_MCP_CONFIG: path,
+        DEPLOYSTACK_TASK_TTL_MS: '7200000',
+        DEPLOYSTACK_TASK_MAX_TTL_MS: '3600000',
+      }),
+    ).toThrow(/DEPLOYSTACK_TASK_TTL_MS must not exceed DEPLOYSTACK_TASK_MAX_TTL_MS/);
+    expect(() =>
+      loadSatelliteConfig({ DEPLOYSTACK_MCP_CONFIG: path, DEPLOYSTACK_TASK_MAX_PER_OWNER: '0' }),
+    ).toThrow(/DEPLOYSTACK_TASK_MAX_PER_OWNER/);
+  });
+
   it('reports a missing config file by path', () => {
     expect(() => loadSatelliteConfig({ DEPLOYSTACK_MCP_CONFIG: '/nonexistent/mcp.json' })).toThrow(
       /\/nonexistent\/mcp\.json: cannot read the file \(ENOENT\)/,

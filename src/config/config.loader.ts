@@ -79,6 +79,10 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
   }
   const host = dto.HOST ?? '127.0.0.1';
   const clientAuth = loadClientAuth(dto, cwd, host, problems);
+  if ((dto.DEPLOYSTACK_TASK_TTL_MS ?? 0) > (dto.DEPLOYSTACK_TASK_MAX_TTL_MS ?? 86_400_000))
+    problems.push(
+      'DEPLOYSTACK_TASK_TTL_MS must not exceed DEPLOYSTACK_TASK_MAX_TTL_MS (default 86400000)',
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const runEnv = (dto.NODE_ENV ?? 'development') as RunEnvironment;
@@ -94,6 +98,14 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
     logLevel: dto.LOG_LEVEL ?? (runEnv === 'test' ? 'warn' : 'info'),
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
     shutdownTimeoutMs: dto.DEPLOYSTACK_SHUTDOWN_TIMEOUT_MS ?? 8000,
+    tasks: {
+      maxPerOwner: dto.DEPLOYSTACK_TASK_MAX_PER_OWNER ?? 100,
+      maxBytesPerOwner: dto.DEPLOYSTACK_TASK_MAX_BYTES_PER_OWNER ?? 16 * 1024 * 1024,
+      ttlMs: dto.DEPLOYSTACK_TASK_TTL_MS ?? 60 * 60_000,
+      maxTtlMs: dto.DEPLOYSTACK_TASK_MAX_TTL_MS ?? 24 * 60 * 60_000,
+      pollIntervalMs: dto.DEPLOYSTACK_TASK_POLL_INTERVAL_MS ?? 2_000,
+      runTimeoutMs: dto.DEPLOYSTACK_TASK_RUN_TIMEOUT_MS ?? 60 * 60_000,
+    },
     mcp: {
       allowedOrigins: dto.DEPLOYSTACK_ALLOWED_ORIGINS
         ? dto.DEPLOYSTACK_ALLOWED_ORIGINS.split(',')

@@ -76,6 +76,17 @@ export class EnvDto {
   DEPLOYSTACK_DISCOVERY_RETRY_BASE_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_DISCOVERY_RETRY_MAX_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_SHUTDOWN_TIMEOUT_MS?: number;
+  /** Tool calls run as tasks (docs/tasks.md): per-owner bounds, lifetimes, the poll hint. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEPLOYSTACK_TASK_MAX_PER_OWNER?: number;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  DEPLOYSTACK_TASK_MAX_BYTES_PER_OWNER?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) DEPLOYSTACK_TASK_TTL_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) DEPLOYSTACK_TASK_MAX_TTL_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_TASK_POLL_INTERVAL_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) DEPLOYSTACK_TASK_RUN_TIMEOUT_MS?: number;
   /** Instance pools, health checks, circuit breakers and the per-server concurrency limit (docs/configuration.md). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) DEPLOYSTACK_HEALTH_INTERVAL_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) DEPLOYSTACK_HEALTH_TIMEOUT_MS?: number;

@@ -100,6 +100,21 @@ export class SatelliteConfig {
   readonly logLevel!: string;
   readonly dataDir!: string;
   readonly shutdownTimeoutMs!: number;
+  /** Tool calls run as tasks (docs/tasks.md). */
+  readonly tasks!: {
+    /** Tasks an owner may hold at once (running or with a result waiting). */
+    readonly maxPerOwner: number;
+    /** Bytes of stored results an owner may hold at once. */
+    readonly maxBytesPerOwner: number;
+    /** Lifetime of a task when the client asks for none (from its creation). */
+    readonly ttlMs: number;
+    /** Longest lifetime a client may ask for. */
+    readonly maxTtlMs: number;
+    /** The poll hint given to clients. */
+    readonly pollIntervalMs: number;
+    /** Upstream timeout of a call run as a task (in place of the per-call timeout). */
+    readonly runTimeoutMs: number;
+  };
   readonly mcp!: {
     /** Hostnames allowed in a present `Origin` header. */
     readonly allowedOrigins: readonly string[];

@@ -12,9 +12,9 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InFlightRequests } from '../events/in-flight-requests.js';
 import { EventBusService } from '../events/event-bus.service.js';
-import type { CallerContext } from '../router/caller-context.js';
 import { DirectServerFactory } from '../router/direct-server.factory.js';
 import { MetaToolServerFactory } from '../router/meta-tool-server.factory.js';
+import { LegacyTasksBinder } from '../tasks/legacy-tasks.binder.js';
 import type { ClientAccess } from '../auth/client-access.service.js';
 import { clientAccessOf } from '../auth/client-auth.guard.js';
 import { Clock } from '../events/clock.js';
@@ -55,6 +55,7 @@ export class McpTransportService {
     private readonly events: EventBusService,
     private readonly ids: SessionIdCodec,
     private readonly inFlight: InFlightRequests,
+    private readonly tasks: LegacyTasksBinder,
   ) {}
 
   /** Sessions being rebuilt from a signed id, so concurrent first requests share one rebuild. */
@@ -138,7 +139,7 @@ export class McpTransportService {
         'Service Unavailable: too many open sessions, try again later',
       );
     }
-    const made = await this.makeServer(endpoint, access.caller, reply);
+    const made = await this.makeServer(endpoint, access, reply);
     if (!made) return;
     const init = initializeParams(body);
     const id = this.ids.mint(
@@ -163,10 +164,13 @@ export class McpTransportService {
 
   private async makeServer(
     endpoint: McpEndpoint,
-    caller: CallerContext,
+    access: ClientAccess,
     reply: FastifyReply,
   ): Promise<{ server: Server; bind?: (sessionId: string) => () => void } | undefined> {
-    if (endpoint.kind === 'meta') return { server: this.metaServers.create(caller) };
+    const { caller } = access;
+    // Task-augmented calls of execute_mcp_tool belong to the session's owner (docs/tasks.md).
+    if (endpoint.kind === 'meta')
+      return { server: this.metaServers.create(caller, this.tasks.forOwner(access.owner)) };
     const def = this.directServers.resolve(endpoint.slug, caller);
     if (!def) {
       rpcError(
@@ -178,7 +182,7 @@ export class McpTransportService {
       return undefined;
     }
     try {
-      return await this.directServers.create(def, caller);
+      return await this.directServers.create(def, caller, access.owner);
     } catch (err) {
       rpcError(
         reply,
@@ -275,7 +279,7 @@ export class McpTransportService {
       rpcError(reply, 503, SERVER_ERROR, 'Service Unavailable: no new sessions accepted right now');
       return undefined;
     }
-    const made = await this.makeServer(endpoint, access.caller, reply);
+    const made = await this.makeServer(endpoint, access, reply);
     if (!made) return undefined;
     const transport = this.open({ ...made, id, endpoint, access });
     await made.server.connect(transport);

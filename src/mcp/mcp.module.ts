@@ -2,6 +2,7 @@ import { type DynamicModule, Module, type OnApplicationBootstrap } from '@nestjs
 import type { SatelliteConfig } from '../config/satellite-config.js';
 import { RouterModule } from '../router/router.module.js';
 import { StatusContributors } from '../status/status-contributors.service.js';
+import { TasksModule } from '../tasks/tasks.module.js';
 import { McpTransportService } from './mcp-transport.service.js';
 import { DirectMcpController } from './direct-mcp.controller.js';
 import { LegacySseController } from './legacy-sse.controller.js';
@@ -13,7 +14,7 @@ import { SessionIdCodec } from './session-id.codec.js';
 import { SessionRegistryService } from './session-registry.service.js';
 
 @Module({
-  imports: [RouterModule],
+  imports: [RouterModule, TasksModule],
   controllers: [McpController, DirectMcpController, LegacySseController],
   providers: [
     SessionIdCodec,

@@ -19,6 +19,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { traceContextOf } from '../router/trace-context.js';
 import { ClientAccessService } from '../auth/client-access.service.js';
 import { ClientAuth, clientAccessOf } from '../auth/client-auth.guard.js';
 import { InFlightRequests } from '../events/in-flight-requests.js';
@@ -224,7 +225,15 @@ export class RestToolsController {
     this.inFlight.track(reply.raw);
     const args = argumentsOf(body, req.headers['content-type']);
     const signal = disconnectSignal(reply);
-    const call = { toolPath, args, caller: clientAccessOf(req).caller, signal };
+    // W3C trace context from the headers goes to the upstream, the audit and usage (docs/tasks.md).
+    const trace = traceContextOf(undefined, req.headers);
+    const call = {
+      toolPath,
+      args,
+      caller: clientAccessOf(req).caller,
+      signal,
+      ...(trace ? { trace } : {}),
+    };
     const stream = wantsEventStream(req.headers.accept) ? new ToolEventStream(reply) : undefined;
     try {
       const result = await this.tools.call(

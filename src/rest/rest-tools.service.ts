@@ -1,3 +1,4 @@
+import type { TraceContext } from '../router/trace-context.js';
 import { Injectable } from '@nestjs/common';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogEntry } from '../discovery/catalog-entry.js';
@@ -46,6 +47,8 @@ export interface RestCall {
   readonly signal: AbortSignal;
   /** Set when the client streams (`Accept: text/event-stream`): upstream progress goes here. */
   readonly onProgress?: (event: ProgressEvent) => void;
+  /** W3C trace context of the request's headers (docs/tasks.md "Trace context"). */
+  readonly trace?: TraceContext;
 }
 
 /**
@@ -93,6 +96,7 @@ export class RestToolsService {
       caller: c.caller,
       signal: c.signal,
       endpoint: 'rest',
+      ...(c.trace ? { trace: c.trace } : {}),
       beforeCall: (entry) => this.validator.validate(entry, c.args),
       ...(onProgress ? { progressToken: 'rest' } : {}),
       sendProgress: ({ progress, total, message }) => {

@@ -4,6 +4,7 @@ import {
   ErrorCode,
   type Implementation,
   type Notification,
+  RELATED_TASK_META_KEY,
   McpError,
   type Result,
   ResultSchema,
@@ -20,6 +21,8 @@ import { heldToolMessage } from './tool-call-failure.js';
 import { PersistedCatalogService } from '../discovery/persisted-catalog.service.js';
 import { peerOfRequest, peerOfSession } from './peers.js';
 import { ToolCallAuditService, type ToolCallOutcome } from './tool-call-audit.service.js';
+import { DirectTaskIds } from './direct-task-ids.js';
+import { traceContextOf, traceMeta } from './trace-context.js';
 
 /**
  * One client request relayed to the upstream, whichever protocol era it came in: who the client
@@ -34,6 +37,10 @@ export interface RelayContext {
   /** The MCP client's `clientInfo` (audit records). */
   readonly client?: Implementation;
   readonly sendNotification: (notification: Notification) => Promise<void>;
+  /** Who owns the tasks this client's calls create upstream (ClientAccess.owner). */
+  readonly owner?: string;
+  /** The HTTP request's headers, where a `traceparent` may come from. */
+  readonly headers?: Record<string, string | string[] | undefined>;
 }
 
 /** A relayed client request: method and params, as the client sent them. */
@@ -56,6 +63,7 @@ export interface DirectSession {
  */
 @Injectable()
 export class DirectServerFactory {
+  private readonly taskIds = new DirectTaskIds();
   private readonly logger = new Logger(DirectServerFactory.name);
 
   constructor(
@@ -78,8 +86,15 @@ export class DirectServerFactory {
     );
   }
 
-  /** `caller` is who opened the session: tool calls count against its quota and audit records. */
-  async create(def: ServerDefinition, caller: CallerContext): Promise<DirectSession> {
+  /**
+   * `caller` is who opened the session: tool calls count against its quota and audit records;
+   * `owner` (ClientAccess.owner) owns the tasks its calls create upstream.
+   */
+  async create(
+    def: ServerDefinition,
+    caller: CallerContext,
+    owner = 'anonymous',
+  ): Promise<DirectSession> {
     const upstream = await this.upstreams.withClient(def.id, (c) =>
       Promise.resolve({
         capabilities: c.getServerCapabilities() ?? {},
@@ -100,6 +115,8 @@ export class DirectServerFactory {
         peer: peerOfRequest(server, extra),
         ...(server.getClientVersion() ? { client: server.getClientVersion() } : {}),
         sendNotification: (notification) => extra.sendNotification(notification),
+        owner,
+        ...(extra.requestInfo?.headers ? { headers: extra.requestInfo.headers } : {}),
       });
     server.fallbackNotificationHandler = (notification) =>
       this.upstreams
@@ -132,11 +149,20 @@ export class DirectServerFactory {
     request: RelayedRequest,
     rc: RelayContext,
   ): Promise<Result> {
-    return request.method === 'tools/call'
-      ? this.callTool(def, caller, request, rc)
-      : request.method === 'tools/list'
-        ? this.listTools(def, request, rc)
-        : this.forward(def, request, rc);
+    switch (request.method) {
+      case 'tools/call':
+        return this.callTool(def, caller, request, rc);
+      case 'tools/list':
+        return this.listTools(def, request, rc);
+      case 'tasks/get':
+      case 'tasks/result':
+      case 'tasks/cancel':
+        return this.taskRequest(def, request, rc);
+      case 'tasks/list':
+        return this.listTasks(def, request, rc);
+      default:
+        return this.forward(def, request, rc);
+    }
   }
 
   /** What a 2026-07-28 server of this endpoint announces: the upstream's own. */
@@ -172,14 +198,30 @@ export class DirectServerFactory {
     };
   }
 
-  /** A tools/call: limited per caller like execute_mcp_tool, and audited. */
+  /**
+   * A tools/call: limited per caller like execute_mcp_tool, and audited; its trace context (from
+   * `_meta` or the `traceparent` header, validated) goes upstream in `_meta`; a task it creates
+   * upstream gets an id of this endpoint (direct-task-ids.ts).
+   */
   private async callTool(
     def: ServerDefinition,
     caller: CallerContext,
-    request: RelayedRequest,
+    incoming: RelayedRequest,
     rc: RelayContext,
   ): Promise<Result> {
     const started = Date.now();
+    const owner = rc.owner ?? 'anonymous';
+    const trace = traceContextOf(incoming.params?._meta, rc.headers);
+    const {
+      traceparent: _tp,
+      tracestate: _ts,
+      baggage: _bg,
+      ...meta
+    } = incoming.params?._meta ?? {};
+    const request: RelayedRequest = {
+      ...incoming,
+      params: { ...incoming.params, _meta: { ...meta, ...traceMeta(trace) } },
+    };
     const tool = typeof request.params?.name === 'string' ? request.params.name : '';
     const audit = (outcome: ToolCallOutcome, error?: string, result?: Result) =>
       this.audit.record({
@@ -190,6 +232,7 @@ export class DirectServerFactory {
         args: request.params?.arguments,
         ...(rc.client ? { client: rc.client } : {}),
         sessionId: rc.sessionId ?? rc.peer.sessionId,
+        ...(trace ? { trace } : {}),
         outcome,
         ...(error ? { error } : {}),
         ...(result ? { result } : {}),
@@ -209,6 +252,15 @@ export class DirectServerFactory {
     }
     try {
       const result = await this.forward(def, request, rc);
+      const task = (result as { task?: { taskId?: unknown } }).task;
+      if (request.params?.task !== undefined && typeof task?.taskId === 'string') {
+        // The call goes on upstream as a task; its end is the upstream's to tell.
+        audit('ok', undefined);
+        return {
+          ...result,
+          task: { ...task, taskId: this.taskIds.register(owner, def.slug, task.taskId) },
+        };
+      }
       audit(
         result.isError === true ? 'error' : 'ok',
         result.isError ? 'tool returned isError' : undefined,
@@ -228,6 +280,61 @@ export class DirectServerFactory {
     } finally {
       release();
     }
+  }
+
+  /** tasks/get, tasks/result, tasks/cancel of a task this owner created through this endpoint. */
+  private async taskRequest(
+    def: ServerDefinition,
+    request: RelayedRequest,
+    rc: RelayContext,
+  ): Promise<Result> {
+    const owner = rc.owner ?? 'anonymous';
+    const taskId = request.params?.taskId;
+    const upstreamId = this.taskIds.upstreamId(owner, def.slug, taskId);
+    if (upstreamId === undefined)
+      throw new McpError(ErrorCode.InvalidParams, `Task not found: ${String(taskId)}`);
+    const result = await this.forward(
+      def,
+      { ...request, params: { ...request.params, taskId: upstreamId } },
+      rc,
+    );
+    const clientId = taskId as string;
+    const own = (id: unknown) => (id === upstreamId ? clientId : String(id));
+    const related = result._meta?.[RELATED_TASK_META_KEY] as { taskId?: unknown } | undefined;
+    return {
+      ...result,
+      ...('taskId' in result ? { taskId: own(result.taskId) } : {}),
+      ...(related
+        ? {
+            _meta: {
+              ...result._meta,
+              [RELATED_TASK_META_KEY]: { ...related, taskId: own(related.taskId) },
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** The upstream's tasks/list, only the tasks this owner created through this endpoint. */
+  private async listTasks(
+    def: ServerDefinition,
+    request: RelayedRequest,
+    rc: RelayContext,
+  ): Promise<Result> {
+    const owner = rc.owner ?? 'anonymous';
+    const result = await this.forward(def, request, rc);
+    const tasks = (result as { tasks?: unknown }).tasks;
+    if (!Array.isArray(tasks)) return result;
+    return {
+      ...result,
+      tasks: tasks.flatMap((t: { taskId?: unknown }) => {
+        const id =
+          typeof t?.taskId === 'string'
+            ? this.taskIds.clientId(owner, def.slug, t.taskId)
+            : undefined;
+        return id ? [{ ...t, taskId: id }] : [];
+      }),
+    };
   }
 
   private async forward(

@@ -9,6 +9,7 @@ import {
   ListToolsRequestSchema,
   McpError,
   type CallToolResult,
+  type CreateTaskResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import { countJsonTokens } from '../discovery/token-counter.js';
@@ -16,9 +17,11 @@ import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UsageService } from '../usage/usage.service.js';
 import { type CallerContext, canUse } from './caller-context.js';
 import { DiscoverService } from './discover.service.js';
+import type { MetaTaskRunner } from './meta-task-runner.js';
 import { DISCOVER_TOOL, EXECUTE_TOOL, META_TOOLS } from './meta-tools.js';
 import { peerOfRequest } from './peers.js';
 import { ToolExecutorService } from './tool-executor.service.js';
+import { traceContextOf } from './trace-context.js';
 
 export const META_INSTRUCTIONS =
   'This gateway exposes the tools of many MCP servers through two meta-tools. ' +
@@ -36,7 +39,8 @@ export class MetaToolServerFactory {
     private readonly usage: UsageService,
   ) {}
 
-  create(caller: CallerContext): Server {
+  /** `tasks`: given when calls may run as tasks (2025-11-25, docs/tasks.md). */
+  create(caller: CallerContext, tasks?: MetaTaskRunner): Server {
     const server = new Server(
       {
         name: 'deploystack-satellite',
@@ -49,16 +53,23 @@ export class MetaToolServerFactory {
         instructions: META_INSTRUCTIONS,
       },
     );
+    tasks?.install(server);
+    // execute_mcp_tool may run as a task; discover_mcp_tools answers at once.
+    const tools = tasks
+      ? META_TOOLS.map((t) =>
+          t.name === EXECUTE_TOOL ? { ...t, execution: { taskSupport: 'optional' as const } } : t,
+        )
+      : META_TOOLS;
     server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
       this.sessionSeen(extra.sessionId, caller);
-      return { tools: [...META_TOOLS] };
+      return { tools: [...tools] };
     });
     server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [] }));
     server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
     server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [] }));
     server.setRequestHandler(
       CallToolRequestSchema,
-      async (request, extra): Promise<CallToolResult> => {
+      async (request, extra): Promise<CallToolResult | CreateTaskResult> => {
         const args = request.params.arguments ?? {};
         this.sessionSeen(extra.sessionId, caller);
         switch (request.params.name) {
@@ -82,14 +93,43 @@ export class MetaToolServerFactory {
               );
             }
             const progressToken = request.params._meta?.progressToken;
-            return this.executor.execute(toolPath.trim(), toolArgs as Record<string, unknown>, {
+            const trace = traceContextOf(request.params._meta, extra.requestInfo?.headers);
+            const common = {
               caller,
+              peer: peerOfRequest(server, extra),
+              ...(server.getClientVersion() ? { client: server.getClientVersion() } : {}),
+              ...(trace ? { trace } : {}),
+            };
+            const path = toolPath.trim();
+            if (request.params.task) {
+              if (!tasks || !server.getClientCapabilities()?.tasks)
+                throw new McpError(
+                  ErrorCode.InvalidRequest,
+                  'execute_mcp_tool: a task was asked for, but tasks need the tasks capability declared in initialize',
+                );
+              // Detached from this request: its signal is the task's, its progress goes nowhere.
+              return tasks.start(
+                {
+                  label: `execute_mcp_tool ${path}`,
+                  origin: 'meta',
+                  ...(trace ? { trace } : {}),
+                  run: (signal) =>
+                    this.executor.execute(path, toolArgs as Record<string, unknown>, {
+                      ...common,
+                      signal,
+                      sendProgress: () => Promise.resolve(),
+                      timeoutMs: this.config.tasks.runTimeoutMs,
+                    }),
+                },
+                request.params.task.ttl,
+              );
+            }
+            return this.executor.execute(path, toolArgs as Record<string, unknown>, {
+              ...common,
               signal: extra.signal,
               ...(progressToken !== undefined ? { progressToken } : {}),
               sendProgress: (params) =>
                 extra.sendNotification({ method: 'notifications/progress', params }),
-              peer: peerOfRequest(server, extra),
-              ...(server.getClientVersion() ? { client: server.getClientVersion() } : {}),
             });
           }
           default:

@@ -25,6 +25,7 @@ import { InputBridgeService, type RoundOutcome, type RoundSink } from './input-b
 import { DISCOVER_TOOL, EXECUTE_TOOL, META_TOOLS } from './meta-tools.js';
 import { MetaToolServerFactory, META_INSTRUCTIONS } from './meta-tool-server.factory.js';
 import { ToolExecutorService } from './tool-executor.service.js';
+import { traceContextOf } from './trace-context.js';
 import { UsageService } from '../usage/usage.service.js';
 
 /** The Tasks extension of 2026-07-28, as a client declares it in its capabilities' `extensions`. */
@@ -131,10 +132,14 @@ export class ModernServerFactory {
       }
       const path = toolPath.trim();
       const client = clientInfoOf(ctx);
-      const run = (peer: DownstreamPeer | undefined, signal: AbortSignal) =>
+      const trace = traceContextOf(ctx.mcpReq._meta);
+      // A call run as a task gets the task's own upstream timeout (docs/tasks.md).
+      const run = (peer: DownstreamPeer | undefined, signal: AbortSignal, timeoutMs?: number) =>
         this.executor.execute(path, toolArgs as Record<string, unknown>, {
           caller: scope.caller,
           signal,
+          ...(trace ? { trace } : {}),
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
           ...(progressTokenOf(ctx) !== undefined ? { progressToken: progressTokenOf(ctx)! } : {}),
           sendProgress: (params) =>
             peer
@@ -143,7 +148,9 @@ export class ModernServerFactory {
           ...(peer ? { peer } : {}),
           ...(client ? { client } : {}),
         });
-      const task = this.asTask(scope, ctx, path, 'meta', (signal) => run(undefined, signal));
+      const task = this.asTask(scope, ctx, path, 'meta', (signal) =>
+        run(undefined, signal, this.config.tasks.runTimeoutMs),
+      );
       if (task) return task as never;
       return answer(await this.rounds(scope, ctx, (peer, signal) => run(peer, signal))) as never;
     });
@@ -182,6 +189,7 @@ export class ModernServerFactory {
             peer,
             ...(client ? { client } : {}),
             sendNotification: (notification) => peer.sendNotification(notification),
+            owner: scope.owner,
           },
         );
       if (request.method === 'tools/call') {

@@ -5,6 +5,7 @@ import { EventBusService } from '../events/event-bus.service.js';
 import { UsageService } from '../usage/usage.service.js';
 import type { CallerContext } from './caller-context.js';
 import { redactArguments } from './tool-call-audit.js';
+import { type TraceContext, traceIdOf } from './trace-context.js';
 
 export type ToolCallOutcome = 'ok' | 'error' | 'cancelled' | 'refused';
 
@@ -19,6 +20,8 @@ export interface ToolCallRecord {
   readonly args: unknown;
   readonly client?: Implementation;
   readonly sessionId?: string;
+  /** W3C trace context of the request (docs/tasks.md "Trace context"). */
+  readonly trace?: TraceContext;
   readonly outcome: ToolCallOutcome;
   readonly error?: string;
   /** The result the client got (usage: bytes and tokens returned). */
@@ -54,6 +57,13 @@ export class ToolCallAuditService {
         // A digest, not the id: a session id lets its holder use the session.
         ...(r.sessionId ? { session: sessionDigest(r.sessionId) } : {}),
         endpoint: r.endpoint,
+        ...(r.trace
+          ? {
+              trace_id: traceIdOf(r.trace.traceparent),
+              traceparent: r.trace.traceparent,
+              ...(r.trace.tracestate ? { tracestate: r.trace.tracestate } : {}),
+            }
+          : {}),
         server: server?.slug ?? null,
         team: server?.team ?? null,
         tool: r.tool,
@@ -80,6 +90,7 @@ export class ToolCallAuditService {
       ...(caller.userId ? { userId: caller.userId } : {}),
       ...(caller.clientId ? { oauthClientId: caller.clientId } : {}),
       ...(r.sessionId ? { sessionId: r.sessionId } : {}),
+      ...(r.trace ? { traceparent: r.trace.traceparent } : {}),
     });
     this.events.emit('mcp.request.logs', {
       installation_id: server.id,

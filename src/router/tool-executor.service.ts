@@ -23,6 +23,7 @@ import {
 } from './tool-call-failure.js';
 import { PersistedCatalogService } from '../discovery/persisted-catalog.service.js';
 import { ToolSearchService } from './tool-search.service.js';
+import { type TraceContext, traceMeta } from './trace-context.js';
 
 export interface ExecuteOptions {
   readonly caller: CallerContext;
@@ -46,6 +47,10 @@ export interface ExecuteOptions {
    * the arguments here); what it throws is audited as `refused` and thrown on.
    */
   readonly beforeCall?: (entry: CatalogEntry) => void;
+  /** W3C trace context of the request: passed on in the upstream call's `_meta`, audited. */
+  readonly trace?: TraceContext;
+  /** Upstream timeout in place of the server's (a call run as a task, docs/tasks.md). */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -126,7 +131,7 @@ export class ToolExecutorService {
       throw failure;
     }
     const def = this.upstreams.get(entry.serverId)?.def;
-    const timeout = def?.timeoutMs ?? this.config.discovery.callTimeoutMs;
+    const timeout = opts.timeoutMs ?? def?.timeoutMs ?? this.config.discovery.callTimeoutMs;
     const { progressToken } = opts;
     let release: () => void;
     try {
@@ -157,7 +162,14 @@ export class ToolExecutorService {
       const result = await this.upstreams.withCall(entry.serverId, target, (client) =>
         this.contexts.within(call, () =>
           client.request(
-            { method: 'tools/call', params: { name: entry.tool.name, arguments: args } },
+            {
+              method: 'tools/call',
+              params: {
+                name: entry.tool.name,
+                arguments: args,
+                ...(opts.trace ? { _meta: traceMeta(opts.trace) } : {}),
+              },
+            },
             CallToolResultSchema,
             {
               signal: opts.signal,
@@ -242,6 +254,7 @@ export class ToolExecutorService {
       args,
       ...(opts.client ? { client: opts.client } : {}),
       ...(opts.peer ? { sessionId: opts.peer.sessionId } : {}),
+      ...(opts.trace ? { trace: opts.trace } : {}),
       outcome,
       ...(error ? { error } : {}),
       ...(result ? { result } : {}),

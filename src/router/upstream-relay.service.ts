@@ -100,6 +100,10 @@ export class UpstreamRelayService implements OnModuleInit, OnModuleDestroy {
         const uri = (n.params as { uri?: string } | undefined)?.uri;
         return uri ? this.contexts.subscribers(serverId, uri).map((peer) => ({ peer })) : [];
       }
+      case 'notifications/tasks/status':
+        // A task's status is its owner's alone, under an id of the endpoint (docs/tasks.md "Direct
+        // endpoints"); clients poll tasks/get, which the spec says they must not skip for these.
+        return [];
       case 'notifications/message':
         // Log messages of a call belong to its caller alone.
         return this.contexts.logTargets(serverId, origin);

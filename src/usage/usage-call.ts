@@ -18,6 +18,8 @@ export interface UsageCall {
   readonly userId?: string;
   readonly oauthClientId?: string;
   readonly sessionId?: string;
+  /** W3C traceparent of the request, when it carried one (the row's exemplar, docs/usage.md). */
+  readonly traceparent?: string;
 }
 
 /** What `GET /api/usage` answers (docs/usage.md "The answer"). */

@@ -115,6 +115,7 @@ export class UsageService implements BeforeApplicationShutdown, OnApplicationShu
     row.bytes += bytes;
     row.tokens += tokens;
     row.latency.record(call.durationMs);
+    if (call.traceparent) row.traceparent = call.traceparent;
   }
 
   /**

@@ -1,6 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from '@jest/globals';
 import { LatencyHistogram } from './latency-histogram.js';
 import { type UsageRow, UsageStore } from './usage.store.js';
@@ -103,5 +104,38 @@ describe('UsageStore', () => {
     ).toEqual(['a', 'b']);
     store.close();
     expect(() => store.usage({ sinceHour: 0 })).toThrow('the usage store is closed');
+  });
+
+  it('keeps the latest traced call of a row as its exemplar', () => {
+    const store = UsageStore.open({ path: path() });
+    const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    store.add([row({ traceparent: tp })], []);
+    // A later batch of the same row without a traced call keeps the exemplar.
+    store.add([row({})], []);
+    expect(store.usage({ sinceHour: 0 })[0]).toMatchObject({ calls: 2, traceparent: tp });
+    store.close();
+  });
+
+  it('migrates a usage.sqlite written before the traceparent column, keeping its rows', () => {
+    const file = path();
+    mkdirSync(dirname(file), { recursive: true });
+    const old = new DatabaseSync(file);
+    old.exec(`
+      CREATE TABLE tool_usage (
+        hour INTEGER NOT NULL, server TEXT NOT NULL, team TEXT NOT NULL, tool TEXT NOT NULL,
+        client TEXT NOT NULL, calls INTEGER NOT NULL, errors INTEGER NOT NULL,
+        bytes INTEGER NOT NULL, tokens INTEGER NOT NULL, latency TEXT NOT NULL,
+        PRIMARY KEY (hour, server, team, tool, client)
+      );
+      INSERT INTO tool_usage VALUES (100, 'everything', 'default', 'everything-echo', 'e2e', 3, 0, 10, 3, '{"b":[[40,3]],"min":10,"max":10}');
+    `);
+    old.close();
+    const store = UsageStore.open({ path: file });
+    const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    store.add([row({ traceparent: tp })], []);
+    expect(store.usage({ sinceHour: 0 })).toEqual([
+      expect.objectContaining({ calls: 4, traceparent: tp }),
+    ]);
+    store.close();
   });
 });

@@ -21,6 +21,11 @@ export interface UsageRow extends UsageKey {
   bytes: number;
   tokens: number;
   readonly latency: LatencyHistogram;
+  /**
+   * The traceparent of the latest traced call the row counts: an exemplar linking the figures to
+   * one trace (docs/usage.md "Trace exemplars").
+   */
+  traceparent?: string;
 }
 
 /** Meta-tool sessions first seen in one hour, and the tokens they saved (usage.service.ts). */
@@ -54,6 +59,7 @@ interface DbUsageRow {
   bytes: number;
   tokens: number;
   latency: string;
+  traceparent: string | null;
 }
 
 /**
@@ -85,6 +91,7 @@ export class UsageStore {
         bytes INTEGER NOT NULL,
         tokens INTEGER NOT NULL,
         latency TEXT NOT NULL,
+        traceparent TEXT,
         PRIMARY KEY (hour, server, team, tool, client)
       );
       CREATE TABLE IF NOT EXISTS tokens_saved (
@@ -94,18 +101,20 @@ export class UsageStore {
       );
     `,
     );
+    migrate(this.db);
     this.selectLatency = this.db.prepare(
       'SELECT latency FROM tool_usage WHERE hour = ? AND server = ? AND team = ? AND tool = ? AND client = ?',
     );
     this.upsertUsage = this.db.prepare(`
-      INSERT INTO tool_usage (hour, server, team, tool, client, calls, errors, bytes, tokens, latency)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      INSERT INTO tool_usage (hour, server, team, tool, client, calls, errors, bytes, tokens, latency, traceparent)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (hour, server, team, tool, client) DO UPDATE SET
         calls = calls + excluded.calls,
         errors = errors + excluded.errors,
         bytes = bytes + excluded.bytes,
         tokens = tokens + excluded.tokens,
-        latency = excluded.latency
+        latency = excluded.latency,
+        traceparent = COALESCE(excluded.traceparent, traceparent)
     `);
     this.upsertSaved = this.db.prepare(`
       INSERT INTO tokens_saved (hour, sessions, tokens) VALUES (?, ?, ?)
@@ -140,6 +149,7 @@ export class UsageStore {
           row.bytes,
           row.tokens,
           JSON.stringify(latency.toJson()),
+          row.traceparent ?? null,
         );
       }
       for (const row of saved) this.upsertSaved.run(row.hour, row.sessions, row.tokens);
@@ -177,6 +187,7 @@ export class UsageStore {
       bytes: r.bytes,
       tokens: r.tokens,
       latency: LatencyHistogram.fromJson(JSON.parse(r.latency) as HistogramJson),
+      ...(r.traceparent ? { traceparent: r.traceparent } : {}),
     }));
   }
 
@@ -221,4 +232,14 @@ export class UsageStore {
   private assertOpen(): void {
     if (!this.open) throw new Error('the usage store is closed');
   }
+}
+
+/**
+ * Brings a usage.sqlite written by an earlier version up to this schema: `traceparent` was added
+ * to `tool_usage` (issue 17). `CREATE TABLE IF NOT EXISTS` leaves an existing table as it was.
+ */
+function migrate(db: DatabaseSync): void {
+  const columns = db.prepare('PRAGMA table_info(tool_usage)').all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === 'traceparent'))
+    db.exec('ALTER TABLE tool_usage ADD COLUMN traceparent TEXT');
 }
