@@ -104,18 +104,10 @@ export class NodeStreamableTransport implements Transport {
   /** Serves one HTTP request of the session; `body` is the parsed JSON of a POST. */
   async handleRequest(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     if (this.closed) return reply(res, 404, SESSION_NOT_FOUND, 'Session not found');
-    switch (req.method) {
-      case 'POST':
-        return this.post(req, res, body);
-      case 'GET':
-        return this.get(req, res);
-      case 'DELETE':
-        return this.delete(req, res);
-      default:
-        return reply(res, 405, SERVER_ERROR, 'Method not allowed.', {
-          allow: 'GET, POST, DELETE',
-        });
-    }
+    if (req.method === 'POST') return this.post(req, res, body);
+    if (req.method === 'GET') return this.get(req, res);
+    if (req.method === 'DELETE') return this.delete(req, res);
+    return reply(res, 405, SERVER_ERROR, 'Method not allowed.', { allow: 'GET, POST, DELETE' });
   }
 
   /**
