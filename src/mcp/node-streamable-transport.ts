@@ -346,8 +346,10 @@ export class NodeStreamableTransport implements Transport {
     else if (stream.sse) stream.res?.end();
     else if (stream.res && !stream.res.headersSent) {
       const json = JSON.stringify(responses.length === 1 ? responses[0] : responses);
+      // A content-length, so the body goes out in one piece rather than chunked.
       stream.res.writeHead(200, {
         'content-type': 'application/json',
+        'content-length': Buffer.byteLength(json),
         ...(this.sessionId ? { 'mcp-session-id': this.sessionId } : {}),
       });
       stream.res.end(json);
