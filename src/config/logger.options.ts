@@ -60,14 +60,14 @@ const LOG_FLUSH_MS = 100;
 let stdout: DestinationStream | undefined;
 
 /**
- * stdout, buffered: lines go out together when 16 KiB are buffered or every 100 ms, whichever
+ * stdout, buffered: lines go out together when 8 KiB are buffered or every 100 ms, whichever
  * comes first, instead of one write(2) per line (a write per log line, two per tools/call, was
  * about 12 % of the satellite's CPU under load, docs/benchmarks.md "Transport"). pino flushes
  * what is left when the process exits. One per process: the apps of a test run share it.
  */
 function stdoutDestination(): DestinationStream {
   if (stdout) return stdout;
-  const dest = pino.destination({ dest: 1, sync: false, minLength: 16 * 1024 });
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024 });
   // Exception to docs/style.md §3 (one clock): the logger exists before the app and its clock.
   setInterval(() => {
     try {
