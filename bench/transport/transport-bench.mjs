@@ -101,15 +101,17 @@ function start(label, args, env, pattern, stream = 'stdout') {
   return new Promise((res, rej) => {
     let out = '';
     const timer = setTimeout(() => rej(new Error(`${label} did not start:\n${out}`)), 30_000);
+    child.bootLog = '';
     const onData = (c) => {
+      // The first 64 KB are kept (buffered log lines may come after the line matched).
+      if (child.bootLog.length < 65_536) child.bootLog += c;
       if (out === null) return; // started: the rest is discarded
       out += c;
       const m = pattern.exec(out);
       if (m) {
         clearTimeout(timer);
-        const log = out;
         out = null;
-        res({ child, port: Number(m[1]), log });
+        res({ child, port: Number(m[1]) });
       }
     };
     child.stdout.on('data', onData);
@@ -390,7 +392,7 @@ async function main() {
     writeFileSync(config, JSON.stringify({ mcpServers: { everything } }));
     let sandbox;
     const startSatellite = async (label, main, profile) => {
-      const { child, port, log } = track(
+      const { child, port } = track(
         await start(
           label,
           [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, kind)}`] : []), main],
@@ -412,7 +414,6 @@ async function main() {
         ),
       );
       const base = `http://127.0.0.1:${port}`;
-      sandbox ??= /sandbox driver (\w+)/.exec(log)?.[1];
       for (;;) {
         const ready = await fetch(`${base}/health/ready`).catch(() => undefined);
         if (ready?.ok) break;
@@ -516,6 +517,7 @@ async function main() {
     // them all alike instead of the one that happened to run at the time. The CPU time the
     // system's own process (and the upstream) used per call is the figure least moved by them.
     const rows = await measureSystems(systems);
+    sandbox = /sandbox driver (\w+)/.exec(satellite.child.bootLog)?.[1];
     printTable(
       kind === 'stdio'
         ? `upstream: server-everything over stdio, one per gateway (the issue's setup; the satellite's sandbox: ${sandbox ?? 'not logged'}; "upstream µs": the gateway's child processes)`
