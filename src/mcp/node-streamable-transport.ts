@@ -392,7 +392,8 @@ export class NodeStreamableTransport implements Transport {
     stream.keepAlive = this.options.clock.every(KEEP_ALIVE_MS, () => {
       if (stream.res && !stream.res.writableEnded) stream.res.write(': keepalive\n\n');
     });
-    if (stream.requests.length === 0) res.once('close', () => this.detach(stream, res));
+    // (A POST's own response already has this listener: a second one finds nothing to do.)
+    res.once('close', () => this.detach(stream, res));
   }
 
   /** Stores `message` as an event of `streamId` and writes it where the stream is open. */
