@@ -3,10 +3,13 @@
 // meta-tools, and one shared SDK client to the upstream that execute_mcp_tool forwards to (with
 // progress and cancellation). No auth, no quotas, no audit, no metrics, no resumability.
 //   UPSTREAM_URL=http://127.0.0.1:<port>/mcp SLUG=everything node bench/transport/naive-gateway.mjs
-// (prints `listening <port>`; PORT, default 0)
+//   UPSTREAM_STDIO='["<script>","stdio"]' SLUG=everything node bench/transport/naive-gateway.mjs
+// (the second spawns `node <script> stdio` with the SDK's StdioClientTransport; prints
+// `listening <port>`; PORT, default 0)
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -19,7 +22,15 @@ import {
 
 const SLUG = process.env.SLUG ?? 'everything';
 const upstream = new Client({ name: 'naive-gateway', version: '1.0.0' });
-await upstream.connect(new StreamableHTTPClientTransport(new URL(process.env.UPSTREAM_URL)));
+await upstream.connect(
+  process.env.UPSTREAM_STDIO
+    ? new StdioClientTransport({
+        command: process.execPath,
+        args: JSON.parse(process.env.UPSTREAM_STDIO),
+        stderr: 'ignore',
+      })
+    : new StreamableHTTPClientTransport(new URL(process.env.UPSTREAM_URL)),
+);
 const { tools } = await upstream.listTools();
 
 const META_TOOLS = [

@@ -4,27 +4,31 @@
 //
 // Client: the SDK client over Streamable HTTP, BENCH_SESSIONS sessions (default 8) calling back to
 // back for BENCH_SECONDS per system (default 8, in BENCH_ROUNDS turns; a warm-up is not counted).
-// Upstream: server-everything's `echo` over Streamable HTTP on loopback, its own process.
+// Upstream (BENCH_UPSTREAM, default both, one table each, stdio first): server-everything's `echo`
+//   stdio  spawned by each gateway over stdio (the issue's setup; the satellite's in its sandbox,
+//          production default `auto`); its CPU is that of the gateway's child processes
+//   http   over Streamable HTTP on loopback, one process the gateways share
 // Systems, each its own process:
 //   floor          floor-server.mjs: plain Fastify JSON-RPC, no SDK, no upstream (the floor)
-//   upstream       server-everything itself, called directly (no gateway)
+//   upstream       server-everything itself, called directly (no gateway; http table only)
 //   naive gateway  naive-gateway.mjs: the SDK's transport + the two meta-tools, execute_mcp_tool
 //   satellite /mcp        dist/main.js, execute_mcp_tool (PORT=0, production defaults)
 //   satellite /i/…/mcp    dist/main.js, the direct endpoint, tools/call echo
 // Prints calls/s, p50, p99, the ratios to the floor, and the CPU time the system's own process
 // (and the upstream) spent per call, the figure a busy neighbour moves least; then the RSS of the floor, the naive
-// gateway and the satellite: idle (fresh), with 1,000 idle sessions (initialize + initialized, no
+// gateway and the satellite (first upstream kind only): idle (fresh), with 1,000 idle sessions (initialize + initialized, no
 // GET stream; opened before the calls and kept open), and after BENCH_LOAD_MINUTES (default 5) of
 // load (BENCH_SESSIONS sessions; the satellite's through /mcp).
 // BENCH_SMOKE=1: ~1 s per system, 50 idle sessions, no load phase (CI runs it, no thresholds).
-// BENCH_PROFILE=<dir>: the satellite runs with --cpu-prof into <dir> (see profile-summary.mjs).
+// BENCH_PROFILE=<dir>: the satellite runs with --cpu-prof into <dir>/<upstream kind> (see
+// profile-summary.mjs).
 // BENCH_SATELLITE_MAIN=<path>: another build's main.js instead of dist/main.js.
 // BENCH_COMPARE_MAIN=<path>: a second build measured in the same run, rows "satellite B" (A/B).
 // BENCH_ROUNDS: the systems take turns in this many slices of BENCH_SECONDS (default 4).
 // The machines are shared and noisy: read the ratios, not the absolute figures.
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -57,6 +61,14 @@ const COMPARE_MAIN = process.env.BENCH_COMPARE_MAIN
   ? resolve(process.env.BENCH_COMPARE_MAIN)
   : undefined;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 4));
+/** Which upstream tables, in order (the first also gets the memory figures): stdio, http or both. */
+const UPSTREAMS = { stdio: ['stdio'], http: ['http'], both: ['stdio', 'http'] }[
+  process.env.BENCH_UPSTREAM ?? 'both'
+];
+if (!UPSTREAMS) {
+  console.error(`BENCH_UPSTREAM must be stdio, http or both, not "${process.env.BENCH_UPSTREAM}"`);
+  process.exit(2);
+}
 
 const children = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -89,7 +101,10 @@ function start(label, args, env, pattern, stream = 'stdout') {
   return new Promise((res, rej) => {
     let out = '';
     const timer = setTimeout(() => rej(new Error(`${label} did not start:\n${out}`)), 30_000);
+    child.bootLog = '';
     const onData = (c) => {
+      // The first 64 KB are kept (buffered log lines may come after the line matched).
+      if (child.bootLog.length < 65_536) child.bootLog += c;
       if (out === null) return; // started: the rest is discarded
       out += c;
       const m = pattern.exec(out);
@@ -224,191 +239,36 @@ function fmt(n, digits = 1) {
   return n.toFixed(digits);
 }
 
-async function main() {
-  const cpu = cpus();
-  console.log(
-    `transport bench: ${new Date().toISOString()}, node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? '?'}, ` +
-      `${Math.round(totalmem() / 2 ** 30)} GiB; ${SESSIONS} sessions × ${SECONDS} s per system` +
-      `${SMOKE ? ' (smoke)' : ''}; idle sessions ${IDLE_SESSIONS}; load ${LOAD_MINUTES} min`,
-  );
-  const dir = mkdtempSync(join(tmpdir(), 'transport-bench-'));
-
-  // server-everything prints the port it was given, not the one it bound: give it a free one.
-  const upstream = await start(
-    'server-everything',
-    ['--import', LOOPBACK_ONLY, EVERYTHING, 'streamableHttp'],
-    { PORT: String(await freePort()) },
-    /listening on port (\d+)/i,
-    'stderr',
-  );
-  const upstreamUrl = `http://127.0.0.1:${upstream.port}/mcp`;
-  const floor = await start('floor', [join(HERE, 'floor-server.mjs')], {}, /^listening (\d+)$/m);
-  const naive = await start(
-    'naive gateway',
-    [join(HERE, 'naive-gateway.mjs')],
-    { UPSTREAM_URL: upstreamUrl, SLUG: 'everything' },
-    /^listening (\d+)$/m,
-  );
-  const config = join(dir, 'mcp.json');
-  writeFileSync(
-    config,
-    JSON.stringify({ mcpServers: { everything: { type: 'http', url: upstreamUrl } } }),
-  );
-  if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
-  const startSatellite = async (label, main, profile) => {
-    const { child, port } = await start(
-      label,
-      [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), main],
-      {
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        DEPLOYSTACK_MCP_CONFIG: config,
-        DEPLOYSTACK_DATA_DIR: join(dir, `data-${label}`),
-        DEPLOYSTACK_SANDBOX: 'none',
-        DEPLOYSTACK_ALLOW_UNSANDBOXED: 'true',
-        DEPLOYSTACK_MAX_SESSIONS: String(IDLE_SESSIONS + 4 * SESSIONS + 100),
-        ...(process.env.BENCH_SATELLITE_LOG_LEVEL
-          ? { LOG_LEVEL: process.env.BENCH_SATELLITE_LOG_LEVEL }
-          : {}),
-      },
-      /satellite listening on http:\/\/127\.0\.0\.1:(\d+)/,
-    );
-    const base = `http://127.0.0.1:${port}`;
-    for (;;) {
-      const ready = await fetch(`${base}/health/ready`).catch(() => undefined);
-      if (ready?.ok) break;
-      await sleep(50);
-    }
-    return { child, base };
-  };
-  const satellite = await startSatellite('satellite', SATELLITE_MAIN, PROFILE_DIR !== undefined);
-  const sat = satellite.base;
-  const other = COMPARE_MAIN ? await startSatellite('satellite-b', COMPARE_MAIN, false) : undefined;
-  await sleep(1000);
-  const logLevel = process.env.BENCH_SATELLITE_LOG_LEVEL ?? 'default: info';
-  const servers = [
-    ['floor (Fastify JSON-RPC)', floor.child],
-    ['naive SDK gateway', naive.child],
-    [`satellite (LOG_LEVEL ${logLevel})`, satellite.child],
-    ...(other ? [[`satellite B (LOG_LEVEL ${logLevel})`, other.child]] : []),
-  ];
-  const rss = servers.map(([label, child]) => ({ label, pid: child.pid, idle: rssMb(child.pid) }));
-
-  // Memory with idle sessions first, on fresh processes (they stay open through what follows).
-  const idleUrls = [
-    `http://127.0.0.1:${floor.port}/mcp`,
-    `http://127.0.0.1:${naive.port}/mcp`,
-    `${sat}/mcp`,
-    ...(other ? [`${other.base}/mcp`] : []),
-  ];
-  for (const [i, url] of idleUrls.entries()) {
-    await openIdleSessions(url, IDLE_SESSIONS);
-    await sleep(1000);
-    rss[i].sessions = rssMb(rss[i].pid);
-  }
-
-  const up = upstream.child.pid;
-  const systems = [
-    [
-      'floor: Fastify JSON-RPC, no SDK',
-      `http://127.0.0.1:${floor.port}/mcp`,
-      echo,
-      floor.child.pid,
-    ],
-    ['upstream alone: server-everything', upstreamUrl, echo, up],
-    ['naive SDK gateway: execute', `http://127.0.0.1:${naive.port}/mcp`, execute, naive.child.pid],
-    ['satellite /mcp: execute_mcp_tool', `${sat}/mcp`, execute, satellite.child.pid],
-    ['satellite /i/everything/mcp: echo', `${sat}/i/everything/mcp`, echo, satellite.child.pid],
-    ...(other
-      ? [
-          ['satellite B /mcp: execute_mcp_tool', `${other.base}/mcp`, execute, other.child.pid],
-          [
-            'satellite B /i/everything/mcp: echo',
-            `${other.base}/i/everything/mcp`,
-            echo,
-            other.child.pid,
-          ],
-        ]
-      : []),
-  ];
-  // Every system is measured in ROUNDS slices, taking turns, so that a noisy neighbour slows
-  // them all alike instead of the one that happened to run at the time. The CPU time the
-  // system's own process (and the upstream) used per call is the figure least moved by them.
-  const measured = [];
-  for (const [label, url, call, pid] of systems) {
-    const clients = await openClients(url);
-    await measure(clients, call, WARMUP_S);
-    measured.push({ label, clients, call, pid, latencies: [], elapsed: 0, cpu: 0, upCpu: 0 });
-  }
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const m of measured) {
-      const cpu0 = cpuMs(m.pid);
-      const up0 = cpuMs(up);
-      m.elapsed += await measure(m.clients, m.call, SECONDS / ROUNDS, m.latencies);
-      m.cpu += cpuMs(m.pid) - cpu0;
-      m.upCpu += cpuMs(up) - up0;
+/** CPU time (ms) of every live descendant of `pid`: the upstream a gateway spawned (sandbox included). */
+function descendantsCpuMs(pid) {
+  const parent = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
     }
   }
-  await Promise.all(measured.map((m) => closeClients(m.clients)));
-  const rows = measured.map(({ label, latencies, elapsed, cpu, upCpu, pid }) => {
-    const sorted = latencies.sort((a, b) => a - b);
-    return {
-      label,
-      calls: sorted.length,
-      cps: sorted.length / elapsed,
-      p50: pct(sorted, 50),
-      p99: pct(sorted, 99),
-      cpuUs: (cpu * 1000) / sorted.length,
-      upUs: pid === up ? undefined : (upCpu * 1000) / sorted.length,
-    };
-  });
-  const base = rows[0];
-  console.log('');
-  console.log(
-    `${'system'.padEnd(36)} ${'calls'.padStart(7)} ${'calls/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'floor/calls/s'.padStart(14)} ${'p50/floor'.padStart(10)} ${'CPU µs/call'.padStart(12)} ${'upstream µs'.padStart(12)}`,
-  );
-  for (const r of rows) {
-    console.log(
-      `${r.label.padEnd(36)} ${String(r.calls).padStart(7)} ${fmt(r.cps, 0).padStart(8)} ${fmt(r.p50, 2).padStart(7)} ${fmt(r.p99, 2).padStart(7)} ${`${fmt(base.cps / r.cps, 2)}×`.padStart(14)} ${`${fmt(r.p50 / base.p50, 2)}×`.padStart(10)} ${fmt(r.cpuUs, 0).padStart(12)} ${(r.upUs === undefined ? '-' : fmt(r.upUs, 0)).padStart(12)}`,
-    );
-  }
-
-  const loadCalls = [];
-  if (LOAD_MINUTES > 0) {
-    const loads = idleUrls.map((url, i) => [url, i === 0 ? echo : execute]);
-    for (const [i, [url, call]] of loads.entries()) {
-      // RSS every minute of the load: a plateau is the heap's high-water mark, a slope a leak.
-      const samples = [];
-      const timer = setInterval(() => samples.push(fmt(rssMb(rss[i].pid), 0)), 60_000);
-      const { latencies, elapsed } = await drive(url, call, LOAD_MINUTES * 60).finally(() =>
-        clearInterval(timer),
-      );
-      loadCalls.push(
-        `${rss[i].label.split(' (')[0]}: ${latencies.length} calls, ${fmt(latencies.length / elapsed, 0)}/s, RSS per minute ${samples.join(' ')} MB`,
-      );
-      await sleep(500);
-      rss[i].load = rssMb(rss[i].pid);
+  let total = 0;
+  for (const [child] of parent) {
+    let p = parent.get(child);
+    while (p !== undefined && p !== pid && p > 1) p = parent.get(p);
+    if (p === pid) {
+      try {
+        total += cpuMs(child);
+      } catch {
+        // gone meanwhile
+      }
     }
   }
-  console.log('');
-  const loadHead = LOAD_MINUTES > 0 ? `after ${LOAD_MINUTES} min load` : 'load (skipped)';
-  console.log(
-    `${'RSS (MB)'.padEnd(44)} ${'idle'.padStart(7)} ${`+${IDLE_SESSIONS} idle sessions`.padStart(24)} ${'KB/session'.padStart(11)} ${loadHead.padStart(20)}`,
-  );
-  for (const r of rss) {
-    const perSession = ((r.sessions - r.idle) * 1024) / IDLE_SESSIONS;
-    console.log(
-      `${r.label.padEnd(44)} ${fmt(r.idle).padStart(7)} ${fmt(r.sessions).padStart(24)} ${fmt(perSession, 0).padStart(11)} ${(r.load === undefined ? '-' : fmt(r.load)).padStart(20)}`,
-    );
-  }
-  for (const line of loadCalls) console.log(`load phase, ${line}`);
-  rmSync(dir, { recursive: true, force: true });
+  return total;
 }
 
-async function stopAll() {
-  await Promise.all(
-    children.map(
+function stopChildren(list) {
+  return Promise.all(
+    list.map(
       (child) =>
         new Promise((res) => {
           if (child.exitCode !== null || child.signalCode !== null) return res();
@@ -421,6 +281,288 @@ async function stopAll() {
         }),
     ),
   );
+}
+
+function printTable(title, rows) {
+  const base = rows[0];
+  console.log('');
+  console.log(title);
+  console.log(
+    `${'system'.padEnd(36)} ${'calls'.padStart(7)} ${'calls/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'floor/calls/s'.padStart(14)} ${'p50/floor'.padStart(10)} ${'p99/floor'.padStart(10)} ${'CPU µs/call'.padStart(12)} ${'upstream µs'.padStart(12)}`,
+  );
+  for (const r of rows) {
+    console.log(
+      `${r.label.padEnd(36)} ${String(r.calls).padStart(7)} ${fmt(r.cps, 0).padStart(8)} ${fmt(r.p50, 2).padStart(7)} ${fmt(r.p99, 2).padStart(7)} ${`${fmt(base.cps / r.cps, 2)}×`.padStart(14)} ${`${fmt(r.p50 / base.p50, 2)}×`.padStart(10)} ${`${fmt(r.p99 / base.p99, 2)}×`.padStart(10)} ${fmt(r.cpuUs, 0).padStart(12)} ${(r.upUs === undefined ? '-' : fmt(r.upUs, 0)).padStart(12)}`,
+    );
+  }
+  // The issue's targets, as ratios of calls/s in this run (1 / floor/calls/s).
+  const find = (prefix) => rows.find((r) => r.label.startsWith(prefix));
+  const naive = find('naive SDK gateway');
+  for (const who of ['satellite', 'satellite B']) {
+    const mcp = find(`${who} /mcp`);
+    const direct = find(`${who} /i/`);
+    if (!mcp || !direct || !naive) continue;
+    console.log(
+      `targets, ${who}: /mcp ${fmt(mcp.cps / base.cps, 2)} × floor (≥ 0.85), ${fmt(mcp.cps / naive.cps, 2)} × naive (≥ 1.3); ` +
+        `direct ${fmt(direct.cps / base.cps, 2)} × floor (≥ 0.9); p99 /mcp ${fmt(mcp.p99 / base.p99, 2)} × floor's, direct ${fmt(direct.p99 / base.p99, 2)} × (≤ 2)`,
+    );
+  }
+}
+
+/** Measures every system in ROUNDS turns; CPU per call of the system and of its upstream. */
+async function measureSystems(systems) {
+  const measured = [];
+  for (const s of systems) {
+    const clients = await openClients(s.url);
+    await measure(clients, s.call, WARMUP_S);
+    measured.push({ ...s, clients, latencies: [], elapsed: 0, cpu: 0, upCpu: 0 });
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const m of measured) {
+      const cpu0 = cpuMs(m.pid);
+      const up0 = m.upstream ? m.upstream() : 0;
+      m.elapsed += await measure(m.clients, m.call, SECONDS / ROUNDS, m.latencies);
+      m.cpu += cpuMs(m.pid) - cpu0;
+      if (m.upstream) m.upCpu += m.upstream() - up0;
+    }
+  }
+  await Promise.all(measured.map((m) => closeClients(m.clients)));
+  return measured.map(({ label, latencies, elapsed, cpu, upCpu, upstream }) => {
+    const sorted = latencies.sort((a, b) => a - b);
+    return {
+      label,
+      calls: sorted.length,
+      cps: sorted.length / elapsed,
+      p50: pct(sorted, 50),
+      p99: pct(sorted, 99),
+      cpuUs: (cpu * 1000) / sorted.length,
+      upUs: upstream ? (upCpu * 1000) / sorted.length : undefined,
+    };
+  });
+}
+
+async function main() {
+  const cpu = cpus();
+  console.log(
+    `transport bench: ${new Date().toISOString()}, node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? '?'}, ` +
+      `${Math.round(totalmem() / 2 ** 30)} GiB; ${SESSIONS} sessions × ${SECONDS} s per system` +
+      `${SMOKE ? ' (smoke)' : ''}; upstreams ${UPSTREAMS.join(', ')}; idle sessions ${IDLE_SESSIONS}; load ${LOAD_MINUTES} min`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'transport-bench-'));
+  const floor = await start('floor', [join(HERE, 'floor-server.mjs')], {}, /^listening (\d+)$/m);
+  if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
+  const logLevel = process.env.BENCH_SATELLITE_LOG_LEVEL ?? 'default: info';
+
+  for (const [index, kind] of UPSTREAMS.entries()) {
+    const first = index === 0;
+    const started = [];
+    const track = (s) => (started.push(s.child), s);
+    let upstreamUrl;
+    let upstream;
+    let everything;
+    let naiveEnv;
+    if (kind === 'http') {
+      // server-everything prints the port it was given, not the one it bound: give it a free one.
+      upstream = track(
+        await start(
+          'server-everything',
+          ['--import', LOOPBACK_ONLY, EVERYTHING, 'streamableHttp'],
+          { PORT: String(await freePort()) },
+          /listening on port (\d+)/i,
+          'stderr',
+        ),
+      );
+      upstreamUrl = `http://127.0.0.1:${upstream.port}/mcp`;
+      everything = { type: 'http', url: upstreamUrl };
+      naiveEnv = { UPSTREAM_URL: upstreamUrl };
+    } else {
+      // Each gateway spawns its own server-everything over stdio (the satellite in its sandbox).
+      everything = { command: process.execPath, args: [EVERYTHING, 'stdio'] };
+      naiveEnv = { UPSTREAM_STDIO: JSON.stringify([EVERYTHING, 'stdio']) };
+    }
+    const naive = track(
+      await start(
+        'naive gateway',
+        [join(HERE, 'naive-gateway.mjs')],
+        { ...naiveEnv, SLUG: 'everything' },
+        /^listening (\d+)$/m,
+      ),
+    );
+    const config = join(dir, `mcp-${kind}.json`);
+    writeFileSync(config, JSON.stringify({ mcpServers: { everything } }));
+    let sandbox;
+    const startSatellite = async (label, main, profile) => {
+      const { child, port } = track(
+        await start(
+          label,
+          [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, kind)}`] : []), main],
+          {
+            NODE_ENV: 'production',
+            HOST: '127.0.0.1',
+            PORT: '0',
+            DEPLOYSTACK_MCP_CONFIG: config,
+            DEPLOYSTACK_DATA_DIR: join(dir, `data-${kind}-${label}`),
+            // The production default (`auto`: the strongest sandbox that works here), falling back
+            // to none where no sandbox works on the machine.
+            DEPLOYSTACK_ALLOW_UNSANDBOXED: 'true',
+            DEPLOYSTACK_MAX_SESSIONS: String(IDLE_SESSIONS + 4 * SESSIONS + 100),
+            ...(process.env.BENCH_SATELLITE_LOG_LEVEL
+              ? { LOG_LEVEL: process.env.BENCH_SATELLITE_LOG_LEVEL }
+              : {}),
+          },
+          /satellite listening on http:\/\/127\.0\.0\.1:(\d+)/,
+        ),
+      );
+      const base = `http://127.0.0.1:${port}`;
+      for (;;) {
+        const ready = await fetch(`${base}/health/ready`).catch(() => undefined);
+        if (ready?.ok) break;
+        await sleep(50);
+      }
+      return { child, base };
+    };
+    const satellite = await startSatellite('satellite', SATELLITE_MAIN, PROFILE_DIR !== undefined);
+    const sat = satellite.base;
+    const other = COMPARE_MAIN
+      ? await startSatellite('satellite-b', COMPARE_MAIN, false)
+      : undefined;
+    await sleep(1000);
+    const servers = [
+      ['floor (Fastify JSON-RPC)', floor.child],
+      ['naive SDK gateway', naive.child],
+      [`satellite (LOG_LEVEL ${logLevel})`, satellite.child],
+      ...(other ? [[`satellite B (LOG_LEVEL ${logLevel})`, other.child]] : []),
+    ];
+    const rss = servers.map(([label, child]) => ({
+      label,
+      pid: child.pid,
+      idle: rssMb(child.pid),
+    }));
+    const idleUrls = [
+      `http://127.0.0.1:${floor.port}/mcp`,
+      `http://127.0.0.1:${naive.port}/mcp`,
+      `${sat}/mcp`,
+      ...(other ? [`${other.base}/mcp`] : []),
+    ];
+    // Memory with idle sessions first, on fresh processes (they stay open through what follows);
+    // once, with the first upstream kind.
+    if (first) {
+      for (const [i, url] of idleUrls.entries()) {
+        await openIdleSessions(url, IDLE_SESSIONS);
+        await sleep(1000);
+        rss[i].sessions = rssMb(rss[i].pid);
+      }
+    }
+
+    const viaHttp = upstream ? () => cpuMs(upstream.child.pid) : undefined;
+    const spawned = (pid) => (upstream ? viaHttp : () => descendantsCpuMs(pid));
+    const systems = [
+      {
+        label: 'floor: Fastify JSON-RPC, no SDK',
+        url: `http://127.0.0.1:${floor.port}/mcp`,
+        call: echo,
+        pid: floor.child.pid,
+      },
+      ...(upstream
+        ? [
+            {
+              label: 'upstream alone: server-everything',
+              url: upstreamUrl,
+              call: echo,
+              pid: upstream.child.pid,
+            },
+          ]
+        : []),
+      {
+        label: 'naive SDK gateway: execute',
+        url: `http://127.0.0.1:${naive.port}/mcp`,
+        call: execute,
+        pid: naive.child.pid,
+        upstream: spawned(naive.child.pid),
+      },
+      {
+        label: 'satellite /mcp: execute_mcp_tool',
+        url: `${sat}/mcp`,
+        call: execute,
+        pid: satellite.child.pid,
+        upstream: spawned(satellite.child.pid),
+      },
+      {
+        label: 'satellite /i/everything/mcp: echo',
+        url: `${sat}/i/everything/mcp`,
+        call: echo,
+        pid: satellite.child.pid,
+        upstream: spawned(satellite.child.pid),
+      },
+      ...(other
+        ? [
+            {
+              label: 'satellite B /mcp: execute_mcp_tool',
+              url: `${other.base}/mcp`,
+              call: execute,
+              pid: other.child.pid,
+              upstream: spawned(other.child.pid),
+            },
+            {
+              label: 'satellite B /i/everything/mcp: echo',
+              url: `${other.base}/i/everything/mcp`,
+              call: echo,
+              pid: other.child.pid,
+              upstream: spawned(other.child.pid),
+            },
+          ]
+        : []),
+    ];
+    // Every system is measured in ROUNDS slices, taking turns, so that a noisy neighbour slows
+    // them all alike instead of the one that happened to run at the time. The CPU time the
+    // system's own process (and the upstream) used per call is the figure least moved by them.
+    const rows = await measureSystems(systems);
+    sandbox = /sandbox driver (\w+)/.exec(satellite.child.bootLog)?.[1];
+    printTable(
+      kind === 'stdio'
+        ? `upstream: server-everything over stdio, one per gateway (the issue's setup; the satellite's sandbox: ${sandbox ?? 'not logged'}; "upstream µs": the gateway's child processes)`
+        : 'upstream: server-everything over Streamable HTTP, one process shared by the gateways',
+      rows,
+    );
+
+    if (first) {
+      const loadCalls = [];
+      if (LOAD_MINUTES > 0) {
+        const loads = idleUrls.map((url, i) => [url, i === 0 ? echo : execute]);
+        for (const [i, [url, call]] of loads.entries()) {
+          // RSS every minute of the load: a plateau is the heap's high-water mark, a slope a leak.
+          const samples = [];
+          const timer = setInterval(() => samples.push(fmt(rssMb(rss[i].pid), 0)), 60_000);
+          const { latencies, elapsed } = await drive(url, call, LOAD_MINUTES * 60).finally(() =>
+            clearInterval(timer),
+          );
+          loadCalls.push(
+            `${rss[i].label.split(' (')[0]}: ${latencies.length} calls, ${fmt(latencies.length / elapsed, 0)}/s, RSS per minute ${samples.join(' ')} MB`,
+          );
+          await sleep(500);
+          rss[i].load = rssMb(rss[i].pid);
+        }
+      }
+      console.log('');
+      const loadHead = LOAD_MINUTES > 0 ? `after ${LOAD_MINUTES} min load` : 'load (skipped)';
+      console.log(
+        `${`RSS (MB), upstream over ${kind}`.padEnd(44)} ${'idle'.padStart(7)} ${`+${IDLE_SESSIONS} idle sessions`.padStart(24)} ${'KB/session'.padStart(11)} ${loadHead.padStart(20)}`,
+      );
+      for (const r of rss) {
+        const perSession = ((r.sessions - r.idle) * 1024) / IDLE_SESSIONS;
+        console.log(
+          `${r.label.padEnd(44)} ${fmt(r.idle).padStart(7)} ${fmt(r.sessions).padStart(24)} ${fmt(perSession, 0).padStart(11)} ${(r.load === undefined ? '-' : fmt(r.load)).padStart(20)}`,
+        );
+      }
+      for (const line of loadCalls) console.log(`load phase, ${line}`);
+    }
+    await stopChildren(started);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function stopAll() {
+  await stopChildren(children);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'])

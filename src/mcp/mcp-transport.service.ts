@@ -1,8 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import {
   type InitializeRequest,
   isInitializeRequest,
@@ -29,7 +26,7 @@ import { MalformedJsonBody } from './json-body.js';
 import { endpointKey, META_ENDPOINT, type McpEndpoint } from './mcp-endpoint.js';
 import type { McpSession } from './mcp-session.js';
 import { OriginPolicyService } from './origin-policy.service.js';
-import { SessionEventStore } from './session-event-store.js';
+import { NodeStreamableTransport } from './node-streamable-transport.js';
 import { type SessionClaims, SessionIdCodec } from './session-id.codec.js';
 import { SessionRegistryService } from './session-registry.service.js';
 
@@ -39,7 +36,8 @@ const RECONNECT_AFTER_MS = 1000;
 /**
  * Streamable HTTP (MCP 2025-11-25) at `/mcp` and `/i/{slug}/mcp`: decides which session a request
  * belongs to, and answers what the SDK transport doesn't (unknown sessions, missing ids, Origin,
- * caps, parse errors) before anything is allocated. Everything else is the SDK transport's job.
+ * caps, parse errors) before anything is allocated. Everything else is the session's transport's
+ * job (`NodeStreamableTransport`).
  */
 @Injectable()
 export class McpTransportService {
@@ -155,7 +153,7 @@ export class McpTransportService {
     const transport = this.open({ ...made, id, endpoint, access });
     await made.server.connect(transport);
     reply.hijack();
-    await bridge(transport, req.raw, reply.raw, body);
+    await transport.handleRequest(req.raw, reply.raw, body);
     if (!transport.sessionId) {
       // The initialize request was refused by the SDK (bad version, bad headers): nothing to keep.
       await made.server.close().catch(() => undefined);
@@ -201,15 +199,13 @@ export class McpTransportService {
     id: string;
     endpoint: McpEndpoint;
     access: ClientAccess;
-  }): WebStandardStreamableHTTPServerTransport {
+  }): NodeStreamableTransport {
     const { server, bind, id, endpoint, access } = made;
-    const events = new SessionEventStore();
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => id,
+    const transport = new NodeStreamableTransport({
+      sessionId: id,
+      clock: this.clock,
       // Resumable streams: a client reconnecting with Last-Event-ID gets what it missed.
-      eventStore: events,
       retryInterval: RECONNECT_AFTER_MS,
-      // Runs before the initialize response is written, so the id is known when the client uses it.
       onsessioninitialized: (sid) => {
         const now = this.clock.now();
         this.sessions.add({
@@ -221,8 +217,11 @@ export class McpTransportService {
           owner: access.owner,
           createdAt: now,
           lastSeenAt: now,
-          events,
-          handle: (req, res, body) => bridge(transport, req, res, body),
+          // Allocated with the session's first SSE stream.
+          get events() {
+            return transport.events;
+          },
+          handle: (req, res, body) => transport.handleRequest(req, res, body),
           ...(bind ? { onClose: bind(sid) } : {}),
         });
         const info = server.getClientVersion();
@@ -232,7 +231,7 @@ export class McpTransportService {
           ...(info?.version ? { client_version: info.version } : {}),
         });
       },
-      onsessionclosed: (sid) => this.sessions.close(sid, 'deleted'),
+      onsessionclosed: (sid) => void this.sessions.close(sid, 'deleted'),
     });
     transport.onclose = () => void this.sessions.close(id, 'transport_closed');
     return transport;
@@ -283,21 +282,7 @@ export class McpTransportService {
     if (!made) return undefined;
     const transport = this.open({ ...made, id, endpoint, access });
     await made.server.connect(transport);
-    const local = (message: unknown, sessionHeader?: string) =>
-      transport
-        .handleRequest(
-          new Request('http://satellite.internal/mcp', {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              accept: 'application/json, text/event-stream',
-              ...(sessionHeader ? { 'mcp-session-id': sessionHeader } : {}),
-            },
-            body: JSON.stringify(message),
-          }),
-        )
-        .then((res) => res.text());
-    await local({
+    await transport.dispatchLocal({
       jsonrpc: '2.0',
       id: 'satellite-session-rebuild',
       method: 'initialize',
@@ -307,14 +292,13 @@ export class McpTransportService {
         clientInfo: claims.clientInfo,
       },
     });
-    await local({ jsonrpc: '2.0', method: 'notifications/initialized' }, id);
+    await transport.dispatchLocal({ jsonrpc: '2.0', method: 'notifications/initialized' });
     const session = this.sessions.touch(id);
     if (session) this.logger.debug(`session ${id.slice(0, 12)}… rebuilt from its signed id`);
     return session;
   }
 }
 
-/** Node request/response ↔ the SDK's web-standard transport (what the SDK's Node wrapper does). */
 /**
  * A GET resuming a stream that already carried its response: the events it missed on it, then
  * the end (204 when there are none), instead of a stream the transport would hold open though
@@ -339,19 +323,6 @@ function resumeSettled(req: FastifyRequest, reply: FastifyReply, session: McpSes
     res.write(`event: message\nid: ${id}\ndata: ${JSON.stringify(message)}\n\n`);
   res.end();
   return true;
-}
-
-function bridge(
-  transport: WebStandardStreamableHTTPServerTransport,
-  req: IncomingMessage,
-  res: ServerResponse,
-  parsedBody: unknown,
-): Promise<void> {
-  const listener = getRequestListener(
-    (request: Request) => transport.handleRequest(request, { parsedBody }),
-    { overrideGlobalObjects: false },
-  );
-  return Promise.resolve(listener(req, res)).then(() => undefined);
 }
 
 /** The client's initialize parameters (what a signed id carries for a rebuild). */

@@ -1,4 +1,3 @@
-import type { EventStore } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 interface StoredEvent {
@@ -19,18 +18,19 @@ export const RESUMABLE_BYTES_MAX = 256 * 1024;
 /**
  * The recent server-to-client messages of one session, so a client whose SSE stream dropped can
  * reconnect with `Last-Event-ID` and get what it missed (MCP 2025-11-25 "Resumability and
- * Redelivery"); the SDK transport also primes each stream with an event id because of it. Bounded
+ * Redelivery"); the transport primes each SSE stream with an event id because of it. Bounded
  * per session by count and bytes: a client that stays away too long gets only the newest events.
  * Event ids are `<seq>:<streamId>`, so a replay stays on the stream it was asked for.
  */
-export class SessionEventStore implements EventStore {
+export class SessionEventStore {
   private readonly events: StoredEvent[] = [];
   private seq = 0;
   private bytes = 0;
 
-  storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
+  /** Stores one event (`json`: the message serialized, when the caller has it) and returns its id. */
+  append(streamId: string, message: JSONRPCMessage, json = JSON.stringify(message)): string {
     const seq = ++this.seq;
-    const bytes = JSON.stringify(message).length;
+    const bytes = json.length;
     this.events.push({ seq, streamId, message, bytes });
     this.bytes += bytes;
     while (
@@ -39,25 +39,21 @@ export class SessionEventStore implements EventStore {
     ) {
       this.bytes -= this.events.shift()!.bytes;
     }
-    return Promise.resolve(`${seq}:${streamId}`);
+    return `${seq}:${streamId}`;
   }
 
-  getStreamIdForEventId(eventId: string): Promise<string | undefined> {
-    return Promise.resolve(parse(eventId)?.streamId);
+  /** The stream an event id belongs to (undefined for an id this store could not have issued). */
+  streamOf(eventId: string): string | undefined {
+    return parse(eventId)?.streamId;
   }
 
-  async replayEventsAfter(
-    lastEventId: string,
-    { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> },
-  ): Promise<string> {
+  /** The stored events after `lastEventId` on its stream, oldest first (none for a foreign id). */
+  after(lastEventId: string): Array<{ id: string; message: JSONRPCMessage }> {
     const last = parse(lastEventId);
-    if (!last) throw new Error(`unknown event id "${lastEventId}"`);
-    for (const event of this.events) {
-      if (event.streamId === last.streamId && event.seq > last.seq) {
-        await send(`${event.seq}:${event.streamId}`, event.message);
-      }
-    }
-    return last.streamId;
+    if (!last) return [];
+    return this.events
+      .filter((e) => e.streamId === last.streamId && e.seq > last.seq)
+      .map((e) => ({ id: `${e.seq}:${e.streamId}`, message: e.message }));
   }
 
   /**

@@ -18,6 +18,19 @@ export const CONFORMANCE_CLI = resolve(
 );
 /** Scenarios known to fail or warn because of the suite itself, one written reason per entry. */
 export const EXPECTED_FAILURES_FILE = resolve(ROOT, 'test', 'conformance', 'expected-failures.yml');
+/** The same, for runs through the satellite's direct endpoint. */
+export const GATEWAY_EXPECTED_FAILURES_FILE = resolve(
+  ROOT,
+  'test',
+  'conformance',
+  'expected-failures-gateway.yml',
+);
+/**
+ * SUCCESS checks 0.1.16 awards through the satellite: one fewer than against the fixture alone,
+ * because server-sse-multiple-streams rates its SSE check INFO when plain `tools/list` calls are
+ * answered as JSON (lazy framing), as the spec allows.
+ */
+export const GATEWAY_CHECKS_PASSED = 43;
 const LOCAL_NODE = resolve(
   ROOT,
   '.tools',
