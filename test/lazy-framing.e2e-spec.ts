@@ -107,6 +107,8 @@ const textOf = (m: Message) =>
 
 interface Endpoint {
   readonly name: string;
+  /** Whether tools are called through execute_mcp_tool. */
+  readonly meta: boolean;
   /** The endpoint's URL on a satellite at `baseUrl`. */
   url(baseUrl: string): string;
   /** The params of a tools/call of the fixture's `tool`. */
@@ -117,6 +119,7 @@ interface Endpoint {
 const ENDPOINTS: Endpoint[] = [
   {
     name: '/mcp (execute_mcp_tool)',
+    meta: true,
     url: (base) => `${base}/mcp`,
     call: (tool, args) => ({
       name: 'execute_mcp_tool',
@@ -125,6 +128,7 @@ const ENDPOINTS: Endpoint[] = [
   },
   {
     name: '/i/fixture/mcp',
+    meta: false,
     url: (base) => `${base}/i/fixture/mcp`,
     call: (tool, args) => ({ name: tool, arguments: args }),
   },
@@ -305,6 +309,34 @@ describe('lazy framing under server-to-client requests and logging', () => {
       const done = message(await again.until(isResponseTo(2)));
       expect(textOf(done)).toContain('action=decline');
       await again.rest();
+      await expectPlainJsonCall(ep(), headers, 3);
+    }, 60_000);
+
+    it('a client that refuses the elicitation with a JSON-RPC error: 202, and the call ends on its stream', async () => {
+      const headers = await open(ep().url);
+      const { sse } = await callAsSse(ep(), headers, 2, 'test_elicitation', { message: 'no?' });
+      const asked = message(await sse.until(isRequestFor('elicitation/create')));
+      const res = await postMcp(
+        ep().url,
+        {
+          jsonrpc: '2.0',
+          id: asked.id,
+          error: { code: -32603, message: 'user closed the dialog' },
+        },
+        headers,
+      );
+      expect(res.status).toBe(202);
+      const done = message(await sse.until(isResponseTo(2)));
+      // The upstream's tool failed on the refusal: execute_mcp_tool reports that as an isError
+      // result, a direct endpoint relays the upstream's JSON-RPC error.
+      if (ep().meta) {
+        expect(done).toMatchObject({ result: { isError: true } });
+        expect(textOf(done)).toContain('user closed the dialog');
+      } else {
+        expect(done).toMatchObject({ error: { code: -32603 } });
+        expect((done.error as { message: string }).message).toContain('user closed the dialog');
+      }
+      await sse.rest();
       await expectPlainJsonCall(ep(), headers, 3);
     }, 60_000);
 
