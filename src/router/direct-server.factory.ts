@@ -22,6 +22,7 @@ import { PersistedCatalogService } from '../discovery/persisted-catalog.service.
 import { peerOfRequest, peerOfSession } from './peers.js';
 import { ToolCallAuditService, type ToolCallOutcome } from './tool-call-audit.service.js';
 import { DirectTaskIds } from './direct-task-ids.js';
+import { relayedError } from './relayed-error.js';
 import { traceContextOf, traceMeta } from './trace-context.js';
 
 /**
@@ -407,7 +408,8 @@ export class DirectServerFactory {
       return result;
     } catch (err) {
       await this.contexts.flushed(call);
-      if (err instanceof McpError || err instanceof UpstreamUnavailableError) throw err;
+      if (err instanceof McpError) throw relayedError(err);
+      if (err instanceof UpstreamUnavailableError) throw err;
       throw new McpError(
         ErrorCode.InternalError,
         `server "${def.slug}" is unavailable: ${(err as Error).message}`,

@@ -1,3 +1,4 @@
+import { bareMessage } from './relayed-error.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogEntry } from '../discovery/catalog-entry.js';
 import {
@@ -121,7 +122,7 @@ export function upstreamFailure(
     }
     return new ToolCallFailure(
       'upstream_error',
-      `Server "${server}" answered with an error (${err.code}): ${err.message}. Check the arguments against the tool's input_schema.`,
+      `Server "${server}" answered with an error (${err.code}): ${bareMessage(err)}. If the arguments were at fault, check them against the tool's input_schema.`,
       { ...base, upstreamCode: err.code },
     );
   }

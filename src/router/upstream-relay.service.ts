@@ -10,6 +10,7 @@ import {
 import type { UpstreamCallOrigin } from '../discovery/call-scope.js';
 import { UpstreamEventsService } from '../discovery/upstream-events.service.js';
 import { CallContextRegistry, type Target } from './call-context.registry.js';
+import { relayedError } from './relayed-error.js';
 
 /** Which client capability a server→client request needs. */
 function canAnswer(request: Request, caps: ClientCapabilities | undefined): boolean {
@@ -74,7 +75,9 @@ export class UpstreamRelayService implements OnModuleInit, OnModuleDestroy {
       this.logger.debug(`refused ${request.method} of server ${serverId}: ${route.refused}`);
       throw new McpError(ErrorCode.InvalidRequest, route.refused);
     }
-    return route.peer.sendRequest(request, signal);
+    return route.peer.sendRequest(request, signal).catch((err: unknown) => {
+      throw err instanceof McpError ? relayedError(err) : err;
+    });
   }
 
   relayNotification(serverId: string, n: Notification, origin?: UpstreamCallOrigin): void {
