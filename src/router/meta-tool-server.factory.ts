@@ -11,11 +11,12 @@ import {
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
-import { countJsonTokens } from '../discovery/token-counter.js';
+import { countJsonTokensOfEach } from '../discovery/token-counter.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UsageService } from '../usage/usage.service.js';
 import { type CallerContext, canUse } from './caller-context.js';
 import { DiscoverService } from './discover.service.js';
+import { LazySchemaValidator } from './lazy-schema-validator.js';
 import { DISCOVER_TOOL, EXECUTE_TOOL, META_TOOLS } from './meta-tools.js';
 import { peerOfRequest } from './peers.js';
 import { ToolExecutorService } from './tool-executor.service.js';
@@ -47,6 +48,7 @@ export class MetaToolServerFactory {
       {
         capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} },
         instructions: INSTRUCTIONS,
+        jsonSchemaValidator: new LazySchemaValidator(),
       },
     );
     server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
@@ -127,10 +129,18 @@ export class MetaToolServerFactory {
     this.usage.sessionSeen(sessionId, () => {
       let allTools = 0;
       for (const e of this.catalog.all()) if (canUse(caller, e)) allTools += e.tokenCount;
-      return { allTools, metaTools: META_TOOL_TOKENS };
+      return { allTools, metaTools: metaToolTokens() };
     });
   }
 }
 
-/** Tokens of the meta-tool definitions `tools/list` returns, counted like catalog entries. */
-const META_TOOL_TOKENS = META_TOOLS.reduce((sum, tool) => sum + countJsonTokens(tool), 0);
+let metaToolTokenCount: number | undefined;
+
+/**
+ * Tokens of the meta-tool definitions `tools/list` returns, counted like catalog entries: on the
+ * first session, not when the module loads (the counter is a thread started on demand).
+ */
+function metaToolTokens(): number {
+  metaToolTokenCount ??= countJsonTokensOfEach(META_TOOLS).reduce((sum, n) => sum + n, 0);
+  return metaToolTokenCount;
+}
