@@ -13,8 +13,11 @@
 //              MEMORY_LOAD_CLIENTS (default 8) SDK clients back to back; RSS every minute
 // Heap figures come from the satellite's own /metrics (prom-client's default Node metrics).
 // MEMORY_SNAPSHOT_DIR=<dir>: a heap snapshot (SIGUSR2) at each stage, written into <dir>.
+// MEMORY_SATELLITE_ENV="K=V …": more environment for the satellite (e.g. MALLOC_ARENA_MAX=2).
 // MEMORY_MAIN=<path>: another build's main.js. MEMORY_SMOKE=1: 50 sessions, 10 s of load.
-import { spawn } from 'node:child_process';
+// Besides memory it prints the CPU time the satellite spent per call under load (from
+// /proc/<pid>/stat), the figure busy neighbours move least, to weigh a flag's cost.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,6 +43,25 @@ const FLAGS =
         .map((l) => l.replace(/#.*/, '').trim())
         .filter(Boolean);
 
+const EXTRA_ENV = Object.fromEntries(
+  (process.env.MEMORY_SATELLITE_ENV ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+/** CPU time (user + system) a process used so far, in ms. */
+const cpuMs = (pid) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes) => (bytes / 2 ** 20).toFixed(1);
 const rssBytes = (pid) =>
@@ -68,6 +90,7 @@ async function startSatellite() {
         DEPLOYSTACK_SANDBOX: 'none',
         DEPLOYSTACK_ALLOW_UNSANDBOXED: 'true',
         DEPLOYSTACK_MAX_SESSIONS: String(SESSIONS + 4 * LOAD_CLIENTS + 100),
+        ...EXTRA_ENV,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -199,6 +222,8 @@ async function load(url, minutes, onMinute) {
         }
       }),
     );
+    // The last minute's sample, when the load ended before its timer fired.
+    if (minute < Math.floor(minutes)) onMinute(++minute, calls);
   } finally {
     clearInterval(timer);
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
@@ -209,7 +234,8 @@ async function load(url, minutes, onMinute) {
 async function main() {
   if (SNAPSHOT_DIR) mkdirSync(SNAPSHOT_DIR, { recursive: true });
   console.log(
-    `memory bench: ${new Date().toISOString()}, node ${process.version}, satellite flags: ${FLAGS.join(' ') || '(none)'}; ` +
+    `memory bench: ${new Date().toISOString()}, node ${process.version}, satellite flags: ${FLAGS.join(' ') || '(none)'}` +
+      `${process.env.MEMORY_SATELLITE_ENV?.trim() ? `, env ${process.env.MEMORY_SATELLITE_ENV.trim()}` : ''}; ` +
       `${SESSIONS} idle sessions; load ${+LOAD_MINUTES.toFixed(2)} min × ${LOAD_CLIENTS} clients`,
   );
   const base = await startSatellite();
@@ -228,15 +254,17 @@ async function main() {
   if (LOAD_MINUTES > 0) {
     const perMinute = [];
     let last = 0;
+    const cpuBefore = cpuMs(child.pid);
     const calls = await load(`${base}/mcp`, LOAD_MINUTES, (minute, count) => {
       perMinute.push({ rss: rssBytes(child.pid), calls: count - last });
       last = count;
     });
+    const cpuPerCall = ((cpuMs(child.pid) - cpuBefore) * 1000) / calls;
     await sleep(1000);
     const after = await sample(base, 'load');
     console.log(line(`after ${+LOAD_MINUTES.toFixed(2)} min load`, after));
     console.log(
-      `  load: ${calls} calls, ${(calls / LOAD_MINUTES / 60).toFixed(0)} calls/s; RSS per minute ${perMinute.map((m) => mb(m.rss)).join(' ')} MB; calls per minute ${perMinute.map((m) => m.calls).join(' ')}`,
+      `  load: ${calls} calls, ${(calls / LOAD_MINUTES / 60).toFixed(0)} calls/s, ${cpuPerCall.toFixed(0)} µs CPU per call; RSS per minute ${perMinute.map((m) => mb(m.rss)).join(' ')} MB; calls per minute ${perMinute.map((m) => m.calls).join(' ')}`,
     );
     if (perMinute.length >= 2) {
       const first = perMinute[0].rss;
