@@ -26,6 +26,12 @@ const INSTRUCTIONS =
   'First call discover_mcp_tools with a short description of what you want to do; ' +
   'then call execute_mcp_tool with the tool_path of the best hit and arguments matching its input_schema.';
 
+/** logging: upstream log messages of an execute_mcp_tool call are relayed to its caller. */
+const CAPABILITIES = { tools: {}, resources: {}, prompts: {}, logging: {} };
+const noResources = () => ({ resources: [] });
+const noResourceTemplates = () => ({ resourceTemplates: [] });
+const noPrompts = () => ({ prompts: [] });
+
 /** Builds the SDK `Server` behind one `/mcp` session: the two meta-tools, empty resources and prompts. */
 @Injectable()
 export class MetaToolServerFactory {
@@ -35,29 +41,31 @@ export class MetaToolServerFactory {
     private readonly executor: ToolExecutorService,
     private readonly catalog: ToolCatalogService,
     private readonly usage: UsageService,
-  ) {}
+  ) {
+    this.info = {
+      name: 'deploystack-satellite',
+      title: 'DeployStack Satellite',
+      version: config.version,
+    };
+  }
+
+  private readonly info: { name: string; title: string; version: string };
 
   create(caller: CallerContext): Server {
-    const server = new Server(
-      {
-        name: 'deploystack-satellite',
-        title: 'DeployStack Satellite',
-        version: this.config.version,
-      },
-      // logging: upstream log messages of an execute_mcp_tool call are relayed to its caller.
-      {
-        capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} },
-        instructions: INSTRUCTIONS,
-        jsonSchemaValidator: new LazySchemaValidator(),
-      },
-    );
+    // What every session shares is built once (the info, the capabilities, the handlers that do
+    // not depend on the caller); the validator is made on first use (docs/benchmarks.md "Memory").
+    const server = new Server(this.info, {
+      capabilities: CAPABILITIES,
+      instructions: INSTRUCTIONS,
+      jsonSchemaValidator: new LazySchemaValidator(),
+    });
     server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
       this.sessionSeen(extra.sessionId, caller);
       return { tools: [...META_TOOLS] };
     });
-    server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [] }));
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
-    server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [] }));
+    server.setRequestHandler(ListResourcesRequestSchema, noResources);
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, noResourceTemplates);
+    server.setRequestHandler(ListPromptsRequestSchema, noPrompts);
     server.setRequestHandler(
       CallToolRequestSchema,
       async (request, extra): Promise<CallToolResult> => {
