@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-deps.sh
 npx nest build
-exec node dist/main.js
+# The production Node flags (memory: docs/benchmarks.md "Memory"), one per line in node-flags.txt.
+mapfile -t flags < <(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d' scripts/node-flags.txt)
+exec node "${flags[@]}" dist/main.js

@@ -3,7 +3,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDefinition } from '../config/server-definition.js';
 import { EventBusService } from '../events/event-bus.service.js';
 import type { CatalogEntry, CatalogListener } from './catalog-entry.js';
-import { countJsonTokens } from './token-counter.js';
+import { countJsonTokensOfEach } from './token-counter.js';
 
 export interface Collision {
   readonly path: string;
@@ -35,7 +35,9 @@ export class ToolCatalogService {
     this.dropServer(def.id);
     const kept: CatalogEntry[] = [];
     const collisions: Collision[] = [];
-    for (const tool of tools) {
+    // One round trip to the token counter for the whole listing.
+    const tokenCounts = countJsonTokensOfEach(tools);
+    for (const [i, tool] of tools.entries()) {
       const path = ToolCatalogService.pathOf(def.slug, tool.name);
       const existing = this.byPath.get(path);
       if (existing) {
@@ -60,7 +62,7 @@ export class ToolCatalogService {
         ...(def.userId ? { userId: def.userId } : {}),
         transport: def.transport,
         tool,
-        tokenCount: countJsonTokens(tool),
+        tokenCount: tokenCounts[i],
       };
       this.byPath.set(path, entry);
       kept.push(entry);

@@ -18,6 +18,7 @@ import { CallContextRegistry, type DownstreamCall } from './call-context.registr
 import { type CallerContext, canUse } from './caller-context.js';
 import type { DownstreamPeer } from './downstream-peer.js';
 import { heldToolMessage } from './tool-call-failure.js';
+import { LazySchemaValidator } from './lazy-schema-validator.js';
 import { PersistedCatalogService } from '../discovery/persisted-catalog.service.js';
 import { peerOfRequest, peerOfSession } from './peers.js';
 import { ToolCallAuditService, type ToolCallOutcome } from './tool-call-audit.service.js';
@@ -106,6 +107,7 @@ export class DirectServerFactory {
     const server = new Server(upstream.info ?? { name: def.slug, version: '0.0.0' }, {
       capabilities: upstream.capabilities,
       ...(upstream.instructions ? { instructions: upstream.instructions } : {}),
+      jsonSchemaValidator: new LazySchemaValidator(),
     });
     // The SDK answers logging/setLevel itself when logging is offered; it must reach the upstream.
     server.removeRequestHandler('logging/setLevel');

@@ -12,12 +12,13 @@ import {
   type CreateTaskResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
-import { countJsonTokens } from '../discovery/token-counter.js';
+import { countJsonTokensOfEach } from '../discovery/token-counter.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UsageService } from '../usage/usage.service.js';
 import { type CallerContext, canUse } from './caller-context.js';
 import { DiscoverService } from './discover.service.js';
 import type { MetaTaskRunner } from './meta-task-runner.js';
+import { LazySchemaValidator } from './lazy-schema-validator.js';
 import { DISCOVER_TOOL, EXECUTE_TOOL, META_TOOLS } from './meta-tools.js';
 import { peerOfRequest } from './peers.js';
 import { ToolExecutorService } from './tool-executor.service.js';
@@ -28,6 +29,16 @@ export const META_INSTRUCTIONS =
   'First call discover_mcp_tools with a short description of what you want to do; ' +
   'then call execute_mcp_tool with the tool_path of the best hit and arguments matching its input_schema.';
 
+/** logging: upstream log messages of an execute_mcp_tool call are relayed to its caller. */
+const CAPABILITIES = { tools: {}, resources: {}, prompts: {}, logging: {} };
+const noResources = () => ({ resources: [] });
+const noResourceTemplates = () => ({ resourceTemplates: [] });
+const noPrompts = () => ({ prompts: [] });
+/** The meta-tools of a session whose calls may run as tasks: execute_mcp_tool says so. */
+const META_TOOLS_WITH_TASKS = META_TOOLS.map((t) =>
+  t.name === EXECUTE_TOOL ? { ...t, execution: { taskSupport: 'optional' as const } } : t,
+);
+
 /** Builds the SDK `Server` behind one `/mcp` session: the two meta-tools, empty resources and prompts. */
 @Injectable()
 export class MetaToolServerFactory {
@@ -37,36 +48,35 @@ export class MetaToolServerFactory {
     private readonly executor: ToolExecutorService,
     private readonly catalog: ToolCatalogService,
     private readonly usage: UsageService,
-  ) {}
+  ) {
+    this.info = {
+      name: 'deploystack-satellite',
+      title: 'DeployStack Satellite',
+      version: config.version,
+    };
+  }
+
+  private readonly info: { name: string; title: string; version: string };
 
   /** `tasks`: given when calls may run as tasks (2025-11-25, docs/tasks.md). */
   create(caller: CallerContext, tasks?: MetaTaskRunner): Server {
-    const server = new Server(
-      {
-        name: 'deploystack-satellite',
-        title: 'DeployStack Satellite',
-        version: this.config.version,
-      },
-      // logging: upstream log messages of an execute_mcp_tool call are relayed to its caller.
-      {
-        capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} },
-        instructions: META_INSTRUCTIONS,
-      },
-    );
+    // What every session shares is built once (the info, the capabilities, the handlers that do
+    // not depend on the caller); the validator is made on first use (docs/benchmarks.md "Memory").
+    const server = new Server(this.info, {
+      capabilities: CAPABILITIES,
+      instructions: META_INSTRUCTIONS,
+      jsonSchemaValidator: new LazySchemaValidator(),
+    });
     tasks?.install(server);
     // execute_mcp_tool may run as a task; discover_mcp_tools answers at once.
-    const tools = tasks
-      ? META_TOOLS.map((t) =>
-          t.name === EXECUTE_TOOL ? { ...t, execution: { taskSupport: 'optional' as const } } : t,
-        )
-      : META_TOOLS;
+    const tools = tasks ? META_TOOLS_WITH_TASKS : META_TOOLS;
     server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
       this.sessionSeen(extra.sessionId, caller);
       return { tools: [...tools] };
     });
-    server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [] }));
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
-    server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [] }));
+    server.setRequestHandler(ListResourcesRequestSchema, noResources);
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, noResourceTemplates);
+    server.setRequestHandler(ListPromptsRequestSchema, noPrompts);
     server.setRequestHandler(
       CallToolRequestSchema,
       async (request, extra): Promise<CallToolResult | CreateTaskResult> => {
@@ -167,10 +177,18 @@ export class MetaToolServerFactory {
     this.usage.sessionSeen(sessionId, () => {
       let allTools = 0;
       for (const e of this.catalog.all()) if (canUse(caller, e)) allTools += e.tokenCount;
-      return { allTools, metaTools: META_TOOL_TOKENS };
+      return { allTools, metaTools: metaToolTokens() };
     });
   }
 }
 
-/** Tokens of the meta-tool definitions `tools/list` returns, counted like catalog entries. */
-const META_TOOL_TOKENS = META_TOOLS.reduce((sum, tool) => sum + countJsonTokens(tool), 0);
+let metaToolTokenCount: number | undefined;
+
+/**
+ * Tokens of the meta-tool definitions `tools/list` returns, counted like catalog entries: on the
+ * first session, not when the module loads (the counter is a thread started on demand).
+ */
+function metaToolTokens(): number {
+  metaToolTokenCount ??= countJsonTokensOfEach(META_TOOLS).reduce((sum, n) => sum + n, 0);
+  return metaToolTokenCount;
+}
