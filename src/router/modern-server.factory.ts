@@ -46,7 +46,7 @@ export interface ModernTaskWork {
 
 /** What the protocol layer plugs into a 2026-07-28 server: the Tasks extension, when bound. */
 export interface ModernExtensions {
-  startTask(work: ModernTaskWork, requestedTtlMs?: number): Promise<Record<string, unknown>>;
+  startTask(work: ModernTaskWork): Promise<Record<string, unknown>>;
   handleTaskRequest(method: string, params: unknown): Promise<Record<string, unknown>>;
 }
 
@@ -244,11 +244,9 @@ export class ModernServerFactory {
       string,
       unknown
     >;
-    const ttl = (meta[TASKS_EXTENSION] as { ttl?: unknown } | undefined)?.ttl;
-    return scope.tasks.startTask(
-      { label, origin, meta, run },
-      typeof ttl === 'number' && ttl > 0 ? ttl : undefined,
-    );
+    // The extension's task creation is server-directed: a request carries no TTL (its capability
+    // is the empty object), so the task gets the configured lifetime (docs/tasks.md "Limits").
+    return scope.tasks.startTask({ label, origin, meta, run });
   }
 
   private installTasks(server: Server, scope: ModernScope): void {
