@@ -2,8 +2,9 @@
 // extension (io.modelcontextprotocol/tasks) on /mcp (execute_mcp_tool) or on a direct endpoint
 // answers a CreateTaskResult; tasks/get, polled at the advised interval, ends with the tool's own
 // result; tasks/cancel reaches the upstream as a cancellation; another principal can neither get
-// nor cancel the task; a request without the extension gets the plain result; the request's trace
-// context reaches the upstream (docs/tasks.md "2026-07-28 (the Tasks extension)").
+// nor cancel the task; a request without the extension gets the plain result; a task's call has
+// the task's upstream timeout, not the server's per-call one; the request's trace context reaches
+// the upstream (docs/tasks.md "2026-07-28 (the Tasks extension)").
 //
 // The SDK v2 client (`@modelcontextprotocol/client` 2.4) turns a `resultType: "task"` answer to
 // tools/call into an "Unsupported result type" error, so a task is created by raw fetch with the
@@ -33,6 +34,7 @@ const SLOW = resolve(ROOT, 'test', 'fixtures', 'slow-server.mjs');
 const TRACEPARENT = '00-5bf92f3577b34da6a3ce929d0e0e4737-10f067aa0ba902b8-01';
 const POLL_MS = 400;
 const TTL_MS = 600_000;
+const SHORT_TIMEOUT_MS = 1000;
 const ALICE: TokenGrant = {
   token: 'tok-modern-tasks-alice-0123',
   principal: 'alice',
@@ -191,7 +193,11 @@ describe('Tasks in the 2026-07-28 era over HTTP (/mcp and a direct endpoint)', (
     dir = mkdtempSync(join(tmpdir(), 'satellite-modern-tasks-'));
     writeTokensFile(join(dir, 'tokens.json'), [ALICE, BOB]);
     sat = await startSatellite(
-      { slow: stdioEntry(SLOW) },
+      {
+        slow: stdioEntry(SLOW),
+        // The same fixture with a per-call timeout far below its calls: a task has its own.
+        short: stdioEntry(SLOW, [], { timeout: SHORT_TIMEOUT_MS }),
+      },
       {
         DEPLOYSTACK_AUTH: 'tokens',
         DEPLOYSTACK_AUTH_TOKENS_FILE: join(dir, 'tokens.json'),
@@ -304,6 +310,44 @@ describe('Tasks in the 2026-07-28 era over HTTP (/mcp and a direct endpoint)', (
       expect(result.resultType).toBe('complete');
       expect(result).not.toHaveProperty('taskId');
       expect(textOf(result)).toBe('plain wire');
+    }
+  }, 90_000);
+
+  it("gives a task the task's upstream timeout, not the server's per-call one, on both endpoints", async () => {
+    // A plain call of the short server is cut at its per-call timeout...
+    const plain = await callTool(
+      `${sat.baseUrl}/i/short/mcp`,
+      ALICE.token,
+      { name: 'slow', arguments: { ms: 3 * SHORT_TIMEOUT_MS } },
+      { tasks: false },
+    );
+    expect(plain.result).toBeUndefined();
+    expect(plain.error?.message).toMatch(/timed out/i);
+    // ...a task of the same call outlives it, on /mcp and on the direct endpoint.
+    for (const [url, call] of [
+      [
+        mcp,
+        {
+          name: 'execute_mcp_tool',
+          arguments: {
+            tool_path: 'short-slow',
+            arguments: { ms: 3 * SHORT_TIMEOUT_MS, text: 'outlived' },
+          },
+        },
+      ],
+      [
+        `${sat.baseUrl}/i/short/mcp`,
+        { name: 'slow', arguments: { ms: 3 * SHORT_TIMEOUT_MS, text: 'outlived' } },
+      ],
+    ] as const) {
+      const created = CreateTaskResultV2Schema.parse(
+        resultOf(await callTool(url, ALICE.token, call)),
+      );
+      const { task } = await settle(url, ALICE.token, created.taskId);
+      expect(task.status).toBe('completed');
+      expect(task.status === 'completed' && task.result).toEqual({
+        content: [{ type: 'text', text: 'outlived' }],
+      });
     }
   }, 90_000);
 

@@ -179,7 +179,7 @@ export class ModernServerFactory {
     server.fallbackRequestHandler = async (request, ctx) => {
       const params = request.params;
       const client = clientInfoOf(ctx);
-      const relay = (peer: DownstreamPeer, signal: AbortSignal) =>
+      const relay = (peer: DownstreamPeer, signal: AbortSignal, timeoutMs?: number) =>
         this.directServers.relay(
           def,
           scope.caller,
@@ -190,12 +190,16 @@ export class ModernServerFactory {
             ...(client ? { client } : {}),
             sendNotification: (notification) => peer.sendNotification(notification),
             owner: scope.owner,
+            ...(timeoutMs !== undefined ? { timeoutMs } : {}),
           },
         );
       if (request.method === 'tools/call') {
         const tool = typeof params?.name === 'string' ? params.name : '';
         const task = this.asTask(scope, ctx, `${def.slug}/${tool}`, def.slug, (signal) =>
-          relay(silentPeer, signal).then((r) => r as CallToolResult),
+          // A call run as a task gets the task's own upstream timeout (docs/tasks.md).
+          relay(silentPeer, signal, this.config.tasks.runTimeoutMs).then(
+            (r) => r as CallToolResult,
+          ),
         );
         if (task) return await task;
       }
