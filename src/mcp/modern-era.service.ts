@@ -65,17 +65,13 @@ export class ModernEraService implements OnModuleDestroy {
     if (tasks) {
       this.extensions = (owner) => ({
         // TasksApi (src/tasks/task-api.ts): the provider is bound where the tasks module is.
-        startTask: (work, ttl) =>
-          tasks.startExtensionTask(
-            owner,
-            {
-              label: work.label,
-              origin: work.origin,
-              ...(traceOf(work.meta) ? { trace: traceOf(work.meta)! } : {}),
-              run: (signal) => work.run(signal),
-            },
-            ttl,
-          ),
+        startTask: (work) =>
+          tasks.startExtensionTask(owner, {
+            label: work.label,
+            origin: work.origin,
+            ...(traceOf(work.meta) ? { trace: traceOf(work.meta)! } : {}),
+            run: (signal) => work.run(signal),
+          }),
         handleTaskRequest: (method, params) => tasks.handleExtensionRequest(owner, method, params),
       });
     }

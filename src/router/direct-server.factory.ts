@@ -43,6 +43,8 @@ export interface RelayContext {
   readonly owner?: string;
   /** The HTTP request's headers, where a `traceparent` may come from. */
   readonly headers?: Record<string, string | string[] | undefined>;
+  /** The upstream timeout in place of the server's per-call one (a call run as a task). */
+  readonly timeoutMs?: number;
 }
 
 /** A relayed client request: method and params, as the client sent them. */
@@ -387,7 +389,7 @@ export class DirectServerFactory {
         this.contexts.within(call, () =>
           client.request({ method, ...(forwarded ? { params: forwarded } : {}) }, ResultSchema, {
             signal: rc.signal,
-            timeout: def.timeoutMs ?? this.config.discovery.callTimeoutMs,
+            timeout: rc.timeoutMs ?? def.timeoutMs ?? this.config.discovery.callTimeoutMs,
             resetTimeoutOnProgress: true,
             ...(progressToken !== undefined
               ? {

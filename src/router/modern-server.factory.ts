@@ -46,7 +46,7 @@ export interface ModernTaskWork {
 
 /** What the protocol layer plugs into a 2026-07-28 server: the Tasks extension, when bound. */
 export interface ModernExtensions {
-  startTask(work: ModernTaskWork, requestedTtlMs?: number): Promise<Record<string, unknown>>;
+  startTask(work: ModernTaskWork): Promise<Record<string, unknown>>;
   handleTaskRequest(method: string, params: unknown): Promise<Record<string, unknown>>;
 }
 
@@ -179,7 +179,7 @@ export class ModernServerFactory {
     server.fallbackRequestHandler = async (request, ctx) => {
       const params = request.params;
       const client = clientInfoOf(ctx);
-      const relay = (peer: DownstreamPeer, signal: AbortSignal) =>
+      const relay = (peer: DownstreamPeer, signal: AbortSignal, timeoutMs?: number) =>
         this.directServers.relay(
           def,
           scope.caller,
@@ -190,12 +190,16 @@ export class ModernServerFactory {
             ...(client ? { client } : {}),
             sendNotification: (notification) => peer.sendNotification(notification),
             owner: scope.owner,
+            ...(timeoutMs !== undefined ? { timeoutMs } : {}),
           },
         );
       if (request.method === 'tools/call') {
         const tool = typeof params?.name === 'string' ? params.name : '';
         const task = this.asTask(scope, ctx, `${def.slug}/${tool}`, def.slug, (signal) =>
-          relay(silentPeer, signal).then((r) => r as CallToolResult),
+          // A call run as a task gets the task's own upstream timeout (docs/tasks.md).
+          relay(silentPeer, signal, this.config.tasks.runTimeoutMs).then(
+            (r) => r as CallToolResult,
+          ),
         );
         if (task) return await task;
       }
@@ -244,11 +248,9 @@ export class ModernServerFactory {
       string,
       unknown
     >;
-    const ttl = (meta[TASKS_EXTENSION] as { ttl?: unknown } | undefined)?.ttl;
-    return scope.tasks.startTask(
-      { label, origin, meta, run },
-      typeof ttl === 'number' && ttl > 0 ? ttl : undefined,
-    );
+    // The extension's task creation is server-directed: a request carries no TTL (its capability
+    // is the empty object), so the task gets the configured lifetime (docs/tasks.md "Limits").
+    return scope.tasks.startTask({ label, origin, meta, run });
   }
 
   private installTasks(server: Server, scope: ModernScope): void {
