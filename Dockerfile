@@ -46,4 +46,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3001)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["/usr/bin/tini", "--"]
 # The flags of scripts/node-flags.txt (docs/benchmarks.md "Memory").
-CMD ["node", "--max-semi-space-size=1", "--heap-growing-percent=20", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "dist/main.js"]
