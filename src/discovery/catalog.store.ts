@@ -1,5 +1,5 @@
-import { openSqliteFile } from '../events/sqlite-file.js';
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { openSqliteFile, SqliteStore } from '../events/sqlite-file.js';
+import type { StatementSync } from 'node:sqlite';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolChange, ToolPin } from './tool-pinning.js';
 
@@ -29,18 +29,18 @@ export interface StoredPins {
  * SQLite in WAL mode, like the event queue (src/events/event-queue.store.ts). Small rows, one
  * per server; every write is one statement, so a crash keeps the last complete one.
  */
-export class CatalogStore {
-  private readonly db: DatabaseSync;
+export class CatalogStore extends SqliteStore {
   private readonly selectTools: StatementSync;
   private readonly upsertTools: StatementSync;
   private readonly selectPins: StatementSync;
   private readonly upsertPins: StatementSync;
-  private open = true;
 
   private constructor(path: string) {
-    this.db = openSqliteFile(
-      path,
-      `
+    super(
+      'the catalog store',
+      openSqliteFile(
+        path,
+        `
       CREATE TABLE IF NOT EXISTS server_tools (
         server_id TEXT PRIMARY KEY,
         fingerprint TEXT NOT NULL,
@@ -56,6 +56,7 @@ export class CatalogStore {
         reported_set_hash TEXT
       );
     `,
+      ),
     );
     this.selectTools = this.db.prepare(
       'SELECT fingerprint, tools, saved_at FROM server_tools WHERE server_id = ?',
@@ -76,7 +77,7 @@ export class CatalogStore {
   }
 
   loadTools(serverId: string): StoredToolList | undefined {
-    if (!this.open) return undefined;
+    if (!this.isOpen()) return undefined;
     const row = this.selectTools.get(serverId) as
       { fingerprint: string; tools: string; saved_at: string } | undefined;
     if (!row) return undefined;
@@ -88,12 +89,12 @@ export class CatalogStore {
   }
 
   saveTools(serverId: string, list: StoredToolList): void {
-    if (!this.open) return;
+    if (!this.isOpen()) return;
     this.upsertTools.run(serverId, list.fingerprint, JSON.stringify(list.tools), list.savedAt);
   }
 
   loadPins(serverId: string): StoredPins | undefined {
-    if (!this.open) return undefined;
+    if (!this.isOpen()) return undefined;
     const row = this.selectPins.get(serverId) as
       | {
           pins: string;
@@ -114,7 +115,7 @@ export class CatalogStore {
   }
 
   savePins(serverId: string, pins: StoredPins): void {
-    if (!this.open) return;
+    if (!this.isOpen()) return;
     this.upsertPins.run(
       serverId,
       JSON.stringify(Object.fromEntries(pins.pins)),
@@ -123,11 +124,5 @@ export class CatalogStore {
       JSON.stringify(pins.changes),
       pins.reportedSetHash ?? null,
     );
-  }
-
-  close(): void {
-    if (!this.open) return;
-    this.open = false;
-    this.db.close();
   }
 }

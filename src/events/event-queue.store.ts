@@ -1,5 +1,5 @@
-import { inTransaction, openSqliteFile } from './sqlite-file.js';
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { inTransaction, openSqliteFile, SqliteStore } from './sqlite-file.js';
+import type { StatementSync } from 'node:sqlite';
 import type { SatelliteEvent } from './event-map.js';
 
 export interface QueuedEvent {
@@ -27,8 +27,7 @@ interface EventRow {
  * them. Node's built-in SQLite (no native addon, no server) in WAL mode; every append is one
  * small transaction, so a crash loses nothing that `append` returned from.
  */
-export class EventQueueStore {
-  private readonly db: DatabaseSync;
+export class EventQueueStore extends SqliteStore {
   private readonly insert: StatementSync;
   private readonly selectOldest: StatementSync;
   private readonly deleteOne: StatementSync;
@@ -37,15 +36,15 @@ export class EventQueueStore {
   private readonly capacity: number;
   private count: number;
   private overflow: number;
-  private open = true;
 
   // No parameter properties in this file: a test loads it in a child process with Node's type
   // stripping, which supports only erasable syntax.
   private constructor(options: EventQueueStoreOptions) {
-    this.capacity = options.capacity;
-    this.db = openSqliteFile(
-      options.path,
-      `
+    super(
+      'the event queue',
+      openSqliteFile(
+        options.path,
+        `
       CREATE TABLE IF NOT EXISTS events (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         type TEXT NOT NULL,
@@ -55,7 +54,9 @@ export class EventQueueStore {
       CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
       INSERT OR IGNORE INTO counters (name, value) VALUES ('overflow_dropped', 0);
     `,
+      ),
     );
+    this.capacity = options.capacity;
     this.insert = this.db.prepare('INSERT INTO events (type, timestamp, data) VALUES (?, ?, ?)');
     this.selectOldest = this.db.prepare(
       'SELECT seq, type, timestamp, data FROM events ORDER BY seq LIMIT ?',
@@ -129,19 +130,5 @@ export class EventQueueStore {
   /** Events dropped because the queue was full, over the store's whole life (kept across restarts). */
   overflowDropped(): number {
     return this.overflow;
-  }
-
-  isOpen(): boolean {
-    return this.open;
-  }
-
-  close(): void {
-    if (!this.open) return;
-    this.open = false;
-    this.db.close();
-  }
-
-  private assertOpen(): void {
-    if (!this.open) throw new Error('the event queue is closed');
   }
 }

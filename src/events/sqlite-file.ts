@@ -25,3 +25,33 @@ export function inTransaction(db: DatabaseSync, work: () => void): void {
     throw err;
   }
 }
+
+/**
+ * What every store over one SQLite file of the data directory shares: the open database, and a
+ * close that is final (a closed store refuses work with an error naming it).
+ */
+export abstract class SqliteStore {
+  protected readonly db: DatabaseSync;
+  private open = true;
+  private readonly what: string;
+
+  /** `what` names the store in errors ("the task store"). */
+  protected constructor(what: string, db: DatabaseSync) {
+    this.what = what;
+    this.db = db;
+  }
+
+  isOpen(): boolean {
+    return this.open;
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.db.close();
+  }
+
+  protected assertOpen(): void {
+    if (!this.open) throw new Error(`${this.what} is closed`);
+  }
+}

@@ -12,6 +12,21 @@ export function rpcError(reply: FastifyReply, status: number, code: number, mess
     .send({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
+/** A direct endpoint naming no server the caller may use (both protocol eras). */
+export function noSuchServer(reply: FastifyReply, slug: string): void {
+  rpcError(reply, 404, SERVER_ERROR, `Not Found: no MCP server "${slug}" is available to you`);
+}
+
+/** A direct endpoint whose server cannot be reached now (both protocol eras). */
+export function serverUnreachable(reply: FastifyReply, slug: string, err: unknown): void {
+  rpcError(
+    reply,
+    503,
+    SERVER_ERROR,
+    `Service Unavailable: server "${slug}" cannot be reached: ${(err as Error).message}`,
+  );
+}
+
 /** The transport's media-type rules (406/415), checked before any session lookup, in the SDK's order. */
 export function checkMediaTypes(
   req: FastifyRequest,

@@ -21,6 +21,8 @@ import {
   rpcError,
   SERVER_ERROR,
   SESSION_NOT_FOUND,
+  noSuchServer,
+  serverUnreachable,
 } from './http-replies.js';
 import { MalformedJsonBody } from './json-body.js';
 import { endpointKey, META_ENDPOINT, type McpEndpoint } from './mcp-endpoint.js';
@@ -171,23 +173,13 @@ export class McpTransportService {
       return { server: this.metaServers.create(caller, this.tasks.forOwner(access.owner)) };
     const def = this.directServers.resolve(endpoint.slug, caller);
     if (!def) {
-      rpcError(
-        reply,
-        404,
-        SERVER_ERROR,
-        `Not Found: no MCP server "${endpoint.slug}" is available to you`,
-      );
+      noSuchServer(reply, endpoint.slug);
       return undefined;
     }
     try {
       return await this.directServers.create(def, caller, access.owner);
     } catch (err) {
-      rpcError(
-        reply,
-        503,
-        SERVER_ERROR,
-        `Service Unavailable: server "${endpoint.slug}" cannot be reached: ${(err as Error).message}`,
-      );
+      serverUnreachable(reply, endpoint.slug, err);
       return undefined;
     }
   }

@@ -19,7 +19,13 @@ import {
   ModernServerFactory,
 } from '../router/modern-server.factory.js';
 import { TASKS_API, type TasksApi, type TraceContext } from '../tasks/task-api.js';
-import { checkMediaTypes, rpcError, SERVER_ERROR } from './http-replies.js';
+import {
+  checkMediaTypes,
+  rpcError,
+  SERVER_ERROR,
+  noSuchServer,
+  serverUnreachable,
+} from './http-replies.js';
 import { mayBeModern } from './era.js';
 import { MalformedJsonBody } from './json-body.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
@@ -113,24 +119,14 @@ export class ModernEraService implements OnModuleDestroy {
     } else {
       const def = this.directServers.resolve(endpoint.slug, access.caller);
       if (!def) {
-        rpcError(
-          reply,
-          404,
-          SERVER_ERROR,
-          `Not Found: no MCP server "${endpoint.slug}" is available to you`,
-        );
+        noSuchServer(reply, endpoint.slug);
         return true;
       }
       let described: Awaited<ReturnType<DirectServerFactory['describe']>>;
       try {
         described = await this.directServers.describe(def);
       } catch (err) {
-        rpcError(
-          reply,
-          503,
-          SERVER_ERROR,
-          `Service Unavailable: server "${endpoint.slug}" cannot be reached: ${(err as Error).message}`,
-        );
+        serverUnreachable(reply, endpoint.slug, err);
         return true;
       }
       build = (scope) => this.servers.direct(def, described, scope);

@@ -19,7 +19,7 @@ import { type CallerContext, canUse } from './caller-context.js';
 import { DiscoverService } from './discover.service.js';
 import type { MetaTaskRunner } from './meta-task-runner.js';
 import { LazySchemaValidator } from './lazy-schema-validator.js';
-import { DISCOVER_TOOL, EXECUTE_TOOL, META_TOOLS } from './meta-tools.js';
+import { DISCOVER_TOOL, EXECUTE_TOOL, META_TOOLS, executeArguments } from './meta-tools.js';
 import { peerOfRequest } from './peers.js';
 import { ToolExecutorService } from './tool-executor.service.js';
 import { traceContextOf } from './trace-context.js';
@@ -89,19 +89,7 @@ export class MetaToolServerFactory {
             return answer;
           }
           case EXECUTE_TOOL: {
-            const { tool_path: toolPath, arguments: toolArgs } = args;
-            if (typeof toolPath !== 'string' || toolPath.trim() === '') {
-              throw new McpError(
-                ErrorCode.InvalidParams,
-                'execute_mcp_tool: "tool_path" must be a non-empty string',
-              );
-            }
-            if (typeof toolArgs !== 'object' || toolArgs === null || Array.isArray(toolArgs)) {
-              throw new McpError(
-                ErrorCode.InvalidParams,
-                'execute_mcp_tool: "arguments" must be an object (use {} for a tool without parameters)',
-              );
-            }
+            const { path, toolArgs } = executeArguments(args);
             const progressToken = request.params._meta?.progressToken;
             const trace = traceContextOf(request.params._meta, extra.requestInfo?.headers);
             const common = {
@@ -110,7 +98,6 @@ export class MetaToolServerFactory {
               ...(server.getClientVersion() ? { client: server.getClientVersion() } : {}),
               ...(trace ? { trace } : {}),
             };
-            const path = toolPath.trim();
             if (request.params.task) {
               if (!tasks || !server.getClientCapabilities()?.tasks)
                 throw new McpError(
@@ -124,7 +111,7 @@ export class MetaToolServerFactory {
                   origin: 'meta',
                   ...(trace ? { trace } : {}),
                   run: (signal) =>
-                    this.executor.execute(path, toolArgs as Record<string, unknown>, {
+                    this.executor.execute(path, toolArgs, {
                       ...common,
                       signal,
                       sendProgress: () => Promise.resolve(),
@@ -134,7 +121,7 @@ export class MetaToolServerFactory {
                 request.params.task.ttl,
               );
             }
-            return this.executor.execute(path, toolArgs as Record<string, unknown>, {
+            return this.executor.execute(path, toolArgs, {
               ...common,
               signal: extra.signal,
               ...(progressToken !== undefined ? { progressToken } : {}),

@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 
 export const DISCOVER_TOOL = 'discover_mcp_tools';
 export const EXECUTE_TOOL = 'execute_mcp_tool';
@@ -64,3 +64,27 @@ export const META_TOOLS: readonly Tool[] = [
     },
   },
 ];
+
+/**
+ * execute_mcp_tool's arguments, checked the same way in both protocol eras: a tool path and an
+ * arguments object, or an invalid-params error that says what to send.
+ */
+export function executeArguments(args: Record<string, unknown>): {
+  path: string;
+  toolArgs: Record<string, unknown>;
+} {
+  const { tool_path: toolPath, arguments: toolArgs } = args;
+  if (typeof toolPath !== 'string' || toolPath.trim() === '') {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      'execute_mcp_tool: "tool_path" must be a non-empty string',
+    );
+  }
+  if (typeof toolArgs !== 'object' || toolArgs === null || Array.isArray(toolArgs)) {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      'execute_mcp_tool: "arguments" must be an object (use {} for a tool without parameters)',
+    );
+  }
+  return { path: toolPath.trim(), toolArgs: toolArgs as Record<string, unknown> };
+}

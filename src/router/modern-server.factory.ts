@@ -22,7 +22,7 @@ import { DirectServerFactory } from './direct-server.factory.js';
 import { DiscoverService } from './discover.service.js';
 import type { DownstreamPeer } from './downstream-peer.js';
 import { InputBridgeService, type RoundOutcome, type RoundSink } from './input-bridge.service.js';
-import { DISCOVER_TOOL, EXECUTE_TOOL, META_TOOLS } from './meta-tools.js';
+import { DISCOVER_TOOL, EXECUTE_TOOL, META_TOOLS, executeArguments } from './meta-tools.js';
 import { MetaToolServerFactory, META_INSTRUCTIONS } from './meta-tool-server.factory.js';
 import { ToolExecutorService } from './tool-executor.service.js';
 import { traceContextOf } from './trace-context.js';
@@ -117,25 +117,12 @@ export class ModernServerFactory {
           `Unknown tool "${request.params.name}": this endpoint has only ${DISCOVER_TOOL} and ${EXECUTE_TOOL}`,
         );
       }
-      const { tool_path: toolPath, arguments: toolArgs } = args;
-      if (typeof toolPath !== 'string' || toolPath.trim() === '') {
-        throw new McpError(
-          ErrorCode.InvalidParams,
-          'execute_mcp_tool: "tool_path" must be a non-empty string',
-        );
-      }
-      if (typeof toolArgs !== 'object' || toolArgs === null || Array.isArray(toolArgs)) {
-        throw new McpError(
-          ErrorCode.InvalidParams,
-          'execute_mcp_tool: "arguments" must be an object (use {} for a tool without parameters)',
-        );
-      }
-      const path = toolPath.trim();
+      const { path, toolArgs } = executeArguments(args);
       const client = clientInfoOf(ctx);
       const trace = traceContextOf(ctx.mcpReq._meta);
       // A call run as a task gets the task's own upstream timeout (docs/tasks.md).
       const run = (peer: DownstreamPeer | undefined, signal: AbortSignal, timeoutMs?: number) =>
-        this.executor.execute(path, toolArgs as Record<string, unknown>, {
+        this.executor.execute(path, toolArgs, {
           caller: scope.caller,
           signal,
           ...(trace ? { trace } : {}),

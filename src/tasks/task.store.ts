@@ -1,5 +1,5 @@
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { openSqliteFile } from '../events/sqlite-file.js';
+import type { StatementSync } from 'node:sqlite';
+import { openSqliteFile, SqliteStore } from '../events/sqlite-file.js';
 
 export type TaskStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
 
@@ -48,20 +48,20 @@ interface Row {
  * finished task's result survives a restart until its TTL runs out. One row per task; results
  * are written once, when the task ends.
  */
-export class TaskStore {
-  private readonly db: DatabaseSync;
+export class TaskStore extends SqliteStore {
   private readonly insertStmt: StatementSync;
   private readonly getStmt: StatementSync;
   private readonly finishStmt: StatementSync;
   private readonly usageStmt: StatementSync;
   private readonly listStmt: StatementSync;
   private readonly expireStmt: StatementSync;
-  private open = true;
 
   constructor(path: string) {
-    this.db = openSqliteFile(
-      path,
-      `
+    super(
+      'the task store',
+      openSqliteFile(
+        path,
+        `
       CREATE TABLE IF NOT EXISTS tasks (
         id TEXT PRIMARY KEY,
         owner TEXT NOT NULL,
@@ -82,6 +82,7 @@ export class TaskStore {
       CREATE INDEX IF NOT EXISTS tasks_owner ON tasks (owner, created_at);
       CREATE INDEX IF NOT EXISTS tasks_expiry ON tasks (expires_at);
     `,
+      ),
     );
     this.insertStmt = this.db.prepare(`
       INSERT INTO tasks (id, owner, label, origin, status, status_message, created_at, updated_at,
@@ -182,20 +183,6 @@ export class TaskStore {
         )
         .run(message, error, at).changes,
     );
-  }
-
-  isOpen(): boolean {
-    return this.open;
-  }
-
-  close(): void {
-    if (!this.open) return;
-    this.open = false;
-    this.db.close();
-  }
-
-  private assertOpen(): void {
-    if (!this.open) throw new Error('the task store is closed');
   }
 }
 

@@ -1,4 +1,4 @@
-import { inTransaction, openSqliteFile } from '../events/sqlite-file.js';
+import { inTransaction, openSqliteFile, SqliteStore } from '../events/sqlite-file.js';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { type HistogramJson, LatencyHistogram } from './latency-histogram.js';
 
@@ -67,19 +67,19 @@ interface DbUsageRow {
  * restarts. Node's built-in SQLite like the event queue (event-queue.store.ts); written only by
  * UsageService's batched flush, one transaction per batch, never per call.
  */
-export class UsageStore {
-  private readonly db: DatabaseSync;
+export class UsageStore extends SqliteStore {
   private readonly selectLatency: StatementSync;
   private readonly upsertUsage: StatementSync;
   private readonly upsertSaved: StatementSync;
   private readonly deleteUsage: StatementSync;
   private readonly deleteSaved: StatementSync;
-  private open = true;
 
   private constructor(options: UsageStoreOptions) {
-    this.db = openSqliteFile(
-      options.path,
-      `
+    super(
+      'the usage store',
+      openSqliteFile(
+        options.path,
+        `
       CREATE TABLE IF NOT EXISTS tool_usage (
         hour INTEGER NOT NULL,
         server TEXT NOT NULL,
@@ -100,6 +100,7 @@ export class UsageStore {
         tokens INTEGER NOT NULL
       );
     `,
+      ),
     );
     migrate(this.db);
     this.selectLatency = this.db.prepare(
@@ -217,20 +218,6 @@ export class UsageStore {
       removed += Number(this.deleteSaved.run(beforeHour).changes);
     });
     return removed;
-  }
-
-  isOpen(): boolean {
-    return this.open;
-  }
-
-  close(): void {
-    if (!this.open) return;
-    this.open = false;
-    this.db.close();
-  }
-
-  private assertOpen(): void {
-    if (!this.open) throw new Error('the usage store is closed');
   }
 }
 
