@@ -17,13 +17,14 @@
 // MEMORY_MAIN=<path>: another build's main.js. MEMORY_SMOKE=1: 50 sessions, 10 s of load.
 // Besides memory it prints the CPU time the satellite spent per call under load (from
 // /proc/<pid>/stat), the figure busy neighbours move least, to weigh a flag's cost.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { cpuMs, openIdleSessions } from '../support/bench-tools.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SMOKE = process.env.MEMORY_SMOKE === '1';
@@ -49,19 +50,6 @@ const EXTRA_ENV = Object.fromEntries(
     .filter(Boolean)
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-/** CPU time (user + system) a process used so far, in ms. */
-const cpuMs = (pid) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes) => (bytes / 2 ** 20).toFixed(1);
 const rssBytes = (pid) =>
@@ -155,40 +143,6 @@ async function sample(base, stage) {
 
 const line = (label, s) =>
   `${label.padEnd(34)} RSS ${mb(s.rss).padStart(6)} MB   heap used ${mb(s.heapUsed).padStart(6)} / total ${mb(s.heapTotal).padStart(6)} MB   external ${mb(s.external).padStart(5)} MB`;
-
-/** Opens `n` sessions the cheapest way a client can (initialize + initialized, no GET stream). */
-async function openIdleSessions(url, n) {
-  const post = (body, session) =>
-    fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        ...(session
-          ? { 'mcp-session-id': session, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION }
-          : {}),
-      },
-      body: JSON.stringify(body),
-    });
-  const one = async () => {
-    const res = await post({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: LATEST_PROTOCOL_VERSION,
-        capabilities: {},
-        clientInfo: { name: 'idle', version: '1' },
-      },
-    });
-    const session = res.headers.get('mcp-session-id');
-    await res.text();
-    if (!res.ok || !session) throw new Error(`initialize on ${url}: ${res.status}`);
-    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session)).text();
-  };
-  for (let i = 0; i < n; i += 50)
-    await Promise.all(Array.from({ length: Math.min(50, n - i) }, one));
-}
 
 async function load(url, minutes, onMinute) {
   const clients = await Promise.all(

@@ -26,15 +26,15 @@
 // BENCH_COMPARE_MAIN=<path>: a second build measured in the same run, rows "satellite B" (A/B).
 // BENCH_ROUNDS: the systems take turns in this many slices of BENCH_SECONDS (default 4).
 // The machines are shared and noisy: read the ratios, not the absolute figures.
-import { execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { cpuMs, freePort, openIdleSessions, rssMb } from '../support/bench-tools.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const HERE = import.meta.dirname;
@@ -74,21 +74,6 @@ const children = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-/** CPU time (user + system) a process used so far, in ms: what it costs, whatever the neighbours do. */
-const cpuMs = (pid) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-};
-const rssMb = (pid) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? 0) / 1024;
 
 /** Spawns a node process and resolves with it once `pattern` (capturing the port) shows. */
 function start(label, args, env, pattern, stream = 'stdout') {
@@ -119,17 +104,6 @@ function start(label, args, env, pattern, stream = 'stdout') {
     child.once('exit', (code) => {
       clearTimeout(timer);
       rej(new Error(`${label} exited with ${code}:\n${out ?? ''}`));
-    });
-  });
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
     });
   });
 }
@@ -197,43 +171,6 @@ const execute = (client, i) =>
     },
     CallToolResultSchema,
   );
-
-/** Opens `n` sessions the cheapest way a client can (initialize + initialized, no GET stream). */
-async function openIdleSessions(url, n) {
-  const post = (body, session) =>
-    fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        ...(session
-          ? { 'mcp-session-id': session, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION }
-          : {}),
-      },
-      body: JSON.stringify(body),
-    });
-  let opened = 0;
-  const one = async () => {
-    const res = await post({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: LATEST_PROTOCOL_VERSION,
-        capabilities: {},
-        clientInfo: { name: 'idle', version: '1' },
-      },
-    });
-    const session = res.headers.get('mcp-session-id');
-    await res.text();
-    if (!res.ok || !session) throw new Error(`initialize on ${url}: ${res.status}`);
-    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session)).text();
-    opened++;
-  };
-  for (let i = 0; i < n; i += 50)
-    await Promise.all(Array.from({ length: Math.min(50, n - i) }, one));
-  return opened;
-}
 
 function fmt(n, digits = 1) {
   return n.toFixed(digits);

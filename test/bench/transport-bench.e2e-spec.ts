@@ -43,5 +43,5 @@ describe('bench:transport (smoke)', () => {
         line: expect.stringMatching(/\d+\.\d/),
       });
     }
-  }, 120_000);
+  }, 300_000);
 });
