@@ -109,10 +109,13 @@ describe('process lifecycle (none driver, real child processes)', () => {
     });
     expect(h.eventsOf('mcp.server.status_changed').at(-1)!.data.status).toBe('permanently_failed');
 
+    // Refused at once, not after waiting for the call's timeout (60 s here) or a restart: the
+    // bound is a tenth of that timeout, so a loaded machine cannot fail it, and no process starts.
     const started = Date.now();
-    const err = await callTool(h.manager, def.id, 'crash').catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(500);
+    const err = await callTool(h.manager, def.id, 'crash', {}, 60_000).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(6_000);
     expect(err).toMatchObject({ reason: 'permanently_failed' });
+    expect(h.manager.get(def.id)).toMatchObject({ state: 'permanently_failed' });
     expect((err as Error).message).toMatch(/permanently failed .*operator must restart it/);
     await new Promise((r) => setTimeout(r, 400)); // well past every backoff: nothing restarts
     expect(h.eventsOf('mcp.server.restarted')).toHaveLength(3);
