@@ -1,11 +1,10 @@
 // `npm run bench:memory` keeps working: its smoke mode (MEMORY_SMOKE=1: 50 idle sessions, 10 s of
 // load) completes and prints every stage with its figures. No thresholds: the figures of a shared
 // CI machine say nothing; docs/benchmarks.md "Memory" has a full run.
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { MAIN } from '../support/satellite-process.js';
+import { runBenchSmoke } from '../support/bench-smoke.js';
 import { ROOT } from '../support/upstreams.js';
 
 const BENCH = resolve(ROOT, 'bench', 'memory', 'memory-bench.mjs');
@@ -21,19 +20,7 @@ function productionFlags(): string[] {
 
 describe('bench:memory (smoke)', () => {
   it('completes and prints RSS and heap for every stage', async () => {
-    expect({ built: existsSync(MAIN) }).toEqual({ built: true }); // npm test builds first
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((res) => {
-      const child = spawn(process.execPath, [BENCH], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', MEMORY_SMOKE: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-      child.once('close', (c) => res({ code: c, output: out }));
-    });
-    console.log(output);
+    const { code, output } = await runBenchSmoke(BENCH, { MEMORY_SMOKE: '1' });
     expect({ code, output }).toEqual({ code: 0, output: expect.any(String) });
     const lines = output.split('\n');
     expect(lines[0]).toContain(`satellite flags: ${productionFlags().join(' ') || '(none)'}`);

@@ -1,11 +1,9 @@
 // `npm run bench:transport` keeps working: its smoke mode (BENCH_SMOKE=1: ~1 s per system, 50 idle
 // sessions, no load phase) completes and prints every row. No thresholds: the figures of a shared
 // CI machine say nothing; docs/benchmarks.md has a full run.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { MAIN } from '../support/satellite-process.js';
+import { runBenchSmoke } from '../support/bench-smoke.js';
 import { ROOT } from '../support/upstreams.js';
 
 const BENCH = resolve(ROOT, 'bench', 'transport', 'transport-bench.mjs');
@@ -20,19 +18,7 @@ const RSS_ROWS = ['floor (Fastify JSON-RPC)', 'naive SDK gateway', 'satellite (L
 
 describe('bench:transport (smoke)', () => {
   it('completes and prints every row', async () => {
-    expect({ built: existsSync(MAIN) }).toEqual({ built: true }); // npm test builds first
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((res) => {
-      const child = spawn(process.execPath, [BENCH], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', BENCH_SMOKE: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-      child.once('close', (c) => res({ code: c, output: out }));
-    });
-    console.log(output);
+    const { code, output } = await runBenchSmoke(BENCH, { BENCH_SMOKE: '1' });
     expect({ code, output }).toEqual({ code: 0, output: expect.any(String) });
     const lines = output.split('\n');
     for (const row of [...ROWS, ...RSS_ROWS]) {
