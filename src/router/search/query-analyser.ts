@@ -13,6 +13,11 @@ export interface QueryConcept {
    * one apart stand together (phrases). Quoted words come after a gap.
    */
   readonly position: number;
+  /**
+   * Which clause of the query's text the word stands in (0, 1, …: split at sentence and clause
+   * punctuation and at conjunctions, `splitClauses`); -1 for a label's or quoted words.
+   */
+  readonly clause: number;
 }
 
 export interface AnalysedQuery {
@@ -89,11 +94,14 @@ export class QueryAnalyser {
     // The label's words come first in the query; they are added after the rest so that a word
     // in both counts at full weight.
     const labelCount = labelWords.filter(isContentWord).length;
-    const next = this.addConcepts(concepts, splitWords(unlabelled), 1, labelCount);
-    this.addConcepts(concepts, labelWords, 1, 0);
+    let next = labelCount;
+    splitClauses(unlabelled).forEach((clause, i) => {
+      next = this.addConcepts(concepts, splitWords(clause), 1, next, i);
+    });
+    this.addConcepts(concepts, labelWords, 1, 0, -1);
     // Quoted text names a thing (a page title, a label, a button's text): it tells which tool
     // only a little, and never what the query asks to do.
-    this.addConcepts(concepts, splitWords(quoted.join(' ')), this.quotedWeight, next + 1);
+    this.addConcepts(concepts, splitWords(quoted.join(' ')), this.quotedWeight, next + 1, -1);
     return {
       concepts: [...concepts.values()],
       action: queryAction(splitWords(unlabelled), unlabelled),
@@ -109,6 +117,7 @@ export class QueryAnalyser {
     words: string[],
     scale: number,
     position: number,
+    clause: number,
   ): number {
     for (const word of words) {
       if (!isContentWord(word)) continue;
@@ -121,7 +130,7 @@ export class QueryAnalyser {
       for (const [term, weight] of this.camelParts.get(stem) ?? []) {
         if (!terms.has(term)) terms.set(term, weight * scale);
       }
-      into.set(stem, { stem, terms, position: position++ });
+      into.set(stem, { stem, terms, position: position++, clause });
     }
     return position;
   }
@@ -140,4 +149,21 @@ export function splitLabel(query: string): { label: string; rest: string } {
     rest = after;
   }
   return { label: labels.join(' '), rest };
+}
+
+/**
+ * Where a clause ends: sentence and clause punctuation followed by a space (not the dot of a file
+ * name or the comma of 1,000), a dash between spaces, and the English conjunctions that are stop
+ * words (a closed class of the grammar; conjunctions that are content words, such as "before",
+ * stay words of the query).
+ */
+const CLAUSE_BREAK =
+  /[.;:!?,]+(?=\s|$)|\s[-\u2013\u2014]+\s|\b(?:and|but|then|so|where|which|when)\b/giu;
+
+/** A query's text split into clauses ("list the tables, the data lives in our warehouse"). */
+export function splitClauses(text: string): string[] {
+  return text
+    .split(CLAUSE_BREAK)
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
 }

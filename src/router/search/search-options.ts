@@ -11,7 +11,33 @@ export interface ToolFieldWeights {
   readonly params: number;
 }
 
+/** The factors a tool's score is the product of (`SearchHit.factors` with `explain`). */
+export const RANKING_FACTORS = [
+  'lexical',
+  'coverage',
+  'serverCoverage',
+  'intent',
+  'scope',
+  'server',
+  'mention',
+  'owner',
+  'phrase',
+  'clause',
+  'feedback',
+] as const;
+export type RankingFactor = (typeof RANKING_FACTORS)[number];
+
 export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
+  /**
+   * Exponent of each factor in the score (score = Π factor^weight); a factor left out keeps its
+   * default (1 for the factors of the ranking, 0, i.e. off, for `clause` and `feedback`).
+   */
+  readonly factorWeights?: Partial<Record<RankingFactor, number>>;
+  /**
+   * How much a query word counts less for being used by many of the catalog's servers: its
+   * weight × (log(1 + servers / servers using it) / log(1 + servers))^contextPower (0: off).
+   */
+  readonly contextPower?: number;
   /** BM25 weight of each tool field. */
   readonly fieldWeights?: Partial<ToolFieldWeights>;
   /** BM25 weight of each field of the server stage. */
