@@ -2,7 +2,8 @@
 // combination") by coordinate ascent on MRR@10, with folds by server:
 //   ABLATE_BOTH_QUERIES=bench/data/tool-search-agent/queries.jsonl \
 //   node --experimental-strip-types --import ./bench/search/ts-resolve.ts bench/search/fit.ts \
-//     [--factors=coverage,phrase,…] [--grid=0.5,1,2] [--start='{"clause":0.5}'] ['{index options}']
+//     [--factors=coverage,phrase,…] [--grid=0.5,1,2] [--start='{"clause":0.5}'] \
+//     [--learner=pairwise --l2=0.1] ['{index options}']
 // The dev set, the unseen (extra) set and, with ABLATE_BOTH_QUERIES, the agent-style set over both
 // catalogs are pooled; their 27 servers are split into 3 folds by server over all their queries
 // (`serverFolds`), so no server is in two folds. For each fold: weights fitted on the other two
@@ -11,6 +12,7 @@
 // Scores are re-computed from each hit's factors (`explain`) over the first 100 hits of one
 // search per query, so a fit takes seconds; check the result with ablate.ts.
 import {
+  DEFAULT_FACTOR_WEIGHTS,
   RANKING_FACTORS,
   type RankingFactor,
   type ToolSearchIndexOptions,
@@ -48,9 +50,7 @@ const fitted = (arg('factors')?.split(',') ?? RANKING_FACTORS).filter(
   (f): f is RankingFactor => f !== 'lexical' && (RANKING_FACTORS as readonly string[]).includes(f),
 );
 const defaults: Record<RankingFactor, number> = {
-  ...(Object.fromEntries(RANKING_FACTORS.map((f) => [f, 1])) as Record<RankingFactor, number>),
-  clause: 0,
-  feedback: 0,
+  ...DEFAULT_FACTOR_WEIGHTS,
   ...options.factorWeights,
   ...(JSON.parse(arg('start') ?? '{}') as Partial<Record<RankingFactor, number>>),
 };
@@ -146,6 +146,45 @@ function fit(train: readonly Sample[], start: Float64Array): Float64Array {
   return w;
 }
 
+/**
+ * A pairwise learner instead (`--learner=pairwise`): logistic loss on the score difference of the
+ * expected tool and each tool ranked above it or beside it in the first 10, by gradient descent
+ * from `start`, with an L2 pull towards `start` (`--l2=`), all exponents free.
+ */
+function fitPairwise(train: readonly Sample[], start: Float64Array): Float64Array {
+  const l2 = Number(arg('l2') ?? '0.1');
+  const pairs: Float64Array[] = [];
+  for (const s of train) {
+    const pos = s.paths.findIndex((p) => s.expected.has(p));
+    if (pos < 0) continue;
+    for (let i = 0; i < Math.min(s.paths.length, 10); i++) {
+      if (s.expected.has(s.paths[i])) continue;
+      const d = new Float64Array(F);
+      for (let k = 0; k < F; k++) d[k] = s.logs[pos * F + k] - s.logs[i * F + k];
+      pairs.push(d);
+    }
+  }
+  const free = RANKING_FACTORS.map((f) => f === 'lexical' || fitted.includes(f));
+  const w = Float64Array.from(start);
+  const rate = 0.05;
+  for (let step = 0; step < 400; step++) {
+    const grad = new Float64Array(F);
+    for (const d of pairs) {
+      let margin = 0;
+      for (let k = 0; k < F; k++) margin += w[k] * d[k];
+      const g = -1 / (1 + Math.exp(margin));
+      for (let k = 0; k < F; k++) grad[k] += (g * d[k]) / pairs.length;
+    }
+    for (let k = 0; k < F; k++) {
+      if (!free[k]) continue;
+      w[k] -= rate * (grad[k] + 2 * l2 * (w[k] - start[k]));
+    }
+  }
+  return w.map((v) => Math.round(v * 100) / 100);
+}
+
+const learn = arg('learner') === 'pairwise' ? fitPairwise : fit;
+
 const show = (w: Float64Array) => RANKING_FACTORS.map((f, k) => `${f} ${w[k]}`).join(', ');
 
 const sets: Array<[string, string[], BenchQuery[]]> = [
@@ -173,7 +212,7 @@ console.log(`folds by server: ${folds.map((f) => f.join(',')).join(' | ')}`);
 const start = vector(defaults);
 const heldOut = new Map<Sample, number | undefined>();
 for (let f = 0; f < FOLDS; f++) {
-  const w = fit(
+  const w = learn(
     all.filter((s) => foldOf(s) !== f),
     start,
   );
@@ -199,4 +238,4 @@ for (const [label] of [...sets, ['all']] as Array<[string]>) {
     `| ${label} | ${fmt(quality(given))} (${byFold(given)}) | ${fmt(quality(learned))} (${byFold(learned)}) |`,
   );
 }
-console.log(`\nfitted on all folds: ${show(fit(all, start))}`);
+console.log(`\nfitted on all folds: ${show(learn(all, start))}`);

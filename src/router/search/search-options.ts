@@ -24,13 +24,31 @@ export const RANKING_FACTORS = [
   'phrase',
   'clause',
   'feedback',
+  'nameCoverage',
 ] as const;
 export type RankingFactor = (typeof RANKING_FACTORS)[number];
+
+/** Each factor's exponent when the options name none: the factors tried and not kept are off. */
+export const DEFAULT_FACTOR_WEIGHTS: Readonly<Record<RankingFactor, number>> = {
+  lexical: 1,
+  coverage: 1,
+  serverCoverage: 1,
+  intent: 1,
+  scope: 1,
+  server: 1,
+  mention: 1,
+  owner: 1,
+  phrase: 1,
+  clause: 0,
+  feedback: 0,
+  nameCoverage: 0,
+};
 
 export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
   /**
    * Exponent of each factor in the score (score = Π factor^weight); a factor left out keeps its
-   * default (1 for the factors of the ranking, 0, i.e. off, for `clause` and `feedback`).
+   * default (1 for the factors of the ranking, 0, i.e. off, for `clause`, `feedback` and
+   * `nameCoverage`: 1 + the share of the query's words, by weight, the tool's name holds).
    */
   readonly factorWeights?: Partial<Record<RankingFactor, number>>;
   /**
@@ -38,6 +56,13 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
    * weight × (log(1 + servers / servers using it) / log(1 + servers))^contextPower (0: off).
    */
   readonly contextPower?: number;
+  /** Where `contextPower` applies: BM25's term weights, coverage's word weights, or both. */
+  readonly contextScope?: 'both' | 'terms' | 'coverage';
+  /**
+   * How the `clause` factor reads the best-covered clause's share: `lift`, 1 + share; `max`, the
+   * tool's coverage replaced by the larger of it and that share (share / coverage, at least 1).
+   */
+  readonly clauseMode?: 'lift' | 'max';
   /** BM25 weight of each tool field. */
   readonly fieldWeights?: Partial<ToolFieldWeights>;
   /** BM25 weight of each field of the server stage. */

@@ -13,7 +13,7 @@ import { QueryAnalyser, type QueryConcept } from './query-analyser.js';
 import { stemWord } from './text-normaliser.js';
 import { ServerProfileIndex, type ServerProfileWeights } from './server-profile-index.js';
 import {
-  RANKING_FACTORS,
+  DEFAULT_FACTOR_WEIGHTS,
   type RankingFactor,
   type SearchAnswer,
   type SearchHit,
@@ -33,12 +33,6 @@ interface ServerEntry {
   readonly distinct: string[];
 }
 
-/** Each factor's exponent when the options name none: the new factors are off. */
-const DEFAULT_FACTOR_WEIGHTS: Readonly<Record<RankingFactor, number>> = {
-  ...(Object.fromEntries(RANKING_FACTORS.map((f) => [f, 1])) as Record<RankingFactor, number>),
-  clause: 0,
-  feedback: 0,
-};
 /** Pseudo-relevance feedback: terms are taken from this many of the first pass's best tools… */
 const FEEDBACK_DOCS = 3;
 /** …the most distinctive this many of their terms (by IDF, weighted by the tools' scores)… */
@@ -122,6 +116,8 @@ export class ToolSearchIndex {
   private readonly mentions: boolean;
   private readonly factorWeights: Readonly<Record<RankingFactor, number>>;
   private readonly contextPower: number;
+  private readonly contextScope: 'both' | 'terms' | 'coverage';
+  private readonly clauseMode: 'lift' | 'max';
   private readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
   private readonly neighbours?: TermNeighbours;
 
@@ -140,6 +136,8 @@ export class ToolSearchIndex {
     this.mentions = options.mentions ?? true;
     this.factorWeights = { ...DEFAULT_FACTOR_WEIGHTS, ...options.factorWeights };
     this.contextPower = options.contextPower ?? 0;
+    this.contextScope = options.contextScope ?? 'both';
+    this.clauseMode = options.clauseMode ?? 'lift';
     if (options.bm25) this.bm25 = options.bm25;
     if (options.wordVectors)
       this.neighbours = new TermNeighbours(options.wordVectors, options.termNeighbours);
@@ -261,7 +259,8 @@ export class ToolSearchIndex {
     const conceptsOf = new Map<string, number>();
     concepts.forEach((concept, i) => {
       for (const [term, w] of concept.terms) {
-        weights.set(term, w * context[i] + (weights.get(term) ?? 0));
+        const c = this.contextScope === 'coverage' ? 1 : context[i];
+        weights.set(term, w * c + (weights.get(term) ?? 0));
         conceptsOf.set(term, (conceptsOf.get(term) ?? 0) | conceptBit(i));
       }
     });
@@ -294,11 +293,22 @@ export class ToolSearchIndex {
       fuzzy: (term) => unknown.has(term) && term.length >= FUZZY_MIN_LENGTH && this.fuzzy,
       prefix: (term) => unknown.has(term) && term.length >= PREFIX_MIN_LENGTH,
     });
+    const byName = this.factorWeights.nameCoverage !== 0 || opts.explain === true;
     const found = results.map((r) => {
       let mask = 0;
-      for (const term of r.queryTerms) mask |= conceptsOf.get(term) ?? 0;
+      let nameMask = 0;
+      for (const term of r.queryTerms) {
+        mask |= conceptsOf.get(term) ?? 0;
+        if (byName && (r.match[term] as string[] | undefined)?.includes('name'))
+          nameMask |= conceptsOf.get(term) ?? 0;
+      }
       // MiniSearch multiplies by the number of query terms matched; undo it, coverage is ours.
-      return { path: String(r.id), lexical: r.score / Math.max(1, r.queryTerms.length), mask };
+      return {
+        path: String(r.id),
+        lexical: r.score / Math.max(1, r.queryTerms.length),
+        mask,
+        nameMask,
+      };
     });
     this.addNamedServerTools(found, named, admit);
     if (found.length === 0) return { hits: [], totalFound: 0 };
@@ -306,7 +316,7 @@ export class ToolSearchIndex {
     const conceptWeights = this.conceptWeights(
       concepts,
       found.map((f) => f.mask),
-    ).map((w, i) => w * context[i]);
+    ).map((w, i) => (this.contextScope === 'terms' ? w : w * context[i]));
     const clauseShare = this.clauseShare(concepts, conceptWeights);
     // Coverage counts each query word by how telling it is (IDF); a word that matches nothing
     // in the catalog (a name, an id, a product nobody serves) counts for no tool, so it is left
@@ -356,7 +366,7 @@ export class ToolSearchIndex {
     const top = new TopHits(feedback ? Math.max(opts.limit, FEEDBACK_DEPTH) : opts.limit);
     // The most the phrase factor can lift a tool by, for looking it up only where it could count.
     const phraseCeiling = fw.phrase > 0 ? (1 + this.phraseBoost) ** fw.phrase : 1;
-    for (const { path, lexical, mask } of found) {
+    for (const { path, lexical, mask, nameMask } of found) {
       const tool = this.tools.get(path)!;
       const coverage = coveredBy(mask, tool.serverId);
       const serverCoverage =
@@ -382,7 +392,12 @@ export class ToolSearchIndex {
           ? 1 + this.mentionBoost
           : 1;
       const owner = 1 + this.ownershipBoost * (ownership.get(tool.serverId) ?? 0);
-      const clause = clauseShare ? 1 + clauseShare(mask) : 1;
+      const nameCoverage = byName ? 1 + coveredBy(nameMask, '') : 1;
+      const clause = !clauseShare
+        ? 1
+        : this.clauseMode === 'max'
+          ? Math.max(1, clauseShare(mask) / coverage)
+          : 1 + clauseShare(mask);
       const unphrased =
         weighted(lexical, fw.lexical) *
         weighted(coverage, fw.coverage) *
@@ -392,7 +407,8 @@ export class ToolSearchIndex {
         weighted(server, fw.server) *
         weighted(mention, fw.mention) *
         weighted(owner, fw.owner) *
-        weighted(clause, fw.clause);
+        weighted(clause, fw.clause) *
+        weighted(nameCoverage, fw.nameCoverage);
       // Phrases are looked up only where they could still lift the tool into the answer.
       const phrase =
         pairs.length > 0 &&
@@ -417,6 +433,7 @@ export class ToolSearchIndex {
                 owner,
                 phrase,
                 clause,
+                nameCoverage,
               },
             }
           : {}),
@@ -525,7 +542,7 @@ export class ToolSearchIndex {
    * ahead of them.
    */
   private addNamedServerTools(
-    found: Array<{ path: string; lexical: number; mask: number }>,
+    found: Array<{ path: string; lexical: number; mask: number; nameMask: number }>,
     named: ReadonlySet<string>,
     admit: ((path: string) => boolean) | undefined,
   ): void {
@@ -536,7 +553,7 @@ export class ToolSearchIndex {
     for (const id of named) {
       for (const tool of this.servers.get(id)?.tools ?? []) {
         if (have.has(tool.path) || (admit && !admit(tool.path))) continue;
-        found.push({ path: tool.path, lexical: floor, mask: 0 });
+        found.push({ path: tool.path, lexical: floor, mask: 0, nameMask: 0 });
       }
     }
   }
