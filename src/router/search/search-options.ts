@@ -58,11 +58,7 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
   readonly contextPower?: number;
   /** Where `contextPower` applies: BM25's term weights, coverage's word weights, or both. */
   readonly contextScope?: 'both' | 'terms' | 'coverage';
-  /**
-   * How the `clause` factor reads the best-covered clause's share: `lift`, 1 + share; `max`, the
-   * tool's coverage replaced by the larger of it and that share (share / coverage, at least 1).
-   */
-  readonly clauseMode?: 'lift' | 'max';
+
   /** BM25 weight of each tool field. */
   readonly fieldWeights?: Partial<ToolFieldWeights>;
   /** BM25 weight of each field of the server stage. */
@@ -82,6 +78,7 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
    * numbers", "base branch"): score × (1 + phraseBoost × share of the query's word pairs, by IDF).
    */
   readonly phraseBoost?: number;
+
   /**
    * Lift for a reading tool whose scope is the query's: one thing by id or name
    * (`get_pull_request` for "PR #77") or many (`list_pull_requests` for "which PRs…").

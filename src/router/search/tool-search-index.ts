@@ -117,7 +117,6 @@ export class ToolSearchIndex {
   private readonly factorWeights: Readonly<Record<RankingFactor, number>>;
   private readonly contextPower: number;
   private readonly contextScope: 'both' | 'terms' | 'coverage';
-  private readonly clauseMode: 'lift' | 'max';
   private readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
   private readonly neighbours?: TermNeighbours;
 
@@ -137,7 +136,6 @@ export class ToolSearchIndex {
     this.factorWeights = { ...DEFAULT_FACTOR_WEIGHTS, ...options.factorWeights };
     this.contextPower = options.contextPower ?? 0;
     this.contextScope = options.contextScope ?? 'both';
-    this.clauseMode = options.clauseMode ?? 'lift';
     if (options.bm25) this.bm25 = options.bm25;
     if (options.wordVectors)
       this.neighbours = new TermNeighbours(options.wordVectors, options.termNeighbours);
@@ -393,11 +391,7 @@ export class ToolSearchIndex {
           : 1;
       const owner = 1 + this.ownershipBoost * (ownership.get(tool.serverId) ?? 0);
       const nameCoverage = byName ? 1 + coveredBy(nameMask, '') : 1;
-      const clause = !clauseShare
-        ? 1
-        : this.clauseMode === 'max'
-          ? Math.max(1, clauseShare(mask) / coverage)
-          : 1 + clauseShare(mask);
+      const clause = clauseShare ? 1 + clauseShare(mask) : 1;
       const unphrased =
         weighted(lexical, fw.lexical) *
         weighted(coverage, fw.coverage) *
