@@ -97,8 +97,6 @@ export class ToolSearchIndex {
   private readonly vocabulary = new Map<string, number>();
   /** term → number of servers whose tools hold it (`contextPower`). */
   private readonly serverVocabulary = new Map<string, number>();
-  /** path → the distinct terms of the tool's document (pseudo-relevance feedback). */
-  private readonly toolTerms = new Map<string, string[]>();
   private readonly index: MiniSearch<ToolDocument>;
   private readonly serverProfiles: ServerProfileIndex;
   private readonly analyser: QueryAnalyser;
@@ -173,7 +171,6 @@ export class ToolSearchIndex {
         ...new Set(`${doc.name} ${doc.lead} ${doc.body} ${doc.params}`.split(SPACE)),
       ].filter(Boolean);
       perTool.push(distinct);
-      this.toolTerms.set(tool.path, distinct);
       terms.push(...distinct);
     }
     for (const term of terms) this.vocabulary.set(term, (this.vocabulary.get(term) ?? 0) + 1);
@@ -194,7 +191,6 @@ export class ToolSearchIndex {
       this.actions.delete(tool.path);
       this.scopes.delete(tool.path);
       this.phraseTexts.delete(tool.path);
-      this.toolTerms.delete(tool.path);
     }
     for (const term of entry.terms) {
       const left = (this.vocabulary.get(term) ?? 1) - 1;
@@ -439,7 +435,8 @@ export class ToolSearchIndex {
 
   /**
    * Pseudo-relevance feedback (RM3-like, from the catalog's own text): the most distinctive terms
-   * of the first pass's best tools, weighted by their scores, that the query does not hold; the
+   * of the first pass's best tools (names, leads, parameters), weighted by their scores, that the
+   * query does not hold; the
    * first pass's best tools re-ranked by × (1 + their share of those terms)^feedback weight.
    * With `explain`, each hit carries the factor even when its weight is 0.
    */
@@ -455,7 +452,7 @@ export class ToolSearchIndex {
     const termWeights = new Map<string, number>();
     if (total > 0) {
       for (const doc of docs) {
-        for (const term of this.toolTerms.get(doc.tool.path) ?? []) {
+        for (const term of this.phraseTerms(doc.tool.path)) {
           if (queryTerms.has(term)) continue;
           const df = this.vocabulary.get(term) ?? n;
           termWeights.set(
@@ -471,7 +468,7 @@ export class ToolSearchIndex {
     const depth = opts.explain ? first.length : Math.min(first.length, FEEDBACK_DEPTH);
     const reranked = first.slice(0, depth).map((hit) => {
       let share = 0;
-      for (const term of this.toolTerms.get(hit.tool.path) ?? []) share += expansion.get(term) ?? 0;
+      for (const term of this.phraseTerms(hit.tool.path)) share += expansion.get(term) ?? 0;
       const factor = 1 + share;
       return {
         ...hit,
@@ -482,6 +479,17 @@ export class ToolSearchIndex {
     const top = new TopHits(opts.limit);
     for (const hit of reranked) top.offer(hit);
     return top.sorted();
+  }
+
+  /**
+   * The distinct terms of a tool's name, lead and parameters (from its phrase text: kept anyway,
+   * so feedback holds no per-tool term lists of its own).
+   */
+  private phraseTerms(path: string): Set<string> {
+    const terms = new Set((this.phraseTexts.get(path) ?? '').split(SPACE));
+    terms.delete('');
+    terms.delete('|');
+    return terms;
   }
 
   /**
