@@ -7,6 +7,7 @@
 // for some servers shows up as such.
 // With `--misses=<fold>` it also lists, for the first entry, the queries of that fold only whose
 // expected tool is not first (look at one fold's misses; judge a change on the other folds).
+// `--kind=<kind>` scores only the queries of that kind (such as `task`).
 // ABLATE_BOTH_QUERIES=queries.jsonl adds a set of queries over the two catalogs together.
 // `"wordVectors": true` loads word vectors (word-vectors.ts).
 import type { ToolSearchIndexOptions } from '../../src/router/search/search-options.js';
@@ -31,6 +32,7 @@ const FOLDS = 3;
 const missesArg = process.argv.find((a) => a.startsWith('--misses='));
 const missesFold =
   missesArg === undefined ? undefined : Number(missesArg.slice('--misses='.length));
+const kind = process.argv.find((a) => a.startsWith('--kind='))?.slice('--kind='.length);
 const variants = Object.entries(
   JSON.parse(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '{"base":{}}') as Record<
     string,
@@ -54,9 +56,11 @@ function benchSet(
     {},
     ...(typeof catalogFile === 'string' ? [catalogFile] : catalogFile).map((f) => loadCatalog(f)),
   );
-  const queries = loadQueries(queriesFile);
+  const all = loadQueries(queriesFile);
+  // `--kind=task`: only queries of that kind (folds are still made over all queries).
+  const queries = kind === undefined ? all : all.filter((q) => q.kind === kind);
   const slugs = Object.keys(catalog);
-  const folds = serverFolds(queries, slugs, FOLDS);
+  const folds = serverFolds(all, slugs, FOLDS);
   return {
     label,
     catalog,

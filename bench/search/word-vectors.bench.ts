@@ -46,7 +46,7 @@ function measure(label: string, vocabulary: ReadonlyMap<string, number>): void {
   const gatherMs = performance.now() - g0;
   const times = stems.map((stem) => {
     const s0 = performance.now();
-    neighbours.expand({ stem, terms: new Map([[stem, 1]]), position: 0 }, vocabulary);
+    neighbours.expand({ stem, terms: new Map([[stem, 1]]), position: 0, clause: 0 }, vocabulary);
     return performance.now() - s0;
   });
   console.log(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { QueryAnalyser, splitLabel } from './query-analyser.js';
+import { QueryAnalyser, splitClauses, splitLabel } from './query-analyser.js';
 import { annotateEntities } from './query-entities.js';
 
 const analyser = new QueryAnalyser();
@@ -22,8 +22,45 @@ describe('QueryAnalyser', () => {
     expect(weight('move')).toBe(1);
     expect(weight('roadmap')).toBeLessThan(0.5);
     const repo = analyser.analyse('open tickets in acme/webapp').concepts;
-    expect(repo.find((c) => c.stem === 'repositori')?.terms.get('repositori')).toBe(1);
+    expect(repo.find((c) => c.stem === 'repositori')?.terms.get('repositori')).toBe(1.5);
     expect(repo.find((c) => c.stem === 'webapp')?.terms.get('webapp')).toBeLessThan(0.5);
+  });
+
+  it('weighs the kind of a thing named by its form above a word, and a word the user wrote at 1', () => {
+    const weight = (q: string, stem: string) =>
+      analyser
+        .analyse(q)
+        .concepts.find((c) => c.stem === stem)
+        ?.terms.get(stem);
+    expect(weight('open https://example.com/pricing', 'url')).toBe(1.5);
+    expect(weight('open the url of the pricing page', 'url')).toBe(1);
+    expect(weight('open https://example.com/pricing', 'open')).toBe(1);
+    expect(new QueryAnalyser({ entityKindWeight: 1 }).analyse('read notes.txt').concepts).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ stem: 'file', terms: new Map([['file', 1]]) }),
+      ]),
+    );
+  });
+
+  it('splits the text into clauses at punctuation and conjunctions, and numbers each word by its clause', () => {
+    expect(splitClauses('list the tables, the data lives in our warehouse')).toEqual([
+      'list the tables',
+      'the data lives in our warehouse',
+    ]);
+    expect(splitClauses('read report.pdf and notes.txt. Then summarise 1,000 rows')).toEqual([
+      'read report.pdf',
+      'notes.txt',
+      'summarise 1,000 rows',
+    ]);
+    expect(splitClauses('scale the deployment before noon')).toEqual([
+      'scale the deployment before noon',
+    ]);
+    const clauses = new Map(
+      analyser
+        .analyse("GitHub: list the PRs, which touch 'auth'")
+        .concepts.map((c) => [c.stem, c.clause]),
+    );
+    expect(Object.fromEntries(clauses)).toEqual({ list: 0, pr: 0, touch: 1, github: -1, auth: -1 });
   });
 
   it('reads a leading label, and the action after it', () => {

@@ -13,6 +13,11 @@ export interface QueryConcept {
    * one apart stand together (phrases). Quoted words come after a gap.
    */
   readonly position: number;
+  /**
+   * Which clause of the query's text the word stands in (0, 1, …: split at sentence and clause
+   * punctuation and at conjunctions, `splitClauses`); -1 for a label's or quoted words.
+   */
+  readonly clause: number;
 }
 
 export interface AnalysedQuery {
@@ -30,10 +35,21 @@ export interface QueryAnalyserOptions {
   readonly quotedWeight?: number;
   /** Name things with a kind (URLs, files, repositories, SQL); false for ablation. */
   readonly entities?: boolean;
+  /**
+   * Weight of the kind of a thing the query names (url, file, repository, number), read from the
+   * thing's form by `annotateEntities`: the query says it without words, so it counts a little
+   * more than a word (1.5; 1 turns it off).
+   */
+  readonly entityKindWeight?: number;
 }
 
 const CAMEL_WORD = /\b[\p{L}\p{N}]*\p{Ll}\p{Lu}[\p{L}\p{N}]*\b/gu;
 const CAMEL_PART_WEIGHT = 0.5;
+/**
+ * Issue 13, part 2 (docs/search.md, "Ablation"): 1.25–2 gained or held on every fold of the three
+ * sets; 1.5, the smaller lift where the agent-style set's three folds all gain.
+ */
+const ENTITY_KIND_WEIGHT = 1.5;
 /**
  * A short leading label before a colon names or describes the product ("Sentry: which
  * projects…", "weather service: 5-day forecast", "spreadsheet or office documents: append rows");
@@ -58,12 +74,15 @@ const QUOTED = /(?<=^|[\s(])(['"‘“])(.+?)(?:['"’”])(?=[\s.,;:!?)]|$)/g;
 export class QueryAnalyser {
   private readonly quotedWeight: number;
   private readonly entities: boolean;
+  private readonly entityKindWeight: number;
+  private kindStems = new Set<string>();
   /** The parts of the CamelCase words of the query being analysed. */
   private camelParts = new Map<string, Map<string, number>>();
 
   constructor(options: QueryAnalyserOptions = {}) {
     this.quotedWeight = options.quotedWeight ?? 0.3;
     this.entities = options.entities ?? true;
+    this.entityKindWeight = options.entityKindWeight ?? ENTITY_KIND_WEIGHT;
   }
 
   analyse(query: string): AnalysedQuery {
@@ -72,6 +91,11 @@ export class QueryAnalyser {
     // A CamelCase word is one word here (GitHub, CircleCI), its parts only a weak alternative.
     const parts = new Map<string, Map<string, number>>();
     const annotated = this.entities ? annotateEntities(query) : query;
+    // The words the annotation added: the kinds of the things the query names (url, file, …).
+    const added = new Map<string, number>();
+    for (const w of splitWords(annotated)) added.set(w, (added.get(w) ?? 0) + 1);
+    for (const w of splitWords(query)) added.set(w, (added.get(w) ?? 0) - 1);
+    this.kindStems = new Set([...added].filter(([, n]) => n > 0).map(([w]) => stemWord(w)));
     const plain = annotated
       .replace(QUOTED, (_m, _open, text: string) => {
         quoted.push(text);
@@ -89,11 +113,14 @@ export class QueryAnalyser {
     // The label's words come first in the query; they are added after the rest so that a word
     // in both counts at full weight.
     const labelCount = labelWords.filter(isContentWord).length;
-    const next = this.addConcepts(concepts, splitWords(unlabelled), 1, labelCount);
-    this.addConcepts(concepts, labelWords, 1, 0);
+    let next = labelCount;
+    splitClauses(unlabelled).forEach((clause, i) => {
+      next = this.addConcepts(concepts, splitWords(clause), 1, next, i);
+    });
+    this.addConcepts(concepts, labelWords, 1, 0, -1);
     // Quoted text names a thing (a page title, a label, a button's text): it tells which tool
     // only a little, and never what the query asks to do.
-    this.addConcepts(concepts, splitWords(quoted.join(' ')), this.quotedWeight, next + 1);
+    this.addConcepts(concepts, splitWords(quoted.join(' ')), this.quotedWeight, next + 1, -1);
     return {
       concepts: [...concepts.values()],
       action: queryAction(splitWords(unlabelled), unlabelled),
@@ -109,6 +136,7 @@ export class QueryAnalyser {
     words: string[],
     scale: number,
     position: number,
+    clause: number,
   ): number {
     for (const word of words) {
       if (!isContentWord(word)) continue;
@@ -117,11 +145,12 @@ export class QueryAnalyser {
         position++;
         continue;
       }
-      const terms = new Map<string, number>([[stem, scale]]);
+      const kind = scale === 1 && this.kindStems.has(stem) ? this.entityKindWeight : 1;
+      const terms = new Map<string, number>([[stem, scale * kind]]);
       for (const [term, weight] of this.camelParts.get(stem) ?? []) {
         if (!terms.has(term)) terms.set(term, weight * scale);
       }
-      into.set(stem, { stem, terms, position: position++ });
+      into.set(stem, { stem, terms, position: position++, clause });
     }
     return position;
   }
@@ -140,4 +169,21 @@ export function splitLabel(query: string): { label: string; rest: string } {
     rest = after;
   }
   return { label: labels.join(' '), rest };
+}
+
+/**
+ * Where a clause ends: sentence and clause punctuation followed by a space (not the dot of a file
+ * name or the comma of 1,000), a dash between spaces, and the English conjunctions that are stop
+ * words (a closed class of the grammar; conjunctions that are content words, such as "before",
+ * stay words of the query).
+ */
+const CLAUSE_BREAK =
+  /[.;:!?,]+(?=\s|$)|\s[-\u2013\u2014]+\s|\b(?:and|but|then|so|where|which|when)\b/giu;
+
+/** A query's text split into clauses ("list the tables, the data lives in our warehouse"). */
+export function splitClauses(text: string): string[] {
+  return text
+    .split(CLAUSE_BREAK)
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
 }

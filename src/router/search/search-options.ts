@@ -11,7 +11,54 @@ export interface ToolFieldWeights {
   readonly params: number;
 }
 
+/** The factors a tool's score is the product of (`SearchHit.factors` with `explain`). */
+export const RANKING_FACTORS = [
+  'lexical',
+  'coverage',
+  'serverCoverage',
+  'intent',
+  'scope',
+  'server',
+  'mention',
+  'owner',
+  'phrase',
+  'clause',
+  'feedback',
+  'nameCoverage',
+] as const;
+export type RankingFactor = (typeof RANKING_FACTORS)[number];
+
+/** Each factor's exponent when the options name none: the factors tried and not kept are off. */
+export const DEFAULT_FACTOR_WEIGHTS: Readonly<Record<RankingFactor, number>> = {
+  lexical: 1,
+  coverage: 1,
+  serverCoverage: 1,
+  intent: 1,
+  scope: 1,
+  server: 1,
+  mention: 1,
+  owner: 1,
+  phrase: 1,
+  clause: 0,
+  feedback: 0,
+  nameCoverage: 0,
+};
+
 export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
+  /**
+   * Exponent of each factor in the score (score = Π factor^weight); a factor left out keeps its
+   * default (1 for the factors of the ranking, 0, i.e. off, for `clause`, `feedback` and
+   * `nameCoverage`: 1 + the share of the query's words, by weight, the tool's name holds).
+   */
+  readonly factorWeights?: Partial<Record<RankingFactor, number>>;
+  /**
+   * How much a query word counts less for being used by many of the catalog's servers: its
+   * weight × (log(1 + servers / servers using it) / log(1 + servers))^contextPower (0: off).
+   */
+  readonly contextPower?: number;
+  /** Where `contextPower` applies: BM25's term weights, coverage's word weights, or both. */
+  readonly contextScope?: 'both' | 'terms' | 'coverage';
+
   /** BM25 weight of each tool field. */
   readonly fieldWeights?: Partial<ToolFieldWeights>;
   /** BM25 weight of each field of the server stage. */
@@ -31,6 +78,7 @@ export interface ToolSearchIndexOptions extends QueryAnalyserOptions {
    * numbers", "base branch"): score × (1 + phraseBoost × share of the query's word pairs, by IDF).
    */
   readonly phraseBoost?: number;
+
   /**
    * Lift for a reading tool whose scope is the query's: one thing by id or name
    * (`get_pull_request` for "PR #77") or many (`list_pull_requests` for "which PRs…").

@@ -26,7 +26,7 @@ const vectors = loadWordVectors(EXCERPT);
 
 function concept(word: string): QueryConcept {
   const stem = stemWord(word);
-  return { stem, terms: new Map([[stem, 1]]), position: 0 };
+  return { stem, terms: new Map([[stem, 1]]), position: 0, clause: 0 };
 }
 
 /** A catalog vocabulary: each word's stem held by one tool. */

@@ -355,3 +355,114 @@ describe('ToolSearchIndex contract', () => {
     expect(index.search({ query: 'payslip', limit: 5 }).hits[0].tool.serverId).toBe('one');
   });
 });
+
+describe('ToolSearchIndex factor exponents and the measured, switched-off factors', () => {
+  const hits = (index: ToolSearchIndex, query: string) =>
+    index.search({ query, limit: 10, explain: true }).hits;
+
+  it('scores each tool as the product of its factors, each to the power of its weight', () => {
+    const weights = { coverage: 2, phrase: 0.5, owner: 0 };
+    const weighted = fullIndex();
+    const reweighted = new ToolSearchIndex({ factorWeights: weights });
+    for (const slug of SERVERS) reweighted.replaceServer(slug, toolsOf(slug));
+    const query = 'create a calendar event for tomorrow';
+    for (const hit of hits(reweighted, query)) {
+      const f = hit.factors!;
+      const product =
+        f.lexical *
+        f.coverage ** 2 *
+        f.serverCoverage *
+        f.intent *
+        f.scope *
+        f.server *
+        f.mention *
+        f.phrase ** 0.5;
+      expect(hit.score).toBeCloseTo(product, 6);
+    }
+    // At the defaults, the factors that were measured and not kept do not count.
+    for (const hit of hits(weighted, query)) {
+      const f = hit.factors!;
+      const product =
+        f.lexical *
+        f.coverage *
+        f.serverCoverage *
+        f.intent *
+        f.scope *
+        f.server *
+        f.mention *
+        f.owner *
+        f.phrase;
+      expect(hit.score).toBeCloseTo(product, 6);
+      expect(f.feedback).toBeGreaterThanOrEqual(1);
+      expect(f.nameCoverage).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('clause: lifts the tool that covers one clause of a query of two', () => {
+    const small = new ToolSearchIndex({ factorWeights: { clause: 1 } });
+    small.replaceServer('db', [
+      smallTool('db', 'list_tables', 'Lists the tables of a database.'),
+      smallTool('db', 'warehouse_usage', 'Shows how much a warehouse stores and lists costs.'),
+    ]);
+    const [one, two] = [
+      hits(small, 'list the tables, the data lives in our warehouse'),
+      hits(small, 'list the tables in our warehouse'),
+    ];
+    const clauseOf = (h: typeof one, path: string) =>
+      h.find((x) => x.tool.path === path)?.factors?.['clause'];
+    expect(clauseOf(one, 'db-list_tables')).toBe(2);
+    expect(clauseOf(one, 'db-warehouse_usage')).toBeLessThan(2);
+    expect(clauseOf(two, 'db-list_tables')).toBe(1);
+  });
+
+  it("feedback: re-ranks by the distinctive terms of the first pass's best tools", () => {
+    const small = new ToolSearchIndex({ factorWeights: { feedback: 1 } });
+    small.replaceServer('mail', [
+      smallTool('mail', 'send_email', 'Sends an email message with attachments to recipients.'),
+      smallTool('mail', 'draft_email', 'Saves an email draft with attachments for recipients.'),
+      smallTool('mail', 'delete_label', 'Deletes a label.'),
+    ]);
+    const found = hits(small, 'send email');
+    expect(found[0].tool.path).toBe('mail-send_email');
+    const feedback = (path: string) =>
+      found.find((h) => h.tool.path === path)?.factors?.['feedback'] ?? 1;
+    // The draft shares the first hit's other terms (attachments, recipients); the label none.
+    expect(feedback('mail-draft_email')).toBeGreaterThan(1);
+    expect(feedback('mail-delete_label')).toBe(1);
+  });
+
+  it('nameCoverage: the share of the query that the name holds', () => {
+    const small = new ToolSearchIndex();
+    small.replaceServer('disk', [
+      smallTool('disk', 'move_file', 'Moves a file.'),
+      smallTool('disk', 'copy', 'Copies a file to a new place.'),
+    ]);
+    const found = hits(small, 'move file');
+    const named = (path: string) =>
+      found.find((h) => h.tool.path === path)?.factors?.['nameCoverage'];
+    expect(named('disk-move_file')).toBeCloseTo(2, 6);
+    expect(named('disk-copy')).toBe(1);
+  });
+
+  it('contextPower: a word many servers use counts less than one a single server uses', () => {
+    const build = (contextPower: number) => {
+      const index = new ToolSearchIndex({ contextPower });
+      for (const server of ['a', 'b', 'c']) {
+        index.replaceServer(server, [
+          smallTool(server, 'get_data', `Gets data of ${server}.`),
+          smallTool(server, 'other', `Something else of ${server}.`),
+        ]);
+      }
+      index.replaceServer('d', [smallTool('d', 'warehouse', 'Warehouse records.')]);
+      return index;
+    };
+    // "data" is used by three of four servers, "warehouse" by one.
+    const ratio = (contextPower: number) => {
+      const found = build(contextPower).search({ query: 'data warehouse', limit: 10 }).hits;
+      const score = (path: string) => found.find((h) => h.tool.path === path)!.score;
+      return score('d-warehouse') / score('a-get_data');
+    };
+    expect(ratio(1)).toBeGreaterThan(ratio(0));
+    expect(ratio(2)).toBeGreaterThan(ratio(1));
+  });
+});

@@ -12,20 +12,37 @@ import { phraseShare, phraseText, queryPairs } from './phrase-match.js';
 import { QueryAnalyser, type QueryConcept } from './query-analyser.js';
 import { stemWord } from './text-normaliser.js';
 import { ServerProfileIndex, type ServerProfileWeights } from './server-profile-index.js';
-import type {
-  SearchAnswer,
-  SearchOptions,
-  ToolFieldWeights,
-  ToolSearchIndexOptions,
+import {
+  DEFAULT_FACTOR_WEIGHTS,
+  type RankingFactor,
+  type SearchAnswer,
+  type SearchHit,
+  type SearchOptions,
+  type ToolFieldWeights,
+  type ToolSearchIndexOptions,
 } from './search-options.js';
 import { TermNeighbours } from './term-neighbours.js';
 import { buildToolDocument, sharedNamePrefix, type ToolDocument } from './tool-document.js';
-import { TopHits } from './top-hits.js';
+import { type ScoredTool, TopHits } from './top-hits.js';
 
 interface ServerEntry {
   readonly tools: IndexedTool[];
   /** Every term this server's tool documents hold, for the catalog vocabulary. */
   readonly terms: string[];
+  /** The distinct terms of its tools, for the count of servers using a term. */
+  readonly distinct: string[];
+}
+
+/** Pseudo-relevance feedback: terms are taken from this many of the first pass's best tools… */
+const FEEDBACK_DOCS = 3;
+/** …the most distinctive this many of their terms (by IDF, weighted by the tools' scores)… */
+const FEEDBACK_TERMS = 10;
+/** …and this many of the first pass's best tools are re-ranked by them. */
+const FEEDBACK_DEPTH = 30;
+
+/** factor^weight, without the power when the weight is 1. */
+function weighted(factor: number, weight: number): number {
+  return weight === 1 ? factor : weight === 0 ? 1 : factor ** weight;
 }
 
 const DEFAULT_FIELDS: ToolFieldWeights = { name: 3, lead: 1.5, body: 0.5, params: 0.5 };
@@ -78,6 +95,8 @@ export class ToolSearchIndex {
   private readonly servers = new Map<string, ServerEntry>();
   /** term → number of tool documents holding it; a query word outside it gets typo tolerance. */
   private readonly vocabulary = new Map<string, number>();
+  /** term → number of servers whose tools hold it (`contextPower`). */
+  private readonly serverVocabulary = new Map<string, number>();
   private readonly index: MiniSearch<ToolDocument>;
   private readonly serverProfiles: ServerProfileIndex;
   private readonly analyser: QueryAnalyser;
@@ -93,6 +112,9 @@ export class ToolSearchIndex {
   private readonly ownershipBoost: number;
   private readonly labelMentionBoost: number;
   private readonly mentions: boolean;
+  private readonly factorWeights: Readonly<Record<RankingFactor, number>>;
+  private readonly contextPower: number;
+  private readonly contextScope: 'both' | 'terms' | 'coverage';
   private readonly bm25?: { readonly k: number; readonly b: number; readonly d: number };
   private readonly neighbours?: TermNeighbours;
 
@@ -109,6 +131,9 @@ export class ToolSearchIndex {
     this.ownershipBoost = options.ownershipBoost ?? 1;
     this.labelMentionBoost = options.labelMentionBoost ?? 100;
     this.mentions = options.mentions ?? true;
+    this.factorWeights = { ...DEFAULT_FACTOR_WEIGHTS, ...options.factorWeights };
+    this.contextPower = options.contextPower ?? 0;
+    this.contextScope = options.contextScope ?? 'both';
     if (options.bm25) this.bm25 = options.bm25;
     if (options.wordVectors)
       this.neighbours = new TermNeighbours(options.wordVectors, options.termNeighbours);
@@ -149,7 +174,10 @@ export class ToolSearchIndex {
       terms.push(...distinct);
     }
     for (const term of terms) this.vocabulary.set(term, (this.vocabulary.get(term) ?? 0) + 1);
-    this.servers.set(serverId, { tools: accepted, terms });
+    const distinct = [...new Set(terms)];
+    for (const term of distinct)
+      this.serverVocabulary.set(term, (this.serverVocabulary.get(term) ?? 0) + 1);
+    this.servers.set(serverId, { tools: accepted, terms, distinct });
     this.serverProfiles.upsert(serverId, accepted, perTool);
     this.neighbours?.invalidate();
   }
@@ -168,6 +196,11 @@ export class ToolSearchIndex {
       const left = (this.vocabulary.get(term) ?? 1) - 1;
       if (left > 0) this.vocabulary.set(term, left);
       else this.vocabulary.delete(term);
+    }
+    for (const term of entry.distinct) {
+      const left = (this.serverVocabulary.get(term) ?? 1) - 1;
+      if (left > 0) this.serverVocabulary.set(term, left);
+      else this.serverVocabulary.delete(term);
     }
     this.servers.delete(serverId);
     this.serverProfiles.remove(serverId);
@@ -215,11 +248,13 @@ export class ToolSearchIndex {
 
     // Every term of every concept; a term that stands for several query words counts for each
     // (as if each word were searched on its own). `conceptsOf`: term → bit mask of its concepts.
+    const context = concepts.map((c) => this.contextWeight(c.stem));
     const weights = new Map<string, number>();
     const conceptsOf = new Map<string, number>();
     concepts.forEach((concept, i) => {
       for (const [term, w] of concept.terms) {
-        weights.set(term, w + (weights.get(term) ?? 0));
+        const c = this.contextScope === 'coverage' ? 1 : context[i];
+        weights.set(term, w * c + (weights.get(term) ?? 0));
         conceptsOf.set(term, (conceptsOf.get(term) ?? 0) | conceptBit(i));
       }
     });
@@ -252,11 +287,22 @@ export class ToolSearchIndex {
       fuzzy: (term) => unknown.has(term) && term.length >= FUZZY_MIN_LENGTH && this.fuzzy,
       prefix: (term) => unknown.has(term) && term.length >= PREFIX_MIN_LENGTH,
     });
+    const byName = this.factorWeights.nameCoverage !== 0 || opts.explain === true;
     const found = results.map((r) => {
       let mask = 0;
-      for (const term of r.queryTerms) mask |= conceptsOf.get(term) ?? 0;
+      let nameMask = 0;
+      for (const term of r.queryTerms) {
+        mask |= conceptsOf.get(term) ?? 0;
+        if (byName && (r.match[term] as string[] | undefined)?.includes('name'))
+          nameMask |= conceptsOf.get(term) ?? 0;
+      }
       // MiniSearch multiplies by the number of query terms matched; undo it, coverage is ours.
-      return { path: String(r.id), lexical: r.score / Math.max(1, r.queryTerms.length), mask };
+      return {
+        path: String(r.id),
+        lexical: r.score / Math.max(1, r.queryTerms.length),
+        mask,
+        nameMask,
+      };
     });
     this.addNamedServerTools(found, named, admit);
     if (found.length === 0) return { hits: [], totalFound: 0 };
@@ -264,7 +310,8 @@ export class ToolSearchIndex {
     const conceptWeights = this.conceptWeights(
       concepts,
       found.map((f) => f.mask),
-    );
+    ).map((w, i) => (this.contextScope === 'terms' ? w : w * context[i]));
+    const clauseShare = this.clauseShare(concepts, conceptWeights);
     // Coverage counts each query word by how telling it is (IDF); a word that matches nothing
     // in the catalog (a name, an id, a product nobody serves) counts for no tool, so it is left
     // out instead of lowering every tool alike. A word that names a server is covered by every
@@ -308,8 +355,12 @@ export class ToolSearchIndex {
       return covered / coverable;
     };
 
-    const top = new TopHits(opts.limit);
-    for (const { path, lexical, mask } of found) {
+    const fw = this.factorWeights;
+    const feedback = fw.feedback !== 0;
+    const top = new TopHits(feedback ? Math.max(opts.limit, FEEDBACK_DEPTH) : opts.limit);
+    // The most the phrase factor can lift a tool by, for looking it up only where it could count.
+    const phraseCeiling = fw.phrase > 0 ? (1 + this.phraseBoost) ** fw.phrase : 1;
+    for (const { path, lexical, mask, nameMask } of found) {
       const tool = this.tools.get(path)!;
       const coverage = coveredBy(mask, tool.serverId);
       const serverCoverage =
@@ -335,16 +386,27 @@ export class ToolSearchIndex {
           ? 1 + this.mentionBoost
           : 1;
       const owner = 1 + this.ownershipBoost * (ownership.get(tool.serverId) ?? 0);
+      const nameCoverage = byName ? 1 + coveredBy(nameMask, '') : 1;
+      const clause = clauseShare ? 1 + clauseShare(mask) : 1;
       const unphrased =
-        lexical * coverage * serverCoverage * intent * scope * server * mention * owner;
+        weighted(lexical, fw.lexical) *
+        weighted(coverage, fw.coverage) *
+        weighted(serverCoverage, fw.serverCoverage) *
+        weighted(intent, fw.intent) *
+        weighted(scope, fw.scope) *
+        weighted(server, fw.server) *
+        weighted(mention, fw.mention) *
+        weighted(owner, fw.owner) *
+        weighted(clause, fw.clause) *
+        weighted(nameCoverage, fw.nameCoverage);
       // Phrases are looked up only where they could still lift the tool into the answer.
       const phrase =
         pairs.length > 0 &&
         this.phraseBoost > 0 &&
-        (opts.explain || unphrased * (1 + this.phraseBoost) >= top.floor())
+        (opts.explain || unphrased * phraseCeiling >= top.floor())
           ? 1 + this.phraseBoost * phraseShare(this.phraseTexts.get(path) ?? '', pairs, mask)
           : 1;
-      const score = unphrased * phrase;
+      const score = unphrased * weighted(phrase, fw.phrase);
       top.offer({
         tool,
         score,
@@ -360,12 +422,119 @@ export class ToolSearchIndex {
                 mention,
                 owner,
                 phrase,
+                clause,
+                nameCoverage,
               },
             }
           : {}),
       });
     }
-    return { hits: top.sorted(), totalFound: found.length };
+    const hits = feedback || opts.explain ? this.withFeedback(top.sorted(), weights, opts) : null;
+    return { hits: hits ?? top.sorted(), totalFound: found.length };
+  }
+
+  /**
+   * Pseudo-relevance feedback (RM3-like, from the catalog's own text): the most distinctive terms
+   * of the first pass's best tools (names, leads, parameters), weighted by their scores, that the
+   * query does not hold; the
+   * first pass's best tools re-ranked by × (1 + their share of those terms)^feedback weight.
+   * With `explain`, each hit carries the factor even when its weight is 0.
+   */
+  private withFeedback(
+    first: ScoredTool[],
+    queryTerms: ReadonlyMap<string, number>,
+    opts: SearchOptions,
+  ): SearchHit[] {
+    const weight = this.factorWeights.feedback;
+    const docs = first.slice(0, FEEDBACK_DOCS);
+    const total = docs.reduce((sum, d) => sum + d.score, 0);
+    const n = this.tools.size;
+    const termWeights = new Map<string, number>();
+    if (total > 0) {
+      for (const doc of docs) {
+        for (const term of this.phraseTerms(doc.tool.path)) {
+          if (queryTerms.has(term)) continue;
+          const df = this.vocabulary.get(term) ?? n;
+          termWeights.set(
+            term,
+            (termWeights.get(term) ?? 0) + (doc.score / total) * Math.log(1 + n / df),
+          );
+        }
+      }
+    }
+    const chosen = [...termWeights].sort((a, b) => b[1] - a[1]).slice(0, FEEDBACK_TERMS);
+    const sum = chosen.reduce((s, [, w]) => s + w, 0);
+    const expansion = new Map(chosen.map(([t, w]) => [t, sum > 0 ? w / sum : 0]));
+    const depth = opts.explain ? first.length : Math.min(first.length, FEEDBACK_DEPTH);
+    const reranked = first.slice(0, depth).map((hit) => {
+      let share = 0;
+      for (const term of this.phraseTerms(hit.tool.path)) share += expansion.get(term) ?? 0;
+      const factor = 1 + share;
+      return {
+        ...hit,
+        score: hit.score * weighted(factor, weight),
+        ...(hit.factors ? { factors: { ...hit.factors, feedback: factor } } : {}),
+      };
+    });
+    const top = new TopHits(opts.limit);
+    for (const hit of reranked) top.offer(hit);
+    return top.sorted();
+  }
+
+  /**
+   * The distinct terms of a tool's name, lead and parameters (from its phrase text: kept anyway,
+   * so feedback holds no per-tool term lists of its own).
+   */
+  private phraseTerms(path: string): Set<string> {
+    const terms = new Set((this.phraseTexts.get(path) ?? '').split(SPACE));
+    terms.delete('');
+    terms.delete('|');
+    return terms;
+  }
+
+  /**
+   * How little a query word tells for being used by many of the catalog's servers (a context
+   * word such as "data" or "project"): (log(1 + S / servers using it) / log(1 + S))^contextPower,
+   * 1 when off or for a word no server uses.
+   */
+  private contextWeight(stem: string): number {
+    if (this.contextPower === 0) return 1;
+    const using = this.serverVocabulary.get(stem);
+    const servers = this.servers.size;
+    if (!using || servers < 2) return 1;
+    return (Math.log(1 + servers / using) / Math.log(1 + servers)) ** this.contextPower;
+  }
+
+  /**
+   * For a query of two clauses or more ("list the tables, the data lives in our warehouse"):
+   * the share of its best-covered clause's words (by weight) a tool's matched words cover, as a
+   * function of the tool's concept mask; undefined for a query of one clause.
+   */
+  private clauseShare(
+    concepts: readonly QueryConcept[],
+    conceptWeights: readonly number[],
+  ): ((mask: number) => number) | undefined {
+    const clauses = new Map<number, { mask: number; total: number }>();
+    concepts.forEach((c, i) => {
+      if (c.clause < 0 || conceptWeights[i] <= 0) return;
+      const entry = clauses.get(c.clause) ?? { mask: 0, total: 0 };
+      entry.mask |= conceptBit(i);
+      entry.total += conceptWeights[i];
+      clauses.set(c.clause, entry);
+    });
+    if (clauses.size < 2) return undefined;
+    const list = [...clauses.values()];
+    return (mask) => {
+      let best = 0;
+      for (const { mask: clause, total } of list) {
+        let covered = 0;
+        for (let c = 0; c < conceptWeights.length; c++) {
+          if (clause & mask & conceptBit(c)) covered += conceptWeights[c];
+        }
+        best = Math.max(best, covered / total);
+      }
+      return best;
+    };
   }
 
   /**
@@ -375,7 +544,7 @@ export class ToolSearchIndex {
    * ahead of them.
    */
   private addNamedServerTools(
-    found: Array<{ path: string; lexical: number; mask: number }>,
+    found: Array<{ path: string; lexical: number; mask: number; nameMask: number }>,
     named: ReadonlySet<string>,
     admit: ((path: string) => boolean) | undefined,
   ): void {
@@ -386,7 +555,7 @@ export class ToolSearchIndex {
     for (const id of named) {
       for (const tool of this.servers.get(id)?.tools ?? []) {
         if (have.has(tool.path) || (admit && !admit(tool.path))) continue;
-        found.push({ path: tool.path, lexical: floor, mask: 0 });
+        found.push({ path: tool.path, lexical: floor, mask: 0, nameMask: 0 });
       }
     }
   }
