@@ -54,6 +54,18 @@ export function qualityTable(
   return rows;
 }
 
+/**
+ * Queries written in the style agents use (kinds `agent-…`: keyword lists, `server: task` shapes,
+ * terse sentences) and the rest, written as people ask: issue 13 sets a target for each.
+ */
+export function byWriter(ranked: readonly Ranked[]): { agents: Quality; people: Quality } {
+  const isAgent = (r: Ranked) => r.query.kind.startsWith('agent');
+  return {
+    agents: quality(ranked.filter(isAgent).map((r) => r.rank)),
+    people: quality(ranked.filter((r) => !isAgent(r)).map((r) => r.rank)),
+  };
+}
+
 export function formatQuality(rows: Array<[string, Quality]>): string {
   const head = `| set | n | recall@1 | recall@3 | recall@5 | MRR@10 |\n|---|---:|---:|---:|---:|---:|`;
   const f = (x: number) => x.toFixed(3);

@@ -26,6 +26,7 @@ import {
   percentile,
   quality,
   qualityTable,
+  byWriter,
   rankOf,
   type Ranked,
 } from './metrics.js';
@@ -195,12 +196,30 @@ if (!args['quality-only']) {
   console.log(`- tools/list of the whole catalog (${toolCount} tools): ${fullList}`);
   console.log(`- ratio: ${((100 * metaList) / fullList).toFixed(2)}%`);
 
-  const all = qualityTable(ranked, split.isHeldOut)[0][1];
+  const { agents, people } = byWriter(ranked);
   const check = (ok: boolean, what: string) => console.log(`- ${ok ? 'met' : 'NOT met'}: ${what}`);
-  console.log('\n## Targets (issue 4)\n');
-  check(all.r5 >= 0.95, `recall@5 ≥ 0.95 (${all.r5.toFixed(3)})`);
-  check(all.r1 >= 0.8, `recall@1 ≥ 0.80 (${all.r1.toFixed(3)})`);
-  check(all.mrr >= 0.87, `MRR@10 ≥ 0.87 (${all.mrr.toFixed(3)})`);
+  // Issue 13's targets hold for unseen data: on a set tuned on they are a reference only.
+  console.log('\n## Targets (issue 13; they count on unseen data only)\n');
+  if (people.n > 0) {
+    check(
+      people.r5 >= 0.93,
+      `people's queries (${people.n}): recall@5 ≥ 0.93 (${people.r5.toFixed(3)})`,
+    );
+    check(
+      people.mrr >= 0.8,
+      `people's queries (${people.n}): MRR@10 ≥ 0.80 (${people.mrr.toFixed(3)})`,
+    );
+  }
+  if (agents.n > 0) {
+    check(
+      agents.r5 >= 0.8,
+      `agents' queries (${agents.n}): recall@5 ≥ 0.80 (${agents.r5.toFixed(3)})`,
+    );
+    check(
+      agents.mrr >= 0.65,
+      `agents' queries (${agents.n}): MRR@10 ≥ 0.65 (${agents.mrr.toFixed(3)})`,
+    );
+  }
   check(latency[0].p95 <= 5, `p95 ≤ 5 ms at ~400 tools (${latency[0].p95.toFixed(2)} ms)`);
   check(latency[1].p95 <= 30, `p95 ≤ 30 ms at 10,000 tools (${latency[1].p95.toFixed(2)} ms)`);
   check(median(tokens) <= 2000, `limit-5 answer ≤ 2,000 tokens, median (${median(tokens)})`);
