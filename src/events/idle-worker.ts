@@ -37,7 +37,7 @@ export class IdleWorker<H extends WorkerHandle> {
     if (this.current) return this.current;
     const handle = this.options.start();
     handle.worker.unref();
-    handle.worker.on('error', (err) => this.stop(handle, err));
+    handle.worker.on('error', (err: Error) => this.stop(handle, err));
     handle.worker.on('exit', (code) =>
       this.stop(handle, new Error(`the worker thread exited with code ${code}`)),
     );
