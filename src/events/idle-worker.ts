@@ -22,10 +22,13 @@ export interface IdleWorkerOptions<H extends WorkerHandle> {
  * it never keeps the process alive.
  */
 export class IdleWorker<H extends WorkerHandle> {
+  private readonly options: IdleWorkerOptions<H>;
   private current?: H;
   private idle?: NodeJS.Timeout;
 
-  constructor(private readonly options: IdleWorkerOptions<H>) {}
+  constructor(options: IdleWorkerOptions<H>) {
+    this.options = options;
+  }
 
   get running(): boolean {
     return this.current !== undefined;

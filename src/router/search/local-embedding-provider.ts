@@ -145,14 +145,17 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
       ANSWER_TIMEOUT_MS,
     ).unref();
     this.inFlight = { id, job, timer };
+    // A caller awaits the answer: the thread keeps the process alive until it comes.
+    thread.worker.ref();
     thread.worker.postMessage({ id, texts: job.texts });
   }
 
-  private answered(answer: Answer): void {
+  private answered(worker: Worker, answer: Answer): void {
     const current = this.inFlight;
     if (!current || current.id !== answer.id) return;
     clearTimeout(current.timer);
     this.inFlight = undefined;
+    worker.unref();
     if ('error' in answer)
       current.job.reject(new EmbeddingError(`local embedding model: ${answer.error}`));
     else if (!validVectors(answer.vectors, current.job.texts.length))
@@ -174,7 +177,7 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
       }
     }
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: paths });
-    worker.on('message', (answer: Answer) => this.answered(answer));
+    worker.on('message', (answer: Answer) => this.answered(worker, answer));
     return { worker };
   }
 
