@@ -117,6 +117,27 @@ withModel(modelTitle, () => {
   );
 
   it(
+    'answers a query before the waiting batches of tool texts',
+    async () => {
+      const provider = new LocalEmbeddingProvider({ model: 'use-lite' });
+      try {
+        await provider.embed(['load the model']);
+        const order: string[] = [];
+        const tools = provider
+          .embed(Array.from({ length: 48 }, (_, i) => `tool number ${i} does a thing`))
+          .then(() => order.push('tools'));
+        const first = provider.embed(['the first query']).then(() => order.push('first'));
+        const second = provider.embed(['the second query']).then(() => order.push('second'));
+        await Promise.all([tools, first, second]);
+        expect(order).toEqual(['first', 'second', 'tools']);
+      } finally {
+        provider.close();
+      }
+    },
+    SLOW,
+  );
+
+  it(
     'ends the thread after the idle period and restarts it on demand',
     async () => {
       const provider = new LocalEmbeddingProvider({ model: 'use-lite', idleMs: 300 });

@@ -60,6 +60,8 @@ export interface LocalEmbeddingProviderOptions {
 
 interface Job {
   readonly texts: readonly string[];
+  /** A one-text call (a search's query): goes before batches of tool texts. */
+  readonly query: boolean;
   readonly resolve: (vectors: number[][]) => void;
   readonly reject: (error: Error) => void;
 }
@@ -109,8 +111,10 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
       const slice = texts.slice(i, i + BATCH);
       batches.push(
         new Promise((resolve, reject) => {
-          const job = { texts: slice, resolve, reject };
-          if (texts.length === 1) this.queue.unshift(job);
+          const job = { texts: slice, query: texts.length === 1, resolve, reject };
+          // Queries in their order, before every waiting batch of tool texts.
+          const firstBatch = this.queue.findIndex((j) => !j.query);
+          if (job.query && firstBatch >= 0) this.queue.splice(firstBatch, 0, job);
           else this.queue.push(job);
         }),
       );
