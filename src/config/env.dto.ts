@@ -27,6 +27,8 @@ const toBool = ({ value }: { value: unknown }): unknown => {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const SANDBOX_DRIVERS = ['auto', 'nsjail', 'bwrap', 'none'] as const;
 export const AUTH_MODES = ['none', 'tokens', 'jwt'] as const;
+/** `DEPLOYSTACK_EMBEDDINGS_LOCAL`: the local embedding models (docs/search.md). */
+export const LOCAL_EMBEDDING_MODELS = ['use-lite'] as const;
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
@@ -219,7 +221,8 @@ export class EnvDto {
   @Min(1)
   DEPLOYSTACK_MAX_STREAMS_PER_SESSION?: number;
 
-  // Tool search's optional semantic stage (docs/search.md): DEPLOYSTACK_EMBEDDINGS_URL turns it on.
+  // Tool search's optional semantic stage (docs/search.md): DEPLOYSTACK_EMBEDDINGS_URL or
+  // DEPLOYSTACK_EMBEDDINGS_LOCAL turns it on.
   /** OpenAI-compatible base URL (`…/v1`) or the full `/embeddings` URL. */
   @IsOptional()
   @IsUrl(HTTP_URL, { message: 'must be an http(s) URL' })
@@ -230,6 +233,10 @@ export class EnvDto {
   DEPLOYSTACK_EMBEDDINGS_MODEL?: string;
   /** A secret: no rule that could fail on it, so a validation error never quotes it. */
   @IsOptional() @IsString() DEPLOYSTACK_EMBEDDINGS_API_KEY?: string;
+  /** The local model (an optional dependency) instead of an endpoint; not with the URL. */
+  @IsOptional()
+  @IsIn(LOCAL_EMBEDDING_MODELS, { message: 'must be use-lite (or unset)' })
+  DEPLOYSTACK_EMBEDDINGS_LOCAL?: string;
   /** Weight of embedding similarity against the lexical ranking's 1. */
   @IsOptional()
   @Type(() => Number)

@@ -24,7 +24,8 @@ export interface ResourceLimits {
 }
 
 /** An OpenAI-compatible embeddings endpoint (docs/search.md, "Optional semantic stage"). */
-export interface EmbeddingsConfig {
+/** An OpenAI-compatible embeddings endpoint (`DEPLOYSTACK_EMBEDDINGS_URL`). */
+export interface EndpointEmbeddingsConfig {
   /** Base URL (`…/v1`) or the full `/embeddings` URL. */
   readonly url: string;
   readonly model: string;
@@ -33,6 +34,16 @@ export interface EmbeddingsConfig {
   /** Weight of embedding similarity against the lexical ranking's 1 (default 0.5). */
   readonly weight?: number;
 }
+
+/** The local model in a worker thread (`DEPLOYSTACK_EMBEDDINGS_LOCAL`), an optional dependency. */
+export interface LocalEmbeddingsConfig {
+  readonly local: 'use-lite';
+  /** Weight of embedding similarity against the lexical ranking's 1 (default 0.5). */
+  readonly weight?: number;
+}
+
+/** The semantic stage's model: an endpoint or the local one, never both. */
+export type EmbeddingsConfig = EndpointEmbeddingsConfig | LocalEmbeddingsConfig;
 
 /**
  * How MCP clients authenticate in standalone mode (`DEPLOYSTACK_AUTH`, docs/security.md). Managed
@@ -196,7 +207,7 @@ export class SatelliteConfig {
   };
 
   readonly search!: {
-    /** The optional semantic stage of tool search: present only when DEPLOYSTACK_EMBEDDINGS_URL is set. */
+    /** The optional semantic stage of tool search: present only when DEPLOYSTACK_EMBEDDINGS_URL or _LOCAL is set. */
     readonly embeddings?: EmbeddingsConfig;
   };
 

@@ -1,10 +1,6 @@
 import { createRequire } from 'node:module';
-import {
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  Worker,
-} from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { IdleWorker } from '../events/idle-worker.js';
 
 /**
  * The o200k_base tokenizer (gpt-tokenizer's CommonJS build), resolved here but loaded only inside
@@ -54,60 +50,44 @@ port.on('message', (texts) => {
  * thread loading the ranks) takes a few hundred milliseconds, as loading them in-process did.
  */
 class CountingThread {
-  private worker?: Worker;
-  private port?: MessagePort;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
-  private idle?: NodeJS.Timeout;
+  private readonly thread = new IdleWorker({
+    idleMs: TOKEN_COUNTER_IDLE_MS,
+    start: () => {
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { tokenizer: TOKENIZER, port: port2, flag: this.flag },
+        transferList: [port2],
+        // Its own output only matters when it fails, which the answer reports.
+        stdout: true,
+        stderr: true,
+      });
+      return { worker, port: port1 };
+    },
+    // A thread that dies is replaced on the next count; its error went to the waiting count.
+    stopped: ({ port }) => port.close(),
+  });
 
   get running(): boolean {
-    return this.worker !== undefined;
+    return this.thread.running;
   }
 
   count(texts: readonly string[]): number[] {
     if (texts.length === 0) return [];
-    const port = this.start();
-    clearTimeout(this.idle);
+    const { port } = this.thread.acquire();
     Atomics.store(this.flag, 0, 0);
     port.postMessage(texts);
     const waited = Atomics.wait(this.flag, 0, 0, ANSWER_TIMEOUT_MS);
     const answer = receiveMessageOnPort(port)?.message as
       { counts: number[]; error?: undefined } | { error: string } | undefined;
     if (waited === 'timed-out' || answer === undefined) {
-      this.stop();
+      this.thread.stop();
       throw new Error(`token counter: no answer within ${ANSWER_TIMEOUT_MS} ms`);
     }
-    this.idle = setTimeout(() => this.stop(), TOKEN_COUNTER_IDLE_MS).unref();
+    this.thread.release();
     if (answer.error !== undefined) throw new Error(`token counter: ${answer.error}`);
     return answer.counts;
-  }
-
-  private start(): MessagePort {
-    if (this.port) return this.port;
-    const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { tokenizer: TOKENIZER, port: port2, flag: this.flag },
-      transferList: [port2],
-      // Its own output only matters when it fails, which the answer reports.
-      stdout: true,
-      stderr: true,
-    });
-    worker.unref();
-    // A thread that dies is replaced on the next count; its error went to the waiting count.
-    worker.on('error', () => this.stop(worker));
-    worker.on('exit', () => this.stop(worker));
-    this.worker = worker;
-    this.port = port1;
-    return port1;
-  }
-
-  private stop(which: Worker | undefined = this.worker): void {
-    if (which === undefined || which !== this.worker) return;
-    clearTimeout(this.idle);
-    this.port?.close();
-    this.worker = undefined;
-    this.port = undefined;
-    void which.terminate();
   }
 }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { distance } from 'fastest-levenshtein';
-import { SatelliteConfig } from '../config/satellite-config.js';
+import { type EmbeddingsConfig, SatelliteConfig } from '../config/satellite-config.js';
 import { SecretRedactor } from '../config/secret-redactor.js';
 import type { CatalogEntry } from '../discovery/catalog-entry.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
@@ -9,6 +9,7 @@ import { StatusContributors } from '../status/status-contributors.service.js';
 import { type CallerContext, canUse } from './caller-context.js';
 import { EmbeddingClient } from './search/embedding-client.js';
 import { HybridToolSearch } from './search/hybrid-tool-search.js';
+import { LocalEmbeddingProvider } from './search/local-embedding-provider.js';
 import type { IndexedTool } from './search/indexed-tool.js';
 import { ToolSearchIndex } from './search/tool-search-index.js';
 
@@ -26,15 +27,16 @@ export interface ToolSearchQuery {
 
 /**
  * Keeps the search index in step with the catalog (incrementally, per server) and queries it:
- * lexically, or fused with embedding similarity when an embeddings endpoint is configured
- * (`search.embeddings`, docs/search.md). A failing endpoint costs one warning per outage, and
- * searches stay lexical meanwhile.
+ * lexically, or fused with embedding similarity when an embeddings endpoint or the local model is
+ * configured (`search.embeddings`, docs/search.md). A failing model costs one warning per outage,
+ * and searches stay lexical meanwhile.
  */
 @Injectable()
 export class ToolSearchService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ToolSearchService.name);
   private readonly index = new ToolSearchIndex();
   private readonly hybrid: HybridToolSearch;
+  private readonly provider?: EmbeddingClient | LocalEmbeddingProvider;
   private unsubscribe?: () => void;
 
   constructor(
@@ -45,27 +47,25 @@ export class ToolSearchService implements OnModuleInit, OnModuleDestroy {
     clock: Clock,
   ) {
     const settings = config.search.embeddings;
-    if (settings?.apiKey) redactor.set('search:embeddings-api-key', [settings.apiKey]);
+    if (settings && 'apiKey' in settings && settings.apiKey)
+      redactor.set('search:embeddings-api-key', [settings.apiKey]);
+    this.provider = settings ? embeddingProviderOf(settings) : undefined;
     this.hybrid = new HybridToolSearch({
       index: this.index,
       now: () => clock.now(),
-      ...(settings
-        ? {
-            embeddings: new EmbeddingClient({
-              url: settings.url,
-              model: settings.model,
-              ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-            }),
-            ...(settings.weight !== undefined ? { semanticWeight: settings.weight } : {}),
-          }
-        : {}),
+      ...(this.provider ? { embeddings: this.provider } : {}),
+      ...(settings?.weight !== undefined ? { semanticWeight: settings.weight } : {}),
       onFailure: (err) =>
         this.logger.warn(
-          `embeddings endpoint failed (${(err as Error).message}); tool search is lexical until it answers again`,
+          `embedding model ${this.provider?.model} failed (${(err as Error).message}); tool search is lexical until it answers again`,
         ),
-      onRecovery: () => this.logger.log('embeddings endpoint answers again; tool search is hybrid'),
+      onRecovery: () =>
+        this.logger.log(
+          `embedding model ${this.provider?.model} answers again; tool search is hybrid`,
+        ),
     });
-    if (settings) this.logger.log(`tool search fuses embeddings of model ${settings.model}`);
+    if (this.provider)
+      this.logger.log(`tool search fuses embeddings of model ${this.provider.model}`);
   }
 
   onModuleInit(): void {
@@ -83,6 +83,7 @@ export class ToolSearchService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+    if (this.provider instanceof LocalEmbeddingProvider) this.provider.close();
   }
 
   /** The ranked tools the caller may use: filters first, then ranking, then the limit. */
@@ -141,4 +142,14 @@ function toIndexed(entry: CatalogEntry): IndexedTool {
     description: entry.tool.description ?? '',
     inputSchema: entry.tool.inputSchema,
   };
+}
+
+/** The endpoint client, or the local model (its thread starts only when something is embedded). */
+function embeddingProviderOf(settings: EmbeddingsConfig): EmbeddingClient | LocalEmbeddingProvider {
+  if ('local' in settings) return new LocalEmbeddingProvider({ model: settings.local });
+  return new EmbeddingClient({
+    url: settings.url,
+    model: settings.model,
+    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+  });
 }

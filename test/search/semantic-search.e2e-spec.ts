@@ -121,8 +121,11 @@ describe('discover_mcp_tools with an embeddings endpoint', () => {
   it('falls back to the lexical ranking while the endpoint fails', async () => {
     failing = true;
     try {
-      expect(await discover('quokka')).not.toContain('slack-slack_post_message');
+      // A query not embedded before: its vector would need the endpoint.
+      expect(await discover('a quokka again')).not.toContain('slack-slack_post_message');
       expect(await semanticState()).toBe('failing');
+      // A query embedded before keeps its vector (the query LRU) and still ranks by meaning.
+      expect((await discover('quokka'))[0]).toBe('slack-slack_post_message');
       // Lexical ranking still answers: a tool's exact name ranks it first.
       expect((await discover('slack_list_channels'))[0]).toBe('slack-slack_list_channels');
     } finally {

@@ -1,3 +1,5 @@
+import { EmbeddingError, type EmbeddingProvider } from './embedding-provider.js';
+
 /** Settings of an OpenAI-compatible embeddings endpoint (OpenAI, Azure, Ollama, vLLM, LM Studio, TEI…). */
 export interface EmbeddingClientOptions {
   /** Base URL (`http://127.0.0.1:11434/v1`) or the full `/embeddings` URL. */
@@ -12,20 +14,12 @@ export interface EmbeddingClientOptions {
   readonly fetch?: typeof fetch;
 }
 
-/** The endpoint failed, timed out, or answered something that is not embeddings. */
-export class EmbeddingError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'EmbeddingError';
-  }
-}
-
 interface EmbeddingsResponse {
   data?: Array<{ embedding?: unknown; index?: unknown }>;
 }
 
 /** POST /embeddings `{ model, input: string[] }` → one vector per input, in input order. */
-export class EmbeddingClient {
+export class EmbeddingClient implements EmbeddingProvider {
   private readonly endpoint: string;
   private readonly options: EmbeddingClientOptions;
 

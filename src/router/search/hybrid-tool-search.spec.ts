@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ManualClock } from '../../../test/support/manual-clock.js';
-import { EmbeddingClient, EmbeddingError } from './embedding-client.js';
+import { EmbeddingClient } from './embedding-client.js';
+import { EmbeddingError } from './embedding-provider.js';
 import { HybridToolSearch } from './hybrid-tool-search.js';
 import type { IndexedTool } from './indexed-tool.js';
 import { ToolSearchIndex } from './tool-search-index.js';

@@ -1,4 +1,5 @@
-import type { EmbeddingClient } from './embedding-client.js';
+import { LRUCache } from 'lru-cache';
+import type { EmbeddingProvider } from './embedding-provider.js';
 import type { IndexedTool } from './indexed-tool.js';
 import { cosine, relativeScoreFusion } from './rank-fusion.js';
 import { splitDescription } from './tool-document.js';
@@ -15,23 +16,25 @@ export const DEFAULT_SEMANTIC_WEIGHT = 0.5;
 
 export interface HybridToolSearchOptions {
   readonly index: ToolSearchIndex;
-  /** No client: the lexical ranking alone (the default configuration). */
-  readonly embeddings?: EmbeddingClient;
+  /** No provider: the lexical ranking alone (the default configuration). */
+  readonly embeddings?: EmbeddingProvider;
+  /** Query vectors kept (least recently used dropped), so a repeated query costs no embedding. Default 256; 0 keeps none. */
+  readonly queryCacheSize?: number;
   /** Weights of the two rankings in the fusion. Defaults: lexical 1, semantic 0.5. */
   readonly lexicalWeight?: number;
   readonly semanticWeight?: number;
   /** How deep each ranking goes into the fusion. Default 50. */
   readonly depth?: number;
-  /** After a failure the endpoint is left alone this long; searches are lexical. Default 30 s. */
+  /** After a failure the model is left alone this long; searches are lexical. Default 30 s. */
   readonly retryAfterMs?: number;
   /** Told once when the semantic stage starts failing (not again until it has recovered). */
   readonly onFailure?: (error: unknown) => void;
-  /** Told when the endpoint answers again after a failure. */
+  /** Told when the model answers again after a failure. */
   readonly onRecovery?: () => void;
   readonly now?: () => number;
 }
 
-/** `off`: no endpoint configured; `failing`: answers are lexical until the endpoint is back. */
+/** `off`: no model configured; `failing`: answers are lexical until the model answers again. */
 export type SemanticState = 'off' | 'ready' | 'failing';
 
 interface CachedVector {
@@ -43,13 +46,15 @@ interface CachedVector {
  * The optional semantic stage: lexical ranking (ToolSearchIndex) fused with embedding similarity
  * by relative score fusion (each ranking's scores scaled to 0..1, summed by weight). Tool vectors are computed in the background when the catalog changes
  * (`refresh`) and cached by tool text; a search embeds only the query, and a tool without a vector
- * yet is ranked lexically only. Any failure or timeout answers with the lexical ranking, so search
- * never depends on the endpoint; after a failure the endpoint is left alone for `retryAfterMs`.
+ * yet is ranked lexically only; the vectors of recent queries are kept (an LRU). Any failure or timeout answers with the lexical ranking, so search
+ * never depends on the model; after a failure the model is left alone for `retryAfterMs`.
  */
 export class HybridToolSearch {
   private readonly options: HybridToolSearchOptions;
   private readonly vectors = new Map<string, CachedVector>();
   private readonly now: () => number;
+  /** About 4 KiB a 512-dimension vector: 256 of them cost about 1 MiB. */
+  private readonly queryVectors?: LRUCache<string, number[]>;
   private failing = false;
   private retryAt = 0;
   private refreshing?: Promise<void>;
@@ -58,6 +63,8 @@ export class HybridToolSearch {
   constructor(options: HybridToolSearchOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
+    const size = options.queryCacheSize ?? 256;
+    if (options.embeddings && size > 0) this.queryVectors = new LRUCache({ max: size });
   }
 
   get state(): SemanticState {
@@ -77,15 +84,18 @@ export class HybridToolSearch {
     const depth = Math.max(opts.limit, this.options.depth ?? 50);
     const lexical = index.search({ ...opts, limit: depth });
     const lexicalOnly = { ...lexical, hits: lexical.hits.slice(0, opts.limit) };
-    if (!this.mayCall()) return lexicalOnly;
-    let queryVector: number[];
-    try {
-      [queryVector] = await embeddings.embed([query]);
-    } catch (err) {
-      this.failed(err);
-      return lexicalOnly;
+    let queryVector = this.queryVectors?.get(query);
+    if (!queryVector) {
+      if (!this.mayCall()) return lexicalOnly;
+      try {
+        [queryVector] = await embeddings.embed([query]);
+      } catch (err) {
+        this.failed(err);
+        return lexicalOnly;
+      }
+      this.queryVectors?.set(query, queryVector);
+      this.succeeded();
     }
-    this.succeeded();
     // Filters apply before ranking here too: only visible tools are compared.
     const semantic: Array<{ tool: IndexedTool; similarity: number }> = [];
     for (const tool of index.entries(opts)) {
@@ -170,7 +180,7 @@ export class HybridToolSearch {
     if (!this.failing) return;
     this.failing = false;
     this.options.onRecovery?.();
-    // Tools that changed while the endpoint was down still need their vectors.
+    // Tools that changed while the model was failing still need their vectors.
     void this.refresh();
   }
 }
