@@ -27,6 +27,12 @@
 // BENCH_SATELLITE_MAIN=<path>: another build's main.js instead of dist/main.js.
 // BENCH_COMPARE_MAIN=<path>: a second build measured in the same run, rows "satellite B" (A/B).
 // BENCH_ROUNDS: the systems take turns in this many slices of BENCH_SECONDS (default 4).
+// The satellite runs with the production Node flags (scripts/node-flags.txt; BENCH_SATELLITE_NODE_FLAGS
+// to override) and its sandbox's production limits per stdio server, 0.1 core and 100 MB
+// (BENCH_SATELLITE_LIMIT_CPU, BENCH_SATELLITE_LIMIT_MEMORY_MB to override).
+// Besides the figures it prints the CPU model (calls/s from the CPU the client, the system and its
+// upstream spend per call, or from the upstream's CPU quota) against the measured ratios, and the
+// best ratio to the floor each gateway could reach with its upstream as measured.
 // The machines are shared and noisy: read the ratios, not the absolute figures.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,6 +69,17 @@ const COMPARE_MAIN = process.env.BENCH_COMPARE_MAIN
   ? resolve(process.env.BENCH_COMPARE_MAIN)
   : undefined;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 4));
+/**
+ * The satellite's Node flags: the production ones (scripts/node-flags.txt, what `npm start` and the
+ * container use), unless BENCH_SATELLITE_NODE_FLAGS says otherwise ("" for none).
+ */
+const SATELLITE_FLAGS =
+  process.env.BENCH_SATELLITE_NODE_FLAGS !== undefined
+    ? process.env.BENCH_SATELLITE_NODE_FLAGS.split(/\s+/).filter(Boolean)
+    : readFileSync(join(ROOT, 'scripts', 'node-flags.txt'), 'utf8')
+        .split('\n')
+        .map((l) => l.replace(/#.*/, '').trim())
+        .filter(Boolean);
 /**
  * The CPU cores the satellite's sandbox gives each stdio server (DEPLOYSTACK_LIMIT_CPU, a cgroup
  * quota per 100 ms): the production default 0.1 unless BENCH_SATELLITE_LIMIT_CPU says otherwise.
@@ -355,6 +372,7 @@ async function main() {
   console.log(
     `transport bench: ${new Date().toISOString()}, node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? '?'}, ` +
       `${Math.round(totalmem() / 2 ** 30)} GiB; ${SESSIONS} sessions × ${SECONDS} s per system` +
+      `; satellite flags: ${SATELLITE_FLAGS.join(' ') || 'none'}, stdio servers' limits ${SATELLITE_LIMIT_CPU} core, ${SATELLITE_LIMIT_MEMORY_MB} MB` +
       `${SMOKE ? ' (smoke)' : ''}; upstreams ${UPSTREAMS.join(', ')}; idle sessions ${IDLE_SESSIONS}; load ${LOAD_MINUTES} min`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'transport-bench-'));
@@ -404,7 +422,11 @@ async function main() {
       const { child, port } = track(
         await start(
           label,
-          [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, kind)}`] : []), main],
+          [
+            ...SATELLITE_FLAGS,
+            ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, kind)}`] : []),
+            main,
+          ],
           {
             NODE_ENV: 'production',
             HOST: '127.0.0.1',
