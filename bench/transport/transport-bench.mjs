@@ -215,8 +215,8 @@ function fmt(n, digits = 1) {
   return n.toFixed(digits);
 }
 
-/** CPU time (ms) of every live descendant of `pid`: the upstream a gateway spawned (sandbox included). */
-function descendantsCpuMs(pid) {
+/** The live descendants of `pid` (the upstream a gateway spawned, sandbox included). */
+function descendants(pid) {
   const parent = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -227,19 +227,58 @@ function descendantsCpuMs(pid) {
       // gone meanwhile
     }
   }
-  let total = 0;
+  const out = [];
   for (const [child] of parent) {
     let p = parent.get(child);
     while (p !== undefined && p !== pid && p > 1) p = parent.get(p);
-    if (p === pid) {
-      try {
-        total += cpuMs(child);
-      } catch {
-        // gone meanwhile
-      }
+    if (p === pid) out.push(child);
+  }
+  return out;
+}
+
+/** CPU time (ms) of every live descendant of `pid`. */
+function descendantsCpuMs(pid) {
+  let total = 0;
+  for (const child of descendants(pid)) {
+    try {
+      total += cpuMs(child);
+    } catch {
+      // gone meanwhile
     }
   }
   return total;
+}
+
+/**
+ * The CFS bandwidth counters of the CPU cgroups the descendants of `pid` run in (cgroup v1 `cpu`
+ * or v2): scheduling periods and those in which the group ran out of its quota and waited.
+ */
+function descendantsThrottling(pid) {
+  const files = new Set();
+  for (const child of descendants(pid)) {
+    try {
+      for (const line of readFileSync(`/proc/${child}/cgroup`, 'latin1').split('\n')) {
+        const [, controllers, path] = line.split(':');
+        if (path === undefined || path === '/') continue;
+        if (controllers.split(',').includes('cpu')) files.add(`/sys/fs/cgroup/cpu${path}/cpu.stat`);
+        else if (controllers === '') files.add(`/sys/fs/cgroup${path}/cpu.stat`);
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let periods = 0;
+  let throttled = 0;
+  for (const file of files) {
+    try {
+      const stat = readFileSync(file, 'latin1');
+      periods += Number(/^nr_periods (\d+)/m.exec(stat)?.[1] ?? 0);
+      throttled += Number(/^nr_throttled (\d+)/m.exec(stat)?.[1] ?? 0);
+    } catch {
+      // no such controller here
+    }
+  }
+  return { periods, throttled };
 }
 
 function stopChildren(list) {
@@ -289,8 +328,12 @@ function printTable(title, rows, cap = () => undefined) {
     const capped = cap(r) === undefined ? undefined : cap(r) / base.cps;
     const predicted = Math.min(cpuBound, capped ?? Infinity);
     const measured = r.cps / base.cps;
+    const throttled =
+      r.periods > 0
+        ? `; upstream throttled in ${r.throttled} of ${r.periods} CPU periods (${fmt((100 * r.throttled) / r.periods, 0)} %)`
+        : '';
     console.log(
-      `  ${r.label.padEnd(36)} predicted ${fmt(predicted, 2)} × floor (CPU-bound ${fmt(cpuBound, 2)}${capped === undefined ? '' : `, upstream cap ${fmt(capped, 2)}: ${fmt(cap(r), 0)} calls/s`}), measured ${fmt(measured, 2)} × (measured/predicted ${fmt(measured / predicted, 2)})`,
+      `  ${r.label.padEnd(36)} predicted ${fmt(predicted, 2)} × floor (CPU-bound ${fmt(cpuBound, 2)}${capped === undefined ? '' : `, upstream cap ${fmt(capped, 2)}: ${fmt(cap(r), 0)} calls/s`}), measured ${fmt(measured, 2)} × (measured/predicted ${fmt(measured / predicted, 2)})${throttled}`,
     );
   }
   // The issue's targets, as ratios of calls/s in this run (1 / floor/calls/s).
@@ -336,12 +379,23 @@ async function measureSystems(systems) {
   for (const s of systems) {
     const clients = await openClients(s.url);
     await measure(clients, s.call, WARMUP_S);
-    measured.push({ ...s, clients, latencies: [], elapsed: 0, cpu: 0, upCpu: 0, clientCpu: 0 });
+    measured.push({
+      ...s,
+      clients,
+      latencies: [],
+      elapsed: 0,
+      cpu: 0,
+      upCpu: 0,
+      clientCpu: 0,
+      periods: 0,
+      throttled: 0,
+    });
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const m of measured) {
       const cpu0 = cpuMs(m.pid);
       const up0 = m.upstream ? m.upstream() : 0;
+      const thr0 = m.throttling?.();
       // The bench's own CPU (the SDK clients) over the slice: the client's share of each call.
       const client0 = process.cpuUsage();
       m.elapsed += await measure(m.clients, m.call, SECONDS / ROUNDS, m.latencies);
@@ -349,22 +403,31 @@ async function measureSystems(systems) {
       m.clientCpu += (client.user + client.system) / 1000;
       m.cpu += cpuMs(m.pid) - cpu0;
       if (m.upstream) m.upCpu += m.upstream() - up0;
+      if (thr0) {
+        const thr1 = m.throttling();
+        m.periods += thr1.periods - thr0.periods;
+        m.throttled += thr1.throttled - thr0.throttled;
+      }
     }
   }
   await Promise.all(measured.map((m) => closeClients(m.clients)));
-  return measured.map(({ label, latencies, elapsed, cpu, upCpu, clientCpu, upstream }) => {
-    const sorted = latencies.sort((a, b) => a - b);
-    return {
-      label,
-      calls: sorted.length,
-      cps: sorted.length / elapsed,
-      p50: pct(sorted, 50),
-      p99: pct(sorted, 99),
-      cpuUs: (cpu * 1000) / sorted.length,
-      upUs: upstream ? (upCpu * 1000) / sorted.length : undefined,
-      clientUs: (clientCpu * 1000) / sorted.length,
-    };
-  });
+  return measured.map(
+    ({ label, latencies, elapsed, cpu, upCpu, clientCpu, upstream, periods, throttled }) => {
+      const sorted = latencies.sort((a, b) => a - b);
+      return {
+        label,
+        calls: sorted.length,
+        cps: sorted.length / elapsed,
+        p50: pct(sorted, 50),
+        p99: pct(sorted, 99),
+        cpuUs: (cpu * 1000) / sorted.length,
+        upUs: upstream ? (upCpu * 1000) / sorted.length : undefined,
+        clientUs: (clientCpu * 1000) / sorted.length,
+        periods,
+        throttled,
+      };
+    },
+  );
 }
 
 async function main() {
@@ -521,6 +584,7 @@ async function main() {
         call: execute,
         pid: satellite.child.pid,
         upstream: spawned(satellite.child.pid),
+        throttling: upstream ? undefined : () => descendantsThrottling(satellite.child.pid),
       },
       {
         label: 'satellite /i/everything/mcp: echo',
@@ -528,6 +592,7 @@ async function main() {
         call: echo,
         pid: satellite.child.pid,
         upstream: spawned(satellite.child.pid),
+        throttling: upstream ? undefined : () => descendantsThrottling(satellite.child.pid),
       },
       ...(other
         ? [
@@ -537,6 +602,7 @@ async function main() {
               call: execute,
               pid: other.child.pid,
               upstream: spawned(other.child.pid),
+              throttling: upstream ? undefined : () => descendantsThrottling(other.child.pid),
             },
             {
               label: 'satellite B /i/everything/mcp: echo',
@@ -544,6 +610,7 @@ async function main() {
               call: echo,
               pid: other.child.pid,
               upstream: spawned(other.child.pid),
+              throttling: upstream ? undefined : () => descendantsThrottling(other.child.pid),
             },
           ]
         : []),
