@@ -15,7 +15,9 @@
 //   satellite /mcp        dist/main.js, execute_mcp_tool (PORT=0, production defaults)
 //   satellite /i/…/mcp    dist/main.js, the direct endpoint, tools/call echo
 // Prints calls/s, p50, p99, the ratios to the floor, and the CPU time the system's own process
-// (and the upstream) spent per call, the figure a busy neighbour moves least; then the RSS of the floor, the naive
+// (and the upstream, and the bench's own client) spent per call, the figure a busy neighbour moves
+// least; the bound a CPU-bound run on the machine's cores allows each gateway (see `reachable`) and
+// how well that model predicts the measured ratios; then the RSS of the floor, the naive
 // gateway and the satellite (first upstream kind only): idle (fresh), with 1,000 idle sessions (initialize + initialized, no
 // GET stream; opened before the calls and kept open), and after BENCH_LOAD_MINUTES (default 5) of
 // load (BENCH_SESSIONS sessions; the satellite's through /mcp).
@@ -25,6 +27,12 @@
 // BENCH_SATELLITE_MAIN=<path>: another build's main.js instead of dist/main.js.
 // BENCH_COMPARE_MAIN=<path>: a second build measured in the same run, rows "satellite B" (A/B).
 // BENCH_ROUNDS: the systems take turns in this many slices of BENCH_SECONDS (default 4).
+// The satellite runs with the production Node flags (scripts/node-flags.txt; BENCH_SATELLITE_NODE_FLAGS
+// to override) and its sandbox's production limits per stdio server, 0.1 core and 100 MB
+// (BENCH_SATELLITE_LIMIT_CPU, BENCH_SATELLITE_LIMIT_MEMORY_MB to override).
+// Besides the figures it prints the CPU model (calls/s from the CPU the client, the system and its
+// upstream spend per call, or from the upstream's CPU quota) against the measured ratios, and the
+// best ratio to the floor each gateway could reach with its upstream as measured.
 // The machines are shared and noisy: read the ratios, not the absolute figures.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +69,37 @@ const COMPARE_MAIN = process.env.BENCH_COMPARE_MAIN
   ? resolve(process.env.BENCH_COMPARE_MAIN)
   : undefined;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 4));
+/**
+ * The satellite's Node flags: the production ones (scripts/node-flags.txt, what `npm start` and the
+ * container use), unless BENCH_SATELLITE_NODE_FLAGS says otherwise ("" for none).
+ */
+const SATELLITE_FLAGS =
+  process.env.BENCH_SATELLITE_NODE_FLAGS !== undefined
+    ? process.env.BENCH_SATELLITE_NODE_FLAGS.split(/\s+/).filter(Boolean)
+    : readFileSync(join(ROOT, 'scripts', 'node-flags.txt'), 'utf8')
+        .split('\n')
+        .map((l) => l.replace(/#.*/, '').trim())
+        .filter(Boolean);
+/**
+ * The CPU cores the satellite's sandbox gives each stdio server (DEPLOYSTACK_LIMIT_CPU, a cgroup
+ * quota per 100 ms): the production default 0.1 unless BENCH_SATELLITE_LIMIT_CPU says otherwise.
+ * The naive gateway's upstream has no such cap.
+ */
+const SATELLITE_LIMIT_CPU = Number(process.env.BENCH_SATELLITE_LIMIT_CPU ?? 0.1);
+if (!(SATELLITE_LIMIT_CPU >= 0.01)) {
+  console.error(`BENCH_SATELLITE_LIMIT_CPU must be a number of cores >= 0.01`);
+  process.exit(2);
+}
+/**
+ * The memory (MB) the sandbox gives each stdio server (DEPLOYSTACK_LIMIT_MEMORY_MB): the
+ * production default 100 unless BENCH_SATELLITE_LIMIT_MEMORY_MB says otherwise (an upstream given
+ * more CPU than the default allocates faster and may need more).
+ */
+const SATELLITE_LIMIT_MEMORY_MB = Number(process.env.BENCH_SATELLITE_LIMIT_MEMORY_MB ?? 100);
+if (!(SATELLITE_LIMIT_MEMORY_MB >= 8)) {
+  console.error(`BENCH_SATELLITE_LIMIT_MEMORY_MB must be a number of MB >= 8`);
+  process.exit(2);
+}
 /** Which upstream tables, in order (the first also gets the memory figures): stdio, http or both. */
 const UPSTREAMS = { stdio: ['stdio'], http: ['http'], both: ['stdio', 'http'] }[
   process.env.BENCH_UPSTREAM ?? 'both'
@@ -176,8 +215,8 @@ function fmt(n, digits = 1) {
   return n.toFixed(digits);
 }
 
-/** CPU time (ms) of every live descendant of `pid`: the upstream a gateway spawned (sandbox included). */
-function descendantsCpuMs(pid) {
+/** The live descendants of `pid` (the upstream a gateway spawned, sandbox included). */
+function descendants(pid) {
   const parent = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -188,19 +227,58 @@ function descendantsCpuMs(pid) {
       // gone meanwhile
     }
   }
-  let total = 0;
+  const out = [];
   for (const [child] of parent) {
     let p = parent.get(child);
     while (p !== undefined && p !== pid && p > 1) p = parent.get(p);
-    if (p === pid) {
-      try {
-        total += cpuMs(child);
-      } catch {
-        // gone meanwhile
-      }
+    if (p === pid) out.push(child);
+  }
+  return out;
+}
+
+/** CPU time (ms) of every live descendant of `pid`. */
+function descendantsCpuMs(pid) {
+  let total = 0;
+  for (const child of descendants(pid)) {
+    try {
+      total += cpuMs(child);
+    } catch {
+      // gone meanwhile
     }
   }
   return total;
+}
+
+/**
+ * The CFS bandwidth counters of the CPU cgroups the descendants of `pid` run in (cgroup v1 `cpu`
+ * or v2): scheduling periods and those in which the group ran out of its quota and waited.
+ */
+function descendantsThrottling(pid) {
+  const files = new Set();
+  for (const child of descendants(pid)) {
+    try {
+      for (const line of readFileSync(`/proc/${child}/cgroup`, 'latin1').split('\n')) {
+        const [, controllers, path] = line.split(':');
+        if (path === undefined || path === '/') continue;
+        if (controllers.split(',').includes('cpu')) files.add(`/sys/fs/cgroup/cpu${path}/cpu.stat`);
+        else if (controllers === '') files.add(`/sys/fs/cgroup${path}/cpu.stat`);
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let periods = 0;
+  let throttled = 0;
+  for (const file of files) {
+    try {
+      const stat = readFileSync(file, 'latin1');
+      periods += Number(/^nr_periods (\d+)/m.exec(stat)?.[1] ?? 0);
+      throttled += Number(/^nr_throttled (\d+)/m.exec(stat)?.[1] ?? 0);
+    } catch {
+      // no such controller here
+    }
+  }
+  return { periods, throttled };
 }
 
 function stopChildren(list) {
@@ -220,16 +298,42 @@ function stopChildren(list) {
   );
 }
 
-function printTable(title, rows) {
+/**
+ * `cap`: the calls/s a row's upstream can serve at most under its cgroup CPU quota (cores / the
+ * upstream's CPU per call), for the rows whose upstream runs under one (the satellite's sandbox).
+ */
+function printTable(title, rows, cap = () => undefined) {
   const base = rows[0];
   console.log('');
   console.log(title);
   console.log(
-    `${'system'.padEnd(36)} ${'calls'.padStart(7)} ${'calls/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'floor/calls/s'.padStart(14)} ${'p50/floor'.padStart(10)} ${'p99/floor'.padStart(10)} ${'CPU µs/call'.padStart(12)} ${'upstream µs'.padStart(12)}`,
+    `${'system'.padEnd(36)} ${'calls'.padStart(7)} ${'calls/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'floor/calls/s'.padStart(14)} ${'p50/floor'.padStart(10)} ${'p99/floor'.padStart(10)} ${'CPU µs/call'.padStart(12)} ${'upstream µs'.padStart(12)} ${'client µs'.padStart(10)}`,
   );
   for (const r of rows) {
     console.log(
-      `${r.label.padEnd(36)} ${String(r.calls).padStart(7)} ${fmt(r.cps, 0).padStart(8)} ${fmt(r.p50, 2).padStart(7)} ${fmt(r.p99, 2).padStart(7)} ${`${fmt(base.cps / r.cps, 2)}×`.padStart(14)} ${`${fmt(r.p50 / base.p50, 2)}×`.padStart(10)} ${`${fmt(r.p99 / base.p99, 2)}×`.padStart(10)} ${fmt(r.cpuUs, 0).padStart(12)} ${(r.upUs === undefined ? '-' : fmt(r.upUs, 0)).padStart(12)}`,
+      `${r.label.padEnd(36)} ${String(r.calls).padStart(7)} ${fmt(r.cps, 0).padStart(8)} ${fmt(r.p50, 2).padStart(7)} ${fmt(r.p99, 2).padStart(7)} ${`${fmt(base.cps / r.cps, 2)}×`.padStart(14)} ${`${fmt(r.p50 / base.p50, 2)}×`.padStart(10)} ${`${fmt(r.p99 / base.p99, 2)}×`.padStart(10)} ${fmt(r.cpuUs, 0).padStart(12)} ${(r.upUs === undefined ? '-' : fmt(r.upUs, 0)).padStart(12)} ${fmt(r.clientUs, 0).padStart(10)}`,
+    );
+  }
+  // The CPU model: when the client, the system and its upstream share the cores and the run is
+  // CPU-bound, calls/s is inversely proportional to the CPU all three spend per call, so a row's
+  // ratio to the floor is predicted by (client + floor) of the floor's row over (client + system
+  // + upstream) of its own; an upstream under a cgroup CPU quota serves at most cores / its CPU
+  // per call, whichever is lower. Printed beside the measured ratio: the model is checked, not assumed.
+  const total = (r) => r.clientUs + r.cpuUs + (r.upUs ?? 0);
+  console.log(
+    `CPU model (calls/s ratio to the floor, predicted = floor row's client + CPU over the row's client + CPU + upstream, or the upstream's cgroup cap if lower):`,
+  );
+  for (const r of rows.slice(1)) {
+    const cpuBound = total(base) / total(r);
+    const capped = cap(r) === undefined ? undefined : cap(r) / base.cps;
+    const predicted = Math.min(cpuBound, capped ?? Infinity);
+    const measured = r.cps / base.cps;
+    const throttled =
+      r.periods > 0
+        ? `; upstream throttled in ${r.throttled} of ${r.periods} CPU periods (${fmt((100 * r.throttled) / r.periods, 0)} %)`
+        : '';
+    console.log(
+      `  ${r.label.padEnd(36)} predicted ${fmt(predicted, 2)} × floor (CPU-bound ${fmt(cpuBound, 2)}${capped === undefined ? '' : `, upstream cap ${fmt(capped, 2)}: ${fmt(cap(r), 0)} calls/s`}), measured ${fmt(measured, 2)} × (measured/predicted ${fmt(measured / predicted, 2)})${throttled}`,
     );
   }
   // The issue's targets, as ratios of calls/s in this run (1 / floor/calls/s).
@@ -243,7 +347,30 @@ function printTable(title, rows) {
       `targets, ${who}: /mcp ${fmt(mcp.cps / base.cps, 2)} × floor (≥ 0.85), ${fmt(mcp.cps / naive.cps, 2)} × naive (≥ 1.3); ` +
         `direct ${fmt(direct.cps / base.cps, 2)} × floor (≥ 0.9); p99 /mcp ${fmt(mcp.p99 / base.p99, 2)} × floor's, direct ${fmt(direct.p99 / base.p99, 2)} × (≤ 2)`,
     );
+    const bound = (r) => {
+      const cpuBound = reachable(base, r);
+      const capped = cap(r) === undefined ? undefined : cap(r) / base.cps;
+      return `${fmt(Math.min(cpuBound, capped ?? Infinity), 2)} × floor${capped === undefined ? '' : ` (CPU-bound ${fmt(cpuBound, 2)}, the upstream's cgroup cap ${fmt(capped, 2)})`}`;
+    };
+    console.log(
+      `  best reachable with this upstream: /mcp ${bound(mcp)}, direct ${bound(direct)} ` +
+        `(if the satellite's own process cost what the floor's does per call)`,
+    );
   }
+  if (naive)
+    console.log(
+      `  naive gateway: ${fmt(naive.cps / base.cps, 2)} × floor measured, best reachable with its upstream ${fmt(reachable(base, naive), 2)} × floor`,
+    );
+}
+
+/**
+ * The calls/s ratio to the floor a gateway row could reach in a CPU-bound run if its own process
+ * cost only what the floor's does per call, its upstream and the client as measured:
+ * (client + floor) / (client + floor + upstream), the client's CPU per call of the row's own calls.
+ */
+function reachable(floor, r) {
+  const client = r.clientUs;
+  return (client + floor.cpuUs) / (client + floor.cpuUs + (r.upUs ?? 0));
 }
 
 /** Measures every system in ROUNDS turns; CPU per call of the system and of its upstream. */
@@ -252,30 +379,55 @@ async function measureSystems(systems) {
   for (const s of systems) {
     const clients = await openClients(s.url);
     await measure(clients, s.call, WARMUP_S);
-    measured.push({ ...s, clients, latencies: [], elapsed: 0, cpu: 0, upCpu: 0 });
+    measured.push({
+      ...s,
+      clients,
+      latencies: [],
+      elapsed: 0,
+      cpu: 0,
+      upCpu: 0,
+      clientCpu: 0,
+      periods: 0,
+      throttled: 0,
+    });
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const m of measured) {
       const cpu0 = cpuMs(m.pid);
       const up0 = m.upstream ? m.upstream() : 0;
+      const thr0 = m.throttling?.();
+      // The bench's own CPU (the SDK clients) over the slice: the client's share of each call.
+      const client0 = process.cpuUsage();
       m.elapsed += await measure(m.clients, m.call, SECONDS / ROUNDS, m.latencies);
+      const client = process.cpuUsage(client0);
+      m.clientCpu += (client.user + client.system) / 1000;
       m.cpu += cpuMs(m.pid) - cpu0;
       if (m.upstream) m.upCpu += m.upstream() - up0;
+      if (thr0) {
+        const thr1 = m.throttling();
+        m.periods += thr1.periods - thr0.periods;
+        m.throttled += thr1.throttled - thr0.throttled;
+      }
     }
   }
   await Promise.all(measured.map((m) => closeClients(m.clients)));
-  return measured.map(({ label, latencies, elapsed, cpu, upCpu, upstream }) => {
-    const sorted = latencies.sort((a, b) => a - b);
-    return {
-      label,
-      calls: sorted.length,
-      cps: sorted.length / elapsed,
-      p50: pct(sorted, 50),
-      p99: pct(sorted, 99),
-      cpuUs: (cpu * 1000) / sorted.length,
-      upUs: upstream ? (upCpu * 1000) / sorted.length : undefined,
-    };
-  });
+  return measured.map(
+    ({ label, latencies, elapsed, cpu, upCpu, clientCpu, upstream, periods, throttled }) => {
+      const sorted = latencies.sort((a, b) => a - b);
+      return {
+        label,
+        calls: sorted.length,
+        cps: sorted.length / elapsed,
+        p50: pct(sorted, 50),
+        p99: pct(sorted, 99),
+        cpuUs: (cpu * 1000) / sorted.length,
+        upUs: upstream ? (upCpu * 1000) / sorted.length : undefined,
+        clientUs: (clientCpu * 1000) / sorted.length,
+        periods,
+        throttled,
+      };
+    },
+  );
 }
 
 async function main() {
@@ -283,6 +435,7 @@ async function main() {
   console.log(
     `transport bench: ${new Date().toISOString()}, node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? '?'}, ` +
       `${Math.round(totalmem() / 2 ** 30)} GiB; ${SESSIONS} sessions × ${SECONDS} s per system` +
+      `; satellite flags: ${SATELLITE_FLAGS.join(' ') || 'none'}, stdio servers' limits ${SATELLITE_LIMIT_CPU} core, ${SATELLITE_LIMIT_MEMORY_MB} MB` +
       `${SMOKE ? ' (smoke)' : ''}; upstreams ${UPSTREAMS.join(', ')}; idle sessions ${IDLE_SESSIONS}; load ${LOAD_MINUTES} min`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'transport-bench-'));
@@ -332,7 +485,11 @@ async function main() {
       const { child, port } = track(
         await start(
           label,
-          [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, kind)}`] : []), main],
+          [
+            ...SATELLITE_FLAGS,
+            ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, kind)}`] : []),
+            main,
+          ],
           {
             NODE_ENV: 'production',
             HOST: '127.0.0.1',
@@ -343,6 +500,8 @@ async function main() {
             // to none where no sandbox works on the machine.
             DEPLOYSTACK_ALLOW_UNSANDBOXED: 'true',
             DEPLOYSTACK_MAX_SESSIONS: String(IDLE_SESSIONS + 4 * SESSIONS + 100),
+            DEPLOYSTACK_LIMIT_CPU: String(SATELLITE_LIMIT_CPU),
+            DEPLOYSTACK_LIMIT_MEMORY_MB: String(SATELLITE_LIMIT_MEMORY_MB),
             ...(process.env.BENCH_SATELLITE_LOG_LEVEL
               ? { LOG_LEVEL: process.env.BENCH_SATELLITE_LOG_LEVEL }
               : {}),
@@ -352,6 +511,8 @@ async function main() {
       );
       const base = `http://127.0.0.1:${port}`;
       for (;;) {
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`${label} exited before it was ready:\n${child.bootLog}`);
         const ready = await fetch(`${base}/health/ready`).catch(() => undefined);
         if (ready?.ok) break;
         await sleep(50);
@@ -423,6 +584,7 @@ async function main() {
         call: execute,
         pid: satellite.child.pid,
         upstream: spawned(satellite.child.pid),
+        throttling: upstream ? undefined : () => descendantsThrottling(satellite.child.pid),
       },
       {
         label: 'satellite /i/everything/mcp: echo',
@@ -430,6 +592,7 @@ async function main() {
         call: echo,
         pid: satellite.child.pid,
         upstream: spawned(satellite.child.pid),
+        throttling: upstream ? undefined : () => descendantsThrottling(satellite.child.pid),
       },
       ...(other
         ? [
@@ -439,6 +602,7 @@ async function main() {
               call: execute,
               pid: other.child.pid,
               upstream: spawned(other.child.pid),
+              throttling: upstream ? undefined : () => descendantsThrottling(other.child.pid),
             },
             {
               label: 'satellite B /i/everything/mcp: echo',
@@ -446,6 +610,7 @@ async function main() {
               call: echo,
               pid: other.child.pid,
               upstream: spawned(other.child.pid),
+              throttling: upstream ? undefined : () => descendantsThrottling(other.child.pid),
             },
           ]
         : []),
@@ -455,11 +620,20 @@ async function main() {
     // system's own process (and the upstream) used per call is the figure least moved by them.
     const rows = await measureSystems(systems);
     sandbox = /sandbox driver (\w+)/.exec(satellite.child.bootLog)?.[1];
+    // The sandbox's cgroup CPU quota on the satellite's stdio upstream, when it enforces one.
+    const cpuCapped =
+      kind === 'stdio' &&
+      /sandbox driver \w+; enforced: [^"]*\bcpu\b/.test(satellite.child.bootLog);
+    const cap = (r) =>
+      cpuCapped && r.label.startsWith('satellite') && r.upUs > 0
+        ? (SATELLITE_LIMIT_CPU * 1e6) / r.upUs
+        : undefined;
     printTable(
       kind === 'stdio'
-        ? `upstream: server-everything over stdio, one per gateway (the issue's setup; the satellite's sandbox: ${sandbox ?? 'not logged'}; "upstream µs": the gateway's child processes)`
+        ? `upstream: server-everything over stdio, one per gateway (the issue's setup; the satellite's sandbox: ${sandbox ?? 'not logged'}, ${cpuCapped ? `CPU quota ${SATELLITE_LIMIT_CPU} core per server` : 'no CPU quota'}; "upstream µs": the gateway's child processes)`
         : 'upstream: server-everything over Streamable HTTP, one process shared by the gateways',
       rows,
+      cap,
     );
 
     if (first) {

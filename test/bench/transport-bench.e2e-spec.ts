@@ -29,5 +29,22 @@ describe('bench:transport (smoke)', () => {
         line: expect.stringMatching(/\d+\.\d/),
       });
     }
+    // Per table: the CPU model checked against each gateway row, and the bound the satellite could
+    // reach with its upstream, both figures.
+    for (const row of ROWS.slice(1).filter((r) => !r.startsWith('upstream alone'))) {
+      const model = lines.filter((l) => l.startsWith(`  ${row}`));
+      expect({ row, model }).toEqual({
+        row,
+        model: [
+          expect.stringMatching(/predicted \d+\.\d+ × floor.*measured \d+\.\d+ ×/),
+          expect.stringMatching(/predicted \d+\.\d+ × floor.*measured \d+\.\d+ ×/),
+        ],
+      });
+    }
+    const bounds = lines.filter((l) => l.includes('best reachable with this upstream'));
+    expect(bounds).toEqual([
+      expect.stringMatching(/\/mcp \d+\.\d+ × floor.*direct \d+\.\d+ × floor/),
+      expect.stringMatching(/\/mcp \d+\.\d+ × floor.*direct \d+\.\d+ × floor/),
+    ]);
   }, 300_000);
 });
