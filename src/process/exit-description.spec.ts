@@ -2,7 +2,26 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { closedFolder, sandboxHint } from './exit-description.js';
+import { closedFolder, describeExit, sandboxHint } from './exit-description.js';
+
+describe('describeExit', () => {
+  it('says which limit a SIGXCPU is, and keeps a plain exit plain', () => {
+    expect(
+      describeExit({
+        code: null,
+        signal: 'SIGXCPU',
+        uptimeMs: 1,
+        requested: false,
+        stderrTail: [],
+      }),
+    ).toBe(
+      'the server used up its CPU time limit (DEPLOYSTACK_LIMIT_CPU_SECONDS) (killed by SIGXCPU)',
+    );
+    expect(
+      describeExit({ code: 1, signal: null, uptimeMs: 1, requested: false, stderrTail: [] }),
+    ).toBe('the process exited (exit code 1)');
+  });
+});
 
 describe('sandboxHint', () => {
   it('names the network setting for an address the policy refuses, not for a public one', () => {

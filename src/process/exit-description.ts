@@ -8,7 +8,13 @@ import { BLOCKED_V4 } from './sandbox/network-rules.js';
 /** "exit code 1", "killed by SIGKILL", or the known cause (OOM kill, stdout cap, spawn error). */
 export function describeExit(exit: ExitInfo): string {
   const status = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
-  const cause = exit.cause ? `${exit.cause.detail} (${status})` : `the process exited (${status})`;
+  const detail =
+    exit.cause?.detail ??
+    // The soft RLIMIT_CPU the sandbox sets (docs/process.md, "Limits"): the kernel's SIGXCPU.
+    (exit.signal === 'SIGXCPU'
+      ? 'the server used up its CPU time limit (DEPLOYSTACK_LIMIT_CPU_SECONDS)'
+      : undefined);
+  const cause = detail ? `${detail} (${status})` : `the process exited (${status})`;
   return withStderr(cause, exit.stderrTail);
 }
 
