@@ -1,11 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  countJsonTokens,
-  countJsonTokensOfEach,
-  countTokens,
-  TOKEN_COUNTER_IDLE_MS,
-  tokenCounterRunning,
-} from './token-counter.js';
+import { countJsonTokens, countJsonTokensOfEach, countTokens } from './token-counter.js';
 
 describe('countTokens', () => {
   it('counts o200k_base tokens', () => {
@@ -27,14 +21,16 @@ describe('countTokens', () => {
     expect(countJsonTokensOfEach([])).toEqual([]);
   });
 
-  it('keeps no counting thread once idle, and starts a new one for the next count', async () => {
-    expect(countTokens('hello world')).toBe(2);
-    expect(tokenCounterRunning()).toBe(true);
-    const deadline = Date.now() + TOKEN_COUNTER_IDLE_MS + 30_000;
-    while (tokenCounterRunning() && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
-    expect(tokenCounterRunning()).toBe(false);
-    expect(countTokens('hello world')).toBe(2);
-    expect(tokenCounterRunning()).toBe(true);
-  }, 60_000);
+  it('counts a listing larger than a pipe buffer in one counting process', () => {
+    const tools = Array.from({ length: 2000 }, (_, i) => ({
+      name: `tool_${i}`,
+      description: `Tool number ${i}: ${'does a thing with a value. '.repeat(i % 7)}`,
+      inputSchema: { type: 'object', properties: { [`arg${i}`]: { type: 'string' } } },
+    }));
+    const counts = countJsonTokensOfEach(tools);
+    expect(counts).toHaveLength(2000);
+    // Spot checks against single counts: each answer belongs to its own text, in order.
+    for (const i of [0, 1, 6, 999, 1999]) expect(counts[i]).toBe(countJsonTokens(tools[i]));
+    expect(new Set(counts).size).toBeGreaterThan(1);
+  }, 120_000);
 });

@@ -1,121 +1,62 @@
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import {
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  Worker,
-} from 'node:worker_threads';
 
 /**
  * The o200k_base tokenizer (gpt-tokenizer's CommonJS build), resolved here but loaded only inside
- * the counting thread below.
+ * the counting process below.
  */
 const TOKENIZER = createRequire(import.meta.url).resolve('gpt-tokenizer/encoding/o200k_base');
-/** The counting thread ends after this long without work; the next count starts a new one. */
-export const TOKEN_COUNTER_IDLE_MS = 2000;
-/** A count that takes longer than this (a thread that cannot start) is an error. */
+/** A count that takes longer than this (a process that cannot start) is an error. */
 const ANSWER_TIMEOUT_MS = 120_000;
+/** The counts of the largest listing fit in this (one number and a comma per text). */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /**
- * The counting thread. Special-token markers (`<|endoftext|>`) inside a tool description are
+ * The counting process: reads `{ tokenizer, texts }` as JSON on stdin, writes the counts as a JSON
+ * array on stdout, exits. Special-token markers (`<|endoftext|>`) inside a tool description are
  * plain text here: the tokenizer would otherwise throw on them, and an upstream controls its
  * descriptions.
  */
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { port, flag } = workerData;
+const COUNTER_SOURCE = `
+const { tokenizer, texts } = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+const { countTokens } = require(tokenizer);
 const plain = { allowedSpecial: new Set(), disallowedSpecial: new Set() };
-let countTokens;
-let loadError;
-try {
-  ({ countTokens } = require(workerData.tokenizer));
-} catch (err) {
-  loadError = 'loading the tokenizer: ' + String((err && err.message) || err);
-}
-port.on('message', (texts) => {
-  let answer;
-  try {
-    answer = loadError ? { error: loadError } : { counts: texts.map((t) => countTokens(t, plain)) };
-  } catch (err) {
-    answer = { error: String((err && err.message) || err) };
-  }
-  port.postMessage(answer);
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
-});
+process.stdout.write(JSON.stringify(texts.map((t) => countTokens(t, plain))));
 `;
 
 /**
- * Counts tokens in a worker thread that lives only while there is counting to do. The o200k_base
- * ranks take about 20 MB of heap (a 4 MB source string, 200,000 rank strings and their map) and
- * counts are needed only when a server's tools are listed, so the satellite does not keep them
- * between listings (docs/benchmarks.md "Memory"). The calls stay synchronous: the caller waits
- * (`Atomics.wait`) for the thread's answer, one round trip per batch of texts; a cold start (a new
- * thread loading the ranks) takes a few hundred milliseconds, as loading them in-process did.
+ * Counts tokens in a child process that lives for one batch of texts. The o200k_base ranks take
+ * about 20 MB of heap (a 4 MB source string, 200,000 rank strings and their map) and counts are
+ * needed only when a server's tools are listed, so the satellite never loads them itself. A
+ * worker thread did the same job before, but the memory its isolate had used stayed in the
+ * process after it ended (about 40 MB of idle RSS, docs/benchmarks.md "Memory"); a process hands
+ * all of it back when it exits. The call stays synchronous, one process per batch; a count costs
+ * a Node start and loading the ranks (the cold start the thread had), during which the caller
+ * waits.
  */
-class CountingThread {
-  private worker?: Worker;
-  private port?: MessagePort;
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
-  private idle?: NodeJS.Timeout;
-
-  get running(): boolean {
-    return this.worker !== undefined;
+function countInChild(texts: readonly string[]): number[] {
+  if (texts.length === 0) return [];
+  const run = spawnSync(process.execPath, ['-e', COUNTER_SOURCE], {
+    input: JSON.stringify({ tokenizer: TOKENIZER, texts }),
+    encoding: 'utf8',
+    timeout: ANSWER_TIMEOUT_MS,
+    maxBuffer: MAX_ANSWER_BYTES,
+    // Nothing of the satellite's environment (NODE_OPTIONS, secrets) is needed to count.
+    env: {},
+    stdio: ['pipe', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  if (run.error) throw new Error(`token counter: ${run.error.message}`);
+  if (run.status !== 0) {
+    const why = run.stderr.trim().split('\n').slice(-3).join(' ').slice(0, 500);
+    throw new Error(
+      `token counter: the counting process ${run.signal ? `was killed (${run.signal})` : `exited with ${run.status}`}${why ? `: ${why}` : ''}`,
+    );
   }
-
-  count(texts: readonly string[]): number[] {
-    if (texts.length === 0) return [];
-    const port = this.start();
-    clearTimeout(this.idle);
-    Atomics.store(this.flag, 0, 0);
-    port.postMessage(texts);
-    const waited = Atomics.wait(this.flag, 0, 0, ANSWER_TIMEOUT_MS);
-    const answer = receiveMessageOnPort(port)?.message as
-      { counts: number[]; error?: undefined } | { error: string } | undefined;
-    if (waited === 'timed-out' || answer === undefined) {
-      this.stop();
-      throw new Error(`token counter: no answer within ${ANSWER_TIMEOUT_MS} ms`);
-    }
-    this.idle = setTimeout(() => this.stop(), TOKEN_COUNTER_IDLE_MS).unref();
-    if (answer.error !== undefined) throw new Error(`token counter: ${answer.error}`);
-    return answer.counts;
-  }
-
-  private start(): MessagePort {
-    if (this.port) return this.port;
-    const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { tokenizer: TOKENIZER, port: port2, flag: this.flag },
-      transferList: [port2],
-      // Its own output only matters when it fails, which the answer reports.
-      stdout: true,
-      stderr: true,
-    });
-    worker.unref();
-    // A thread that dies is replaced on the next count; its error went to the waiting count.
-    worker.on('error', () => this.stop(worker));
-    worker.on('exit', () => this.stop(worker));
-    this.worker = worker;
-    this.port = port1;
-    return port1;
-  }
-
-  private stop(which: Worker | undefined = this.worker): void {
-    if (which === undefined || which !== this.worker) return;
-    clearTimeout(this.idle);
-    this.port?.close();
-    this.worker = undefined;
-    this.port = undefined;
-    void which.terminate();
-  }
-}
-
-const thread = new CountingThread();
-
-/** True while the counting thread is alive (it ends TOKEN_COUNTER_IDLE_MS after its last count). */
-export function tokenCounterRunning(): boolean {
-  return thread.running;
+  const counts: unknown = JSON.parse(run.stdout);
+  if (!Array.isArray(counts) || counts.length !== texts.length)
+    throw new Error('token counter: the counting process answered something else than the counts');
+  return counts as number[];
 }
 
 /**
@@ -125,7 +66,7 @@ export function tokenCounterRunning(): boolean {
  * tokenizer for Node measured here.
  */
 export function countTokens(text: string): number {
-  return thread.count([text])[0];
+  return countInChild([text])[0];
 }
 
 /** Tokens of a value as it travels in JSON (a tool definition, a search answer). */
@@ -133,7 +74,7 @@ export function countJsonTokens(value: unknown): number {
   return countTokens(JSON.stringify(value) ?? '');
 }
 
-/** `countJsonTokens` of each value, in one round trip to the counting thread. */
+/** `countJsonTokens` of each value, in one counting process. */
 export function countJsonTokensOfEach(values: readonly unknown[]): number[] {
-  return thread.count(values.map((value) => JSON.stringify(value) ?? ''));
+  return countInChild(values.map((value) => JSON.stringify(value) ?? ''));
 }

@@ -173,7 +173,7 @@ let metaToolTokenCount: number | undefined;
 
 /**
  * Tokens of the meta-tool definitions `tools/list` returns, counted like catalog entries: on the
- * first session, not when the module loads (the counter is a thread started on demand).
+ * first session, not when the module loads (the counter is a process started on demand).
  */
 function metaToolTokens(): number {
   metaToolTokenCount ??= countJsonTokensOfEach(META_TOOLS).reduce((sum, n) => sum + n, 0);
