@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { countJsonTokens, countJsonTokensOfEach, countTokens } from './token-counter.js';
+import {
+  countJsonTokens,
+  countJsonTokensOfEach,
+  countTokens,
+  prefetchJsonTokens,
+} from './token-counter.js';
 
 describe('countTokens', () => {
   it('counts o200k_base tokens', () => {
@@ -32,5 +37,27 @@ describe('countTokens', () => {
     // Spot checks against single counts: each answer belongs to its own text, in order.
     for (const i of [0, 1, 6, 999, 1999]) expect(counts[i]).toBe(countJsonTokens(tools[i]));
     expect(new Set(counts).size).toBeGreaterThan(1);
+  }, 120_000);
+
+  it('counts ahead without blocking, and the synchronous count then uses what it found', async () => {
+    const tools = [
+      { name: 'echo', description: 'Echoes a message' },
+      { name: 'add', description: 'Adds two numbers <|endoftext|>' },
+    ];
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    try {
+      await prefetchJsonTokens(tools);
+    } finally {
+      clearInterval(timer);
+    }
+    // The event loop ran while the counting process worked (a node start and the ranks' load).
+    expect(ticks).toBeGreaterThan(0);
+    const fresh = tools.map((t) => ({ ...t }));
+    expect(countJsonTokensOfEach(tools)).toEqual(countJsonTokensOfEach(fresh));
+    // A mix of counted and new values keeps its order.
+    const mixed = [fresh[1], tools[0], 'plain text'];
+    expect(countJsonTokensOfEach(mixed)).toEqual(mixed.map((v) => countJsonTokens(v)));
+    await expect(prefetchJsonTokens([])).resolves.toBeUndefined();
   }, 120_000);
 });

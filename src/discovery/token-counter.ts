@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 /**
@@ -32,7 +32,8 @@ process.stdout.write(JSON.stringify(texts.map((t) => countTokens(t, plain))));
  * process after it ended (about 40 MB of idle RSS, docs/benchmarks.md "Memory"); a process hands
  * all of it back when it exits. The call stays synchronous, one process per batch; a count costs
  * a Node start and loading the ranks (the cold start the thread had), during which the caller
- * waits.
+ * waits; `prefetchJsonTokens` does the same without blocking, and the counts it leaves are used
+ * instead.
  */
 function countInChild(texts: readonly string[]): number[] {
   if (texts.length === 0) return [];
@@ -59,6 +60,47 @@ function countInChild(texts: readonly string[]): number[] {
   return counts as number[];
 }
 
+/** Counts of values (tool definitions) counted ahead by `prefetchJsonTokens`, for as long as they live. */
+const counted = new WeakMap<object, number>();
+
+/**
+ * Counts `values` as `countJsonTokensOfEach` would, in a counting process that does not block
+ * the event loop, and remembers each object's count for the synchronous call that follows (a
+ * discovery prefetches a listing before handing it to the catalog). Never fails: what it could
+ * not count is counted synchronously when asked for.
+ */
+export function prefetchJsonTokens(values: readonly unknown[]): Promise<void> {
+  const missing = values.filter(
+    (v): v is object => typeof v === 'object' && v !== null && !counted.has(v),
+  );
+  if (missing.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', COUNTER_SOURCE], {
+      env: {},
+      stdio: ['pipe', 'pipe', 'ignore'],
+      timeout: ANSWER_TIMEOUT_MS,
+      windowsHide: true,
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stdin.on('error', () => undefined);
+    child.once('error', () => resolve());
+    child.once('close', (code) => {
+      try {
+        const counts: unknown = code === 0 ? JSON.parse(out) : undefined;
+        if (Array.isArray(counts) && counts.length === missing.length)
+          missing.forEach((v, i) => counted.set(v, counts[i] as number));
+      } catch {
+        // Counted synchronously when asked for.
+      }
+      resolve();
+    });
+    child.stdin.end(
+      JSON.stringify({ tokenizer: TOKENIZER, texts: missing.map((v) => JSON.stringify(v) ?? '') }),
+    );
+  });
+}
+
 /**
  * Tokens of `text` in the o200k_base encoding (GPT-4o, GPT-4.1, GPT-5, o-series): a close,
  * offline stand-in for what a tool costs in an agent's context window. gpt-tokenizer is pure
@@ -76,5 +118,10 @@ export function countJsonTokens(value: unknown): number {
 
 /** `countJsonTokens` of each value, in one counting process. */
 export function countJsonTokensOfEach(values: readonly unknown[]): number[] {
-  return countInChild(values.map((value) => JSON.stringify(value) ?? ''));
+  const known = (v: unknown): number | undefined =>
+    typeof v === 'object' && v !== null ? counted.get(v) : undefined;
+  const missing = values.filter((v) => known(v) === undefined);
+  const counts = countInChild(missing.map((value) => JSON.stringify(value) ?? ''));
+  let next = 0;
+  return values.map((v) => known(v) ?? counts[next++]);
 }

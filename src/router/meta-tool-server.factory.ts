@@ -12,7 +12,7 @@ import {
   type CreateTaskResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
-import { countJsonTokensOfEach } from '../discovery/token-counter.js';
+import { countJsonTokensOfEach, prefetchJsonTokens } from '../discovery/token-counter.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UsageService } from '../usage/usage.service.js';
 import { type CallerContext, canUse } from './caller-context.js';
@@ -54,6 +54,8 @@ export class MetaToolServerFactory {
       title: 'DeployStack Satellite',
       version: config.version,
     };
+    // Counted ahead, off the event loop, so the first session does not wait for the counter.
+    void prefetchJsonTokens(META_TOOLS);
   }
 
   private readonly info: { name: string; title: string; version: string };
