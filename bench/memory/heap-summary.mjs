@@ -186,10 +186,13 @@ for (let v = 0; v < n; v++) {
   add(pkgOf(urlOf(script)), 'code', retained[v]);
   add(pkgOf(urlOf(script)), 'fns', 1);
 }
+// Scripts: code nodes named by their URL (or "system / Script" with a `name` edge) with a `source`.
 for (let v = 0; v < n; v++) {
-  if (!name(v).startsWith('system / Script')) continue;
+  if (type(v) !== 'code' && type(v) !== 'hidden') continue;
   const src = edgeTo(v, 'source');
-  if (src >= 0) add(pkgOf(urlOf(v)), 'source', Math.max(size(src), retained[src]));
+  if (src < 0 || !type(src).includes('string')) continue;
+  const url = name(v).startsWith('system / ') ? urlOf(v) : name(v);
+  add(pkgOf(url), 'source', size(src));
 }
 const codeRows = [...codeBy].sort((a, b) => b[1].code + b[1].source - (a[1].code + a[1].source));
 const sum = (k) => codeRows.reduce((s, [, r]) => s + r[k], 0);

@@ -63,7 +63,7 @@ const MODULES = [
   ['prom-client', ['prom-client']],
   ['cockatiel', ['cockatiel']],
   ['node:sqlite', ['node:sqlite']],
-  ['gpt-tokenizer (o200k_base, in a worker)', ['gpt-tokenizer/encoding/o200k_base']],
+  ['gpt-tokenizer (o200k_base; in a child process)', ['gpt-tokenizer/encoding/o200k_base']],
   ['minisearch + stemmer', ['minisearch', 'stemmer']],
   ['fastest-levenshtein', ['fastest-levenshtein']],
   ['jose', ['jose']],
