@@ -38,7 +38,12 @@ const SESSION_RETRY_S = 30;
 export class ClientQuotaService {
   private readonly quotas: SatelliteConfig['auth']['quotas'];
   /** Idle buckets refill to full, so forgetting the least recent ones changes nothing. */
-  private readonly buckets = new LRUCache<string, Bucket>({ max: 100_000 });
+  // Sized by count (maxSize) rather than `max`, which makes lru-cache allocate room for every
+  // entry up front; this grows with use (docs/benchmarks.md "Memory").
+  private readonly buckets = new LRUCache<string, Bucket>({
+    maxSize: 100_000,
+    sizeCalculation: () => 1,
+  });
   private readonly calls = new Map<string, number>();
   private readonly pendingSessions = new Map<string, number>();
   private readonly streams = new Map<string, number>();

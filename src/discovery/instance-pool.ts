@@ -108,7 +108,9 @@ export class InstancePool implements UpstreamConnection {
   private readonly breaker: CircuitBreakerPolicy;
   private readonly limit: ConcurrencyLimit;
   private readonly affinity = new LRUCache<string, Instance>({
-    max: AFFINITY_MAX,
+    // By count, allocated as it fills (`max` would allocate all entries at once, per pool).
+    maxSize: AFFINITY_MAX,
+    sizeCalculation: () => 1,
     ttl: AFFINITY_TTL_MS,
   });
   private openedAt?: number;

@@ -1,101 +1,141 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { IdleWorker } from '../events/idle-worker.js';
 
 /**
  * The o200k_base tokenizer (gpt-tokenizer's CommonJS build), resolved here but loaded only inside
- * the counting thread below.
+ * the counting process below.
  */
 const TOKENIZER = createRequire(import.meta.url).resolve('gpt-tokenizer/encoding/o200k_base');
-/** The counting thread ends after this long without work; the next count starts a new one. */
-export const TOKEN_COUNTER_IDLE_MS = 2000;
-/** A count that takes longer than this (a thread that cannot start) is an error. */
+/** A count that takes longer than this (a process that cannot start) is an error. */
 const ANSWER_TIMEOUT_MS = 120_000;
+/** The counts of the largest listing fit in this (one number and a comma per text). */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /**
- * The counting thread. Special-token markers (`<|endoftext|>`) inside a tool description are
+ * The counting process: reads `{ tokenizer, texts }` as JSON on stdin, writes the counts as a JSON
+ * array on stdout, exits. Special-token markers (`<|endoftext|>`) inside a tool description are
  * plain text here: the tokenizer would otherwise throw on them, and an upstream controls its
  * descriptions.
  */
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { port, flag } = workerData;
+const COUNTER_SOURCE = `
+const { tokenizer, texts } = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+const { countTokens } = require(tokenizer);
 const plain = { allowedSpecial: new Set(), disallowedSpecial: new Set() };
-let countTokens;
-let loadError;
-try {
-  ({ countTokens } = require(workerData.tokenizer));
-} catch (err) {
-  loadError = 'loading the tokenizer: ' + String((err && err.message) || err);
-}
-port.on('message', (texts) => {
-  let answer;
-  try {
-    answer = loadError ? { error: loadError } : { counts: texts.map((t) => countTokens(t, plain)) };
-  } catch (err) {
-    answer = { error: String((err && err.message) || err) };
-  }
-  port.postMessage(answer);
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
-});
+process.stdout.write(JSON.stringify(texts.map((t) => countTokens(t, plain))));
 `;
 
 /**
- * Counts tokens in a worker thread that lives only while there is counting to do. The o200k_base
- * ranks take about 20 MB of heap (a 4 MB source string, 200,000 rank strings and their map) and
- * counts are needed only when a server's tools are listed, so the satellite does not keep them
- * between listings (docs/benchmarks.md "Memory"). The calls stay synchronous: the caller waits
- * (`Atomics.wait`) for the thread's answer, one round trip per batch of texts; a cold start (a new
- * thread loading the ranks) takes a few hundred milliseconds, as loading them in-process did.
+ * Counts tokens in a child process that lives for one batch of texts. The o200k_base ranks take
+ * about 20 MB of heap (a 4 MB source string, 200,000 rank strings and their map) and counts are
+ * needed only when a server's tools are listed, so the satellite never loads them itself. A
+ * worker thread did the same job before, but the memory its isolate had used stayed in the
+ * process after it ended (about 40 MB of idle RSS, docs/benchmarks.md "Memory"); a process hands
+ * all of it back when it exits. The call stays synchronous, one process per batch; a count costs
+ * a Node start and loading the ranks (the cold start the thread had), during which the caller
+ * waits; `prefetchJsonTokens` does the same without blocking, and the counts it leaves are used
+ * instead.
  */
-class CountingThread {
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
-  private readonly thread = new IdleWorker({
-    idleMs: TOKEN_COUNTER_IDLE_MS,
-    start: () => {
-      const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { tokenizer: TOKENIZER, port: port2, flag: this.flag },
-        transferList: [port2],
-        // Its own output only matters when it fails, which the answer reports.
-        stdout: true,
-        stderr: true,
-      });
-      return { worker, port: port1 };
-    },
-    // A thread that dies is replaced on the next count; its error went to the waiting count.
-    stopped: ({ port }) => port.close(),
+function countInChild(texts: readonly string[]): number[] {
+  if (texts.length === 0) return [];
+  const run = spawnSync(process.execPath, ['-e', COUNTER_SOURCE], {
+    input: JSON.stringify({ tokenizer: TOKENIZER, texts }),
+    encoding: 'utf8',
+    timeout: ANSWER_TIMEOUT_MS,
+    maxBuffer: MAX_ANSWER_BYTES,
+    // Nothing of the satellite's environment (NODE_OPTIONS, secrets) is needed to count.
+    env: {},
+    stdio: ['pipe', 'pipe', 'pipe'],
+    windowsHide: true,
   });
-
-  get running(): boolean {
-    return this.thread.running;
+  if (run.error) throw new Error(`token counter: ${run.error.message}`);
+  if (run.status !== 0) {
+    const why = run.stderr.trim().split('\n').slice(-3).join(' ').slice(0, 500);
+    throw new Error(
+      `token counter: the counting process ${run.signal ? `was killed (${run.signal})` : `exited with ${run.status}`}${why ? `: ${why}` : ''}`,
+    );
   }
-
-  count(texts: readonly string[]): number[] {
-    if (texts.length === 0) return [];
-    const { port } = this.thread.acquire();
-    Atomics.store(this.flag, 0, 0);
-    port.postMessage(texts);
-    const waited = Atomics.wait(this.flag, 0, 0, ANSWER_TIMEOUT_MS);
-    const answer = receiveMessageOnPort(port)?.message as
-      { counts: number[]; error?: undefined } | { error: string } | undefined;
-    if (waited === 'timed-out' || answer === undefined) {
-      this.thread.stop();
-      throw new Error(`token counter: no answer within ${ANSWER_TIMEOUT_MS} ms`);
-    }
-    this.thread.release();
-    if (answer.error !== undefined) throw new Error(`token counter: ${answer.error}`);
-    return answer.counts;
-  }
+  const counts: unknown = JSON.parse(run.stdout);
+  if (!Array.isArray(counts) || counts.length !== texts.length)
+    throw new Error('token counter: the counting process answered something else than the counts');
+  return counts as number[];
 }
 
-const thread = new CountingThread();
+/** Counts of values (tool definitions) counted ahead by `prefetchJsonTokens`, for as long as they live. */
+const counted = new WeakMap<object, number>();
 
-/** True while the counting thread is alive (it ends TOKEN_COUNTER_IDLE_MS after its last count). */
-export function tokenCounterRunning(): boolean {
-  return thread.running;
+/** Values waiting for the next counting process, with whoever waits for them. */
+let queued: { values: object[]; done: Array<() => void> } | undefined;
+/** Whether a counting process of `prefetchJsonTokens` runs now. */
+let running = false;
+
+/**
+ * Counts `values` as `countJsonTokensOfEach` would, in a counting process that does not block
+ * the event loop, and remembers each object's count for the synchronous call that follows (a
+ * discovery prefetches a listing before handing it to the catalog). One counting process runs at
+ * a time: what is asked for meanwhile (every server of a booting satellite) waits and goes into
+ * the next one together, so a boot costs one or two processes, not one per server. Never fails:
+ * what it could not count is counted synchronously when asked for.
+ */
+export function prefetchJsonTokens(values: readonly unknown[]): Promise<void> {
+  const missing = values.filter(
+    (v): v is object => typeof v === 'object' && v !== null && !counted.has(v),
+  );
+  if (missing.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    queued ??= { values: [], done: [] };
+    queued.values.push(...missing);
+    queued.done.push(resolve);
+    if (!running) runQueued();
+  });
+}
+
+function runQueued(): void {
+  const batch = queued;
+  queued = undefined;
+  if (!batch) return;
+  running = true;
+  const values = [...new Set(batch.values)].filter((v) => !counted.has(v));
+  countInChildAsync(values).then(
+    (counts) => {
+      if (counts) values.forEach((v, i) => counted.set(v, counts[i]));
+      running = false;
+      for (const done of batch.done) done();
+      runQueued();
+    },
+    () => undefined,
+  );
+}
+
+/** The counts of `values`, or undefined when the counting process failed. */
+function countInChildAsync(values: readonly object[]): Promise<number[] | undefined> {
+  if (values.length === 0) return Promise.resolve([]);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', COUNTER_SOURCE], {
+      env: {},
+      stdio: ['pipe', 'pipe', 'ignore'],
+      timeout: ANSWER_TIMEOUT_MS,
+      windowsHide: true,
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stdin.on('error', () => undefined);
+    child.once('error', () => resolve(undefined));
+    child.once('close', (code) => {
+      try {
+        const counts: unknown = code === 0 ? JSON.parse(out) : undefined;
+        resolve(
+          Array.isArray(counts) && counts.length === values.length
+            ? (counts as number[])
+            : undefined,
+        );
+      } catch {
+        resolve(undefined);
+      }
+    });
+    child.stdin.end(
+      JSON.stringify({ tokenizer: TOKENIZER, texts: values.map((v) => JSON.stringify(v) ?? '') }),
+    );
+  });
 }
 
 /**
@@ -105,7 +145,7 @@ export function tokenCounterRunning(): boolean {
  * tokenizer for Node measured here.
  */
 export function countTokens(text: string): number {
-  return thread.count([text])[0];
+  return countInChild([text])[0];
 }
 
 /** Tokens of a value as it travels in JSON (a tool definition, a search answer). */
@@ -113,7 +153,12 @@ export function countJsonTokens(value: unknown): number {
   return countTokens(JSON.stringify(value) ?? '');
 }
 
-/** `countJsonTokens` of each value, in one round trip to the counting thread. */
+/** `countJsonTokens` of each value, in one counting process. */
 export function countJsonTokensOfEach(values: readonly unknown[]): number[] {
-  return thread.count(values.map((value) => JSON.stringify(value) ?? ''));
+  const known = (v: unknown): number | undefined =>
+    typeof v === 'object' && v !== null ? counted.get(v) : undefined;
+  const missing = values.filter((v) => known(v) === undefined);
+  const counts = countInChild(missing.map((value) => JSON.stringify(value) ?? ''));
+  let next = 0;
+  return values.map((v) => known(v) ?? counts[next++]);
 }

@@ -20,6 +20,7 @@ import { PoolMetrics } from './pool-metrics.js';
 import { type VisibleState, visibleState } from './server-state.js';
 import { StdioUpstream } from './stdio-upstream.js';
 import { ToolCatalogService } from './tool-catalog.service.js';
+import { prefetchJsonTokens } from './token-counter.js';
 import { listToolsLeniently, type SkippedTool } from './tool-listing.js';
 import { UpstreamClientFactory } from './upstream-client.factory.js';
 import type { CallOptions, UpstreamConnection } from './upstream-connection.js';
@@ -144,6 +145,9 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
     // its tools itself (docs/operations.md "Restart: the persisted catalog").
     const saved = this.persisted.restore(def);
     if (saved) {
+      // Counted off the event loop, together with the other servers restored at the same time.
+      await prefetchJsonTokens(saved);
+      if (lease.signal.aborted) return;
       upstream.restored = true;
       this.publish(upstream, saved, 'restored');
       options.onRestored?.();
@@ -381,6 +385,10 @@ export class UpstreamManagerService implements OnModuleInit, OnApplicationShutdo
         upstream.discoveredAt = new Date().toISOString();
         return;
       }
+      // Token counts in a child process that does not block the event loop (the catalog then
+      // finds them); the server may be superseded or removed meanwhile.
+      await prefetchJsonTokens(listing.tools);
+      if (lease.signal.aborted || this.upstreams.get(def.id) !== upstream) return;
       this.persisted.remember(def, listing.tools);
       upstream.restored = false;
       const entries = this.publish(upstream, listing.tools, 'listed');

@@ -16,10 +16,11 @@ export interface IdleWorkerOptions<H extends WorkerHandle> {
 
 /**
  * A worker thread that lives only while there is work: started on first use, ended `idleMs` after
- * the last piece of work, replaced on the next use when it crashed or exited. Shared by the token
- * counter (discovery) and the local embedding model (router), which keep large tables or a model
- * in a thread only while they need them (docs/benchmarks.md "Memory"). The thread is unref'd, so
- * it never keeps the process alive.
+ * the last piece of work, replaced on the next use when it crashed or exited. The local embedding
+ * model (router) keeps its model in such a thread only while it needs it. Memory a thread's isolate
+ * used stays in the process after it ends (about 40 MB for the tokenizer's tables), so work that
+ * is rare and short, such as token counting, runs in a short-lived process instead
+ * (docs/benchmarks.md "Memory"). The thread is unref'd, so it never keeps the process alive.
  */
 export class IdleWorker<H extends WorkerHandle> {
   private readonly options: IdleWorkerOptions<H>;

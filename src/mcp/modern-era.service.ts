@@ -1,13 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
+import type { getRequestListener } from '@hono/node-server';
 import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
-import {
-  type AuthInfo,
-  createMcpHandler,
-  isLegacyRequest,
-  type McpHttpHandler,
-  type McpRequestContext,
-  type Server,
+import type {
+  AuthInfo,
+  McpHttpHandler,
+  McpRequestContext,
+  Server,
 } from '@modelcontextprotocol/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientAccessOf } from '../auth/client-auth.guard.js';
@@ -18,6 +16,7 @@ import {
   type ModernScope,
   ModernServerFactory,
 } from '../router/modern-server.factory.js';
+import { loadSdkV2 } from '../router/sdk-v2.js';
 import { TASKS_API, type TasksApi, type TraceContext } from '../tasks/task-api.js';
 import {
   checkMediaTypes,
@@ -45,7 +44,8 @@ type RequestScope = ModernScope & { build: (scope: ModernScope) => Server };
 @Injectable()
 export class ModernEraService implements OnModuleDestroy {
   private readonly logger = new Logger(ModernEraService.name);
-  private readonly handler: McpHttpHandler;
+  /** Made on the first 2026-07-28 request, with the SDK v2 (src/router/sdk-v2.ts). */
+  private handler?: Promise<{ handler: McpHttpHandler; listen: typeof getRequestListener }>;
   private readonly extensions?: (owner: string) => ModernExtensions;
 
   constructor(
@@ -56,18 +56,6 @@ export class ModernEraService implements OnModuleDestroy {
     private readonly inFlight: InFlightRequests,
     @Optional() @Inject(TASKS_API) tasks?: TasksApi,
   ) {
-    this.handler = createMcpHandler(
-      (ctx: McpRequestContext) => {
-        const scope = ctx.authInfo?.extra?.[SCOPE] as RequestScope | undefined;
-        if (!scope) throw new Error('a 2026-07-28 request reached the SDK without its caller');
-        return scope.build(scope);
-      },
-      {
-        // 2025-era requests never reach this handler (classify() sends them to the sessions).
-        legacy: 'reject',
-        onerror: (err) => this.logger.debug(`2026-07-28 request: ${err.message}`),
-      },
-    );
     if (tasks) {
       this.extensions = (owner) => ({
         // TasksApi (src/tasks/task-api.ts): the provider is bound where the tasks module is.
@@ -84,7 +72,29 @@ export class ModernEraService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.handler.close();
+    if (this.handler) await (await this.handler).handler.close();
+  }
+
+  /** The SDK v2's request handler and Hono's Node adapter, loaded by the first request. */
+  private modernHandler(): Promise<{ handler: McpHttpHandler; listen: typeof getRequestListener }> {
+    this.handler ??= Promise.all([loadSdkV2(), import('@hono/node-server')]).then(
+      ([{ createMcpHandler }, { getRequestListener }]) => ({
+        handler: createMcpHandler(
+          (ctx: McpRequestContext) => {
+            const scope = ctx.authInfo?.extra?.[SCOPE] as RequestScope | undefined;
+            if (!scope) throw new Error('a 2026-07-28 request reached the SDK without its caller');
+            return scope.build(scope);
+          },
+          {
+            // 2025-era requests never reach this handler (classify() sends them to the sessions).
+            legacy: 'reject',
+            onerror: (err) => this.logger.debug(`2026-07-28 request: ${err.message}`),
+          },
+        ),
+        listen: getRequestListener,
+      }),
+    );
+    return this.handler;
   }
 
   /**
@@ -137,11 +147,12 @@ export class ModernEraService implements OnModuleDestroy {
       scopes: [...(access.caller.scopes ?? [])],
       extra: { [SCOPE]: { ...base, build } satisfies RequestScope },
     };
+    const { handler, listen } = await this.modernHandler();
     this.inFlight.track(reply.raw);
     reply.hijack();
     const parsedBody: unknown = req.body;
-    const listener = getRequestListener(
-      (request: Request) => this.handler.fetch(request, { authInfo, parsedBody }),
+    const listener = listen(
+      (request: Request) => handler.fetch(request, { authInfo, parsedBody }),
       { overrideGlobalObjects: false },
     );
     await listener(req.raw, reply.raw);
@@ -164,6 +175,7 @@ export class ModernEraService implements OnModuleDestroy {
       method: 'POST',
       headers: webHeaders(req.headers),
     });
+    const { isLegacyRequest } = await loadSdkV2();
     return !(await isLegacyRequest(probe, body));
   }
 }

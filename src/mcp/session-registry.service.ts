@@ -26,7 +26,9 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
    * as a signed id may be adopted, bounded in number.
    */
   private readonly deleted = new LRUCache<string, true>({
-    max: 10_000,
+    // By count, allocated as it fills (`max` would allocate all 10,000 entries at once).
+    maxSize: 10_000,
+    sizeCalculation: () => 1,
     ttl: SIGNED_SESSION_MAX_AGE_S * 1000,
   });
 

@@ -10,7 +10,12 @@ const MAX_TASKS = 10_000;
  * every caller of its one connection, so another owner's id is "not found".
  */
 export class DirectTaskIds {
-  private readonly owners = new LRUCache<string, string>({ max: MAX_TASKS });
+  // Sized by count (maxSize) rather than `max`, which makes lru-cache allocate room for every
+  // entry up front; this grows with use (docs/benchmarks.md "Memory").
+  private readonly owners = new LRUCache<string, string>({
+    maxSize: MAX_TASKS,
+    sizeCalculation: () => 1,
+  });
 
   /** The client's id of an upstream task just created for `owner`. */
   register(owner: string, slug: string, upstreamId: string): string {

@@ -12,7 +12,7 @@ import {
   type CreateTaskResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
-import { countJsonTokensOfEach } from '../discovery/token-counter.js';
+import { countJsonTokensOfEach, prefetchJsonTokens } from '../discovery/token-counter.js';
 import { ToolCatalogService } from '../discovery/tool-catalog.service.js';
 import { UsageService } from '../usage/usage.service.js';
 import { type CallerContext, canUse } from './caller-context.js';
@@ -54,6 +54,8 @@ export class MetaToolServerFactory {
       title: 'DeployStack Satellite',
       version: config.version,
     };
+    // Counted ahead, off the event loop, so the first session does not wait for the counter.
+    void prefetchJsonTokens(META_TOOLS);
   }
 
   private readonly info: { name: string; title: string; version: string };
@@ -173,7 +175,7 @@ let metaToolTokenCount: number | undefined;
 
 /**
  * Tokens of the meta-tool definitions `tools/list` returns, counted like catalog entries: on the
- * first session, not when the module loads (the counter is a thread started on demand).
+ * first session, not when the module loads (the counter is a process started on demand).
  */
 function metaToolTokens(): number {
   metaToolTokenCount ??= countJsonTokensOfEach(META_TOOLS).reduce((sum, n) => sum + n, 0);

@@ -1,11 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  CLIENT_CAPABILITIES_META_KEY,
-  CLIENT_INFO_META_KEY,
-  inputRequired,
-  Server,
-  type ServerContext,
-} from '@modelcontextprotocol/server';
+import type { inputRequired, Server, ServerContext } from '@modelcontextprotocol/server';
 import {
   type CallToolResult,
   type ClientCapabilities,
@@ -24,6 +18,7 @@ import type { DownstreamPeer } from './downstream-peer.js';
 import { InputBridgeService, type RoundOutcome, type RoundSink } from './input-bridge.service.js';
 import { DISCOVER_TOOL, EXECUTE_TOOL, META_TOOLS, executeArguments } from './meta-tools.js';
 import { MetaToolServerFactory, META_INSTRUCTIONS } from './meta-tool-server.factory.js';
+import { sdkV2 } from './sdk-v2.js';
 import { ToolExecutorService } from './tool-executor.service.js';
 import { traceContextOf } from './trace-context.js';
 import { UsageService } from '../usage/usage.service.js';
@@ -81,7 +76,7 @@ export class ModernServerFactory {
   }
 
   meta(scope: ModernScope): Server {
-    const server = new Server(
+    const server = new (sdkV2().Server)(
       {
         name: 'deploystack-satellite',
         title: 'DeployStack Satellite',
@@ -153,7 +148,7 @@ export class ModernServerFactory {
     described: Awaited<ReturnType<DirectServerFactory['describe']>>,
     scope: ModernScope,
   ): Server {
-    const server = new Server(described.info ?? { name: def.slug, version: '0.0.0' }, {
+    const server = new (sdkV2().Server)(described.info ?? { name: def.slug, version: '0.0.0' }, {
       capabilities: {
         ...modernCapabilities(described.capabilities),
         ...(scope.tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
@@ -271,7 +266,7 @@ const silentPeer: DownstreamPeer = {
 
 function answer(outcome: RoundOutcome): Result | ReturnType<typeof inputRequired> {
   if (outcome.kind === 'complete') return outcome.result;
-  return inputRequired({
+  return sdkV2().inputRequired({
     inputRequests: outcome.inputRequests as Parameters<typeof inputRequired>[0]['inputRequests'],
     requestState: outcome.requestState,
   });
@@ -283,12 +278,12 @@ function notifySafely(ctx: ServerContext, notification: Notification): Promise<v
 
 function capabilitiesOf(ctx: ServerContext): ClientCapabilities | undefined {
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-  return envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+  return envelope?.[sdkV2().CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
 }
 
 function clientInfoOf(ctx: ServerContext): Implementation | undefined {
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-  return envelope?.[CLIENT_INFO_META_KEY] as Implementation | undefined;
+  return envelope?.[sdkV2().CLIENT_INFO_META_KEY] as Implementation | undefined;
 }
 
 function progressTokenOf(ctx: ServerContext): string | number | undefined {

@@ -46,7 +46,12 @@ export class UsageService implements BeforeApplicationShutdown, OnApplicationShu
   private pending = new Map<string, UsageRow>();
   private pendingSaved = new Map<number, SavedRow>();
   private readonly clients = new LabelCap(MAX_CLIENT_NAMES);
-  private readonly seenSessions = new LRUCache<string, true>({ max: MAX_SEEN_SESSIONS });
+  // Sized by count (maxSize) rather than `max`, which makes lru-cache allocate room for every
+  // entry up front; this grows with use (docs/benchmarks.md "Memory").
+  private readonly seenSessions = new LRUCache<string, true>({
+    maxSize: MAX_SEEN_SESSIONS,
+    sizeCalculation: () => 1,
+  });
   private readonly activity: ActivityTracker | undefined;
   private flushScheduled = false;
   private dropped = 0;
