@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Clock, type TimerHandle } from '../events/clock.js';
+import { Clock } from '../events/clock.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   BrokenCircuitError,
@@ -10,7 +10,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import type { ResilienceSettings } from '../config/satellite-config.js';
 import type { HttpServerDefinition } from '../config/server-definition.js';
-import { type BreakerState, breakerState, newBreaker } from './breaker-policy.js';
+import { breakerState, newBreaker } from './breaker-policy.js';
 import {
   CallCancelled,
   InstanceNotReachedError,
@@ -23,67 +23,10 @@ import { ConcurrencyLimit } from './concurrency-limit.js';
 import { CircuitOpenError } from './discovery.errors.js';
 import { HttpUpstream } from './http-upstream.js';
 import type { CallOptions, UpstreamConnection } from './upstream-connection.js';
+import type { PoolHooks, PoolView } from './pool-view.js';
+import { type Instance, instanceView, inRotation } from './pool-instance.js';
 
-/** `healthy`: in rotation; `ejected`: out (breaker open or failed checks); `probing`: one probe runs. */
-export type InstanceState = 'healthy' | 'ejected' | 'probing';
-
-export interface InstanceView {
-  readonly url: string;
-  readonly state: InstanceState;
-  readonly breaker: BreakerState;
-  /** Calls running on it now, and calls sent to it since it was configured (checks not counted). */
-  readonly outstanding: number;
-  readonly calls: number;
-  readonly ejections: number;
-  readonly failed_checks: number;
-  readonly last_check_at: string | null;
-  readonly last_error?: string;
-}
-
-export interface PoolView {
-  readonly instances: readonly InstanceView[];
-  readonly breaker: {
-    readonly state: BreakerState;
-    readonly opened_at: string | null;
-    readonly last_failure?: string;
-  };
-  readonly concurrency: {
-    readonly running: number;
-    readonly queued: number;
-    readonly limit: number;
-    readonly queue_limit: number;
-  };
-  readonly totals: {
-    readonly busy: number;
-    readonly breaker_open: number;
-    readonly retries: number;
-  };
-}
-
-/** What the pool reports as it happens (metrics, pool-metrics.service.ts). */
-export interface PoolHooks {
-  onRejected(reason: 'busy' | 'breaker_open'): void;
-  onRetry(): void;
-  onEjected(url: string): void;
-}
-
-interface Instance {
-  readonly url: string;
-  readonly upstream: HttpUpstream;
-  readonly breaker: CircuitBreakerPolicy;
-  outstanding: number;
-  calls: number;
-  /** Set while failed active checks hold it out of rotation (cockatiel's isolation). */
-  isolation?: { dispose(): void };
-  failedChecks: number;
-  ejections: number;
-  /** Out of rotation since its last ejection. */
-  out?: boolean;
-  lastCheckAt?: string;
-  lastError?: string;
-  checking?: Promise<void>;
-  timer?: TimerHandle;
-}
+export type { InstanceState, InstanceView, PoolHooks, PoolView } from './pool-view.js';
 
 const AFFINITY_MAX = 10_000;
 const AFFINITY_TTL_MS = 60 * 60_000;
@@ -410,21 +353,7 @@ export class InstancePool implements UpstreamConnection {
   view(): PoolView {
     const last = this.breaker.lastFailure;
     return {
-      instances: this.instances.map((i) => ({
-        url: i.url,
-        state: inRotation(i)
-          ? 'healthy'
-          : i.breaker.state === CircuitState.HalfOpen
-            ? 'probing'
-            : 'ejected',
-        breaker: breakerState(i.breaker),
-        outstanding: i.outstanding,
-        calls: i.calls,
-        ejections: i.ejections,
-        failed_checks: i.failedChecks,
-        last_check_at: i.lastCheckAt ?? null,
-        ...(i.lastError ? { last_error: i.lastError } : {}),
-      })),
+      instances: this.instances.map(instanceView),
       breaker: {
         state: breakerState(this.breaker),
         opened_at: this.openedAt !== undefined ? new Date(this.openedAt).toISOString() : null,
@@ -440,10 +369,6 @@ export class InstancePool implements UpstreamConnection {
     for (const i of this.instances) i.timer?.cancel();
     await Promise.all(this.instances.map((i) => i.upstream.close()));
   }
-}
-
-function inRotation(instance: Instance): boolean {
-  return instance.breaker.state === CircuitState.Closed;
 }
 
 function failureOf(reason: { error: unknown } | { value: unknown }): unknown {
