@@ -3,6 +3,7 @@
 // upstream, errors are RFC 9457 problems, progress streams as SSE before the result, a client
 // that goes away cancels the upstream call, and both OpenAPI documents are valid.
 import { resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -50,12 +51,20 @@ describe('REST tools: /api/tools (real satellite, real upstreams, real HTTP)', (
   };
 
   it('searches like discover_mcp_tools: same hits, same shape', async () => {
-    const rest = await getJson(`${api}?query=${encodeURIComponent('echo a message')}&limit=5`);
+    // server-everything adds tools once initialized (tools/list_changed), so the catalog may
+    // still grow after the boot: the two answers are compared when the same REST answer came
+    // before and after the MCP one, i.e. when the catalog held still in between.
+    const search = () => getJson(`${api}?query=${encodeURIComponent('echo a message')}&limit=5`);
+    const { rest, viaMcp } = await waitFor('a catalog that holds still', async () => {
+      const before = await search();
+      const viaMcp = (await mcp.callTool({
+        name: 'discover_mcp_tools',
+        arguments: { query: 'echo a message', limit: 5 },
+      })) as CallToolResult;
+      const after = await search();
+      return isDeepStrictEqual(before.body, after.body) && { rest: before, viaMcp };
+    });
     expect(rest.status).toBe(200);
-    const viaMcp = (await mcp.callTool({
-      name: 'discover_mcp_tools',
-      arguments: { query: 'echo a message', limit: 5 },
-    })) as CallToolResult;
     expect(rest.body).toEqual(viaMcp.structuredContent);
     const tools = rest.body.tools as Record<string, unknown>[];
     expect(tools.map((t) => t.tool_path)).toContain('everything-echo');
