@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { LRUCache } from 'lru-cache';
 import { Counter, Gauge } from 'prom-client';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import { Clock } from '../events/clock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { CallerContext } from '../router/caller-context.js';
+import { growingLru } from '../events/growing-lru.js';
 
 /** The JSON-RPC error code of a refusal by quota (implementation-defined server error range). */
 export const QUOTA_EXCEEDED = -32029;
@@ -38,12 +38,7 @@ const SESSION_RETRY_S = 30;
 export class ClientQuotaService {
   private readonly quotas: SatelliteConfig['auth']['quotas'];
   /** Idle buckets refill to full, so forgetting the least recent ones changes nothing. */
-  // Sized by count (maxSize) rather than `max`, which makes lru-cache allocate room for every
-  // entry up front; this grows with use (docs/benchmarks.md "Memory").
-  private readonly buckets = new LRUCache<string, Bucket>({
-    maxSize: 100_000,
-    sizeCalculation: () => 1,
-  });
+  private readonly buckets = growingLru<string, Bucket>(100_000);
   private readonly calls = new Map<string, number>();
   private readonly pendingSessions = new Map<string, number>();
   private readonly streams = new Map<string, number>();

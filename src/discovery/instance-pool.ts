@@ -7,7 +7,6 @@ import {
   CircuitState,
   IsolatedCircuitError,
 } from 'cockatiel';
-import { LRUCache } from 'lru-cache';
 import type { ResilienceSettings } from '../config/satellite-config.js';
 import type { HttpServerDefinition } from '../config/server-definition.js';
 import { breakerState, newBreaker } from './breaker-policy.js';
@@ -25,6 +24,7 @@ import { HttpUpstream } from './http-upstream.js';
 import type { CallOptions, UpstreamConnection } from './upstream-connection.js';
 import type { PoolHooks, PoolView } from './pool-view.js';
 import { type Instance, instanceView, inRotation } from './pool-instance.js';
+import { growingLru } from '../events/growing-lru.js';
 
 export type { InstanceState, InstanceView, PoolHooks, PoolView } from './pool-view.js';
 
@@ -50,12 +50,7 @@ export class InstancePool implements UpstreamConnection {
   private readonly instances: Instance[];
   private readonly breaker: CircuitBreakerPolicy;
   private readonly limit: ConcurrencyLimit;
-  private readonly affinity = new LRUCache<string, Instance>({
-    // By count, allocated as it fills (`max` would allocate all entries at once, per pool).
-    maxSize: AFFINITY_MAX,
-    sizeCalculation: () => 1,
-    ttl: AFFINITY_TTL_MS,
-  });
+  private readonly affinity = growingLru<string, Instance>(AFFINITY_MAX, { ttl: AFFINITY_TTL_MS });
   private openedAt?: number;
   private closed = false;
   private readonly totals = { busy: 0, breaker_open: 0, retries: 0 };

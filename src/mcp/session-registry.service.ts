@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { growingLru } from '../events/growing-lru.js';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { EventBusService } from '../events/event-bus.service.js';
@@ -25,10 +25,7 @@ export class SessionRegistryService implements BeforeApplicationShutdown {
    * Ids ended by the client (DELETE) here, so a signed id is not rebuilt after it: kept as long
    * as a signed id may be adopted, bounded in number.
    */
-  private readonly deleted = new LRUCache<string, true>({
-    // By count, allocated as it fills (`max` would allocate all 10,000 entries at once).
-    maxSize: 10_000,
-    sizeCalculation: () => 1,
+  private readonly deleted = growingLru<string, true>(10_000, {
     ttl: SIGNED_SESSION_MAX_AGE_S * 1000,
   });
 

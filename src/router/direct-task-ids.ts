@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { growingLru } from '../events/growing-lru.js';
 
 /** Task ids of direct endpoints remembered at once; the oldest are forgotten first. */
 const MAX_TASKS = 10_000;
@@ -10,12 +10,7 @@ const MAX_TASKS = 10_000;
  * every caller of its one connection, so another owner's id is "not found".
  */
 export class DirectTaskIds {
-  // Sized by count (maxSize) rather than `max`, which makes lru-cache allocate room for every
-  // entry up front; this grows with use (docs/benchmarks.md "Memory").
-  private readonly owners = new LRUCache<string, string>({
-    maxSize: MAX_TASKS,
-    sizeCalculation: () => 1,
-  });
+  private readonly owners = growingLru<string, string>(MAX_TASKS);
 
   /** The client's id of an upstream task just created for `owner`. */
   register(owner: string, slug: string, upstreamId: string): string {

@@ -5,7 +5,6 @@ import {
   Logger,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
 import { SatelliteConfig } from '../config/satellite-config.js';
 import { Clock } from '../events/clock.js';
 import { EventBusService } from '../events/event-bus.service.js';
@@ -16,6 +15,7 @@ import type { UsageCall, UsageFilter, UsageReport } from './usage-call.js';
 import { UsageMetrics } from './usage.metrics.js';
 import { summarize } from './usage-summary.js';
 import { HOUR_MS, type SavedRow, type UsageRow, UsageStore } from './usage.store.js';
+import { growingLru } from '../events/growing-lru.js';
 
 /** Distinct client names kept per satellite; later ones count as "other" (docs/usage.md "Bounds"). */
 export const MAX_CLIENT_NAMES = 50;
@@ -46,12 +46,7 @@ export class UsageService implements BeforeApplicationShutdown, OnApplicationShu
   private pending = new Map<string, UsageRow>();
   private pendingSaved = new Map<number, SavedRow>();
   private readonly clients = new LabelCap(MAX_CLIENT_NAMES);
-  // Sized by count (maxSize) rather than `max`, which makes lru-cache allocate room for every
-  // entry up front; this grows with use (docs/benchmarks.md "Memory").
-  private readonly seenSessions = new LRUCache<string, true>({
-    maxSize: MAX_SEEN_SESSIONS,
-    sizeCalculation: () => 1,
-  });
+  private readonly seenSessions = growingLru<string, true>(MAX_SEEN_SESSIONS);
   private readonly activity: ActivityTracker | undefined;
   private flushScheduled = false;
   private dropped = 0;
