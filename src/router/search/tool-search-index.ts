@@ -29,7 +29,7 @@ interface ServerEntry {
   readonly tools: IndexedTool[];
   /** Every term this server's tool documents hold, for the catalog vocabulary. */
   readonly terms: string[];
-  /** The distinct terms of its tools, for the count of servers using a term. */
+  /** The distinct terms of its tools, for the count of servers using a term (`contextPower` on). */
   readonly distinct: string[];
 }
 
@@ -174,7 +174,8 @@ export class ToolSearchIndex {
       terms.push(...distinct);
     }
     for (const term of terms) this.vocabulary.set(term, (this.vocabulary.get(term) ?? 0) + 1);
-    const distinct = [...new Set(terms)];
+    // Kept only when context weighting is on (off by default: docs/search.md, issue 13 part 2).
+    const distinct = this.contextPower > 0 ? [...new Set(terms)] : [];
     for (const term of distinct)
       this.serverVocabulary.set(term, (this.serverVocabulary.get(term) ?? 0) + 1);
     this.servers.set(serverId, { tools: accepted, terms, distinct });
@@ -311,7 +312,11 @@ export class ToolSearchIndex {
       concepts,
       found.map((f) => f.mask),
     ).map((w, i) => (this.contextScope === 'terms' ? w : w * context[i]));
-    const clauseShare = this.clauseShare(concepts, conceptWeights);
+    // Clause coverage is off by default (weight 0): computed only when it counts or is explained.
+    const clauseShare =
+      this.factorWeights.clause !== 0 || opts.explain
+        ? this.clauseShare(concepts, conceptWeights)
+        : undefined;
     // Coverage counts each query word by how telling it is (IDF); a word that matches nothing
     // in the catalog (a name, an id, a product nobody serves) counts for no tool, so it is left
     // out instead of lowering every tool alike. A word that names a server is covered by every
